@@ -1,0 +1,3 @@
+"""restorer: image restoration with convolutional encoder-decoders."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,63 @@
+"""Shared benchmark plumbing: loading a folder of clean images, timing, tables."""
+from __future__ import annotations
+
+import json
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from PIL import Image
+
+from ..train.data import list_images
+
+
+def load_clean(folder: Path, limit: int | None = None) -> list[tuple[str, np.ndarray]]:
+    """(name, float32 HxWx3 in [0,1]) quantised to 8 bits, as the published protocols use."""
+    paths = list_images(folder)[:limit]
+    if not paths:
+        raise FileNotFoundError(f"{folder}: no images")
+    return [(p.stem, np.asarray(Image.open(p).convert("RGB"), np.float32) / 255) for p in paths]
+
+
+def quantise(img: np.ndarray) -> np.ndarray:
+    """Outputs are scored as the 8-bit images a user would save."""
+    return np.rint(np.clip(img, 0, 1) * 255).astype(np.float32) / 255
+
+
+def timed(fn: Callable[[], np.ndarray]) -> tuple[np.ndarray, float]:
+    t = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t
+
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list[list] = field(default_factory=list)
+
+    def add(self, *row) -> None:
+        self.rows.append(list(row))
+
+    def markdown(self) -> str:
+        fmt = lambda v: f"{v:.2f}" if isinstance(v, float) and abs(v) >= 1 else (f"{v:.4f}" if isinstance(v, float) else str(v))  # noqa: E731
+        lines = ["| " + " | ".join(self.columns) + " |", "|" + "---|" * len(self.columns)]
+        lines += ["| " + " | ".join(fmt(v) for v in r) + " |" for r in self.rows]
+        return "\n".join(lines)
+
+    def records(self) -> list[dict]:
+        return [dict(zip(self.columns, r)) for r in self.rows]
+
+
+def machine() -> str:
+    threads = torch.get_num_threads()
+    return f"{platform.machine()} {platform.processor() or ''} ({threads} torch threads), torch {torch.__version__}".replace("  ", " ")
+
+
+def emit(title: str, table: Table, as_json: bool, extra: dict | None = None) -> str:
+    if as_json:
+        return json.dumps({"benchmark": title, "machine": machine(), **(extra or {}), "results": table.records()}, indent=2)
+    return f"## {title}\n\nmachine: {machine()}\n\n{table.markdown()}\n"

@@ -1,0 +1,1 @@
+"""Corruption pipelines: pure functions in functional.py, per-task pipelines beside them."""

@@ -1,0 +1,51 @@
+"""What a task is. Trainer, inference, CLI and UI read these fields and never
+branch on a task's name."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
+
+import numpy as np
+import torch
+
+from ..imageio import Photo
+from ..metrics import psnr_torch
+from ..models import ModelSpec
+
+# A training sample: BasicSR-style dict of CxHxW float32 arrays, at least
+# "input" (what the model sees) and "target" (what it should give back).
+Sample = dict[str, np.ndarray]
+
+
+class Predictor(Protocol):
+    """Runs a model over a CxHxW float32 array of any size (tiling inside)."""
+
+    def __call__(self, x: np.ndarray) -> np.ndarray: ...
+
+
+def l1_loss(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    return torch.nn.functional.l1_loss(pred, batch["target"])
+
+
+def psnr_metric(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> float:
+    return psnr_torch(pred.clamp(0, 1), batch["target"])
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    summary: str  # one line, shown by --help, `restore models` and the UI
+    options: type  # dataclass of the user's inference options (CLI and UI are built from it)
+    model: ModelSpec  # architecture used when training from scratch
+    make_sample: Callable[[np.ndarray, np.random.Generator], Sample]  # clean HxWx3 -> Sample
+    apply: Callable[[Photo, Any, Predictor], Photo]  # inference on one photo
+    loss: Callable[[torch.Tensor, dict[str, torch.Tensor]], torch.Tensor] = l1_loss
+    metrics: dict[str, Callable[[torch.Tensor, dict[str, torch.Tensor]], float]] = field(
+        default_factory=lambda: {"psnr": psnr_metric}
+    )
+    patch: int = 128  # training crop size
+    weights: str = ""  # file stem in weights/; defaults to the task name
+
+    @property
+    def weights_name(self) -> str:
+        return self.weights or self.name

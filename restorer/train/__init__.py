@@ -1,0 +1,1 @@
+"""Training: the shared loop, data streams and curves; tasks supply the rest."""

@@ -1,0 +1,42 @@
+"""Training options: one dataclass, from which the CLI builds its flags."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _opt(default, help: str, **extra):
+    return field(default=default, metadata={"help": help, **extra})
+
+
+@dataclass
+class TrainConfig:
+    data: Path = _opt(None, "Folder of clean training images (searched recursively).", required=True)
+    val: Path | None = _opt(None, "Folder of validation images; default: a held-out 10% of --data.")
+    minutes: float | None = _opt(None, "Stop after this many minutes of this run (adds to earlier runs with --resume).")
+    steps: int | None = _opt(None, "Stop at this total number of steps.")
+    from_weights: Path | None = _opt(None, "Fine-tune from these weights (e.g. weights/denoise.safetensors).", flag="--from")
+    out: Path = _opt(Path("runs"), "Run folder: checkpoint, log, curve and the new weights (<out>/<task>.safetensors).")
+    resume: bool = _opt(False, "Continue from <out>/checkpoint.pt after an interruption.")
+    batch_size: int = _opt(16, "Crops per step.")
+    patch: int | None = _opt(None, "Crop size in pixels; default: the task's.")
+    lr: float = _opt(2e-4, "Peak learning rate (Adam, cosine decay over the run).")
+    seed: int = _opt(0, "Seed for the split, crops and corruptions.")
+    device: str = _opt("auto", "auto, cpu, cuda or mps.", choices=("auto", "cpu", "cuda", "mps"))
+    val_every: int = _opt(200, "Validate every N steps.")
+    checkpoint_minutes: float = _opt(5.0, "Save a checkpoint at least this often.")
+    workers: int = _opt(0, "Data-loading worker processes (0 = in the training process).")
+
+    def budget_fraction(self, step: int, minutes_done: float, minutes_before: float) -> float:
+        """How far through its budget the run is, in [0, 1]; drives the LR schedule."""
+        fracs = []
+        if self.steps:
+            fracs.append(step / self.steps)
+        if self.minutes:
+            fracs.append(minutes_done / (minutes_before + self.minutes))
+        return min(1.0, max(fracs)) if fracs else 0.0
+
+    def finished(self, step: int, minutes_this_run: float) -> bool:
+        if self.steps is not None and step >= self.steps:
+            return True
+        return self.minutes is not None and minutes_this_run >= self.minutes

@@ -1,0 +1,209 @@
+"""The one training loop for every task: validation, checkpoints and resume,
+mixed precision on GPU, DistributedDataParallel under torchrun."""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import random
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from ..engine import pick_device
+from ..models import ModelSpec
+from ..tasks.base import Task
+from ..weights import load_model, save_weights
+from .config import TrainConfig
+from .curve import save_curve
+from .data import SampleStream, collate, list_images, load_rgb, split_paths, validation_samples
+
+log = logging.getLogger(__name__)
+VAL_SIZE = 256
+
+
+class Distributed:
+    """torchrun sets WORLD_SIZE/RANK/LOCAL_RANK; without them this is a no-op."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        if self.world > 1 and not torch.distributed.is_initialized():
+            torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def wrap(self, model: nn.Module, device: torch.device) -> nn.Module:
+        if self.world == 1:
+            return model
+        ids = [device.index] if device.type == "cuda" else None
+        return nn.parallel.DistributedDataParallel(model, device_ids=ids)
+
+    def barrier(self) -> None:
+        if self.world > 1:
+            torch.distributed.barrier()
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def _device_for(cfg: TrainConfig) -> torch.device:
+    device = pick_device(cfg.device)
+    if device.type == "cuda" and "LOCAL_RANK" in os.environ:
+        device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
+        torch.cuda.set_device(device)
+    return device
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, task: Task, samples, device: torch.device) -> dict[str, float]:
+    model.eval()
+    totals: dict[str, float] = {k: 0.0 for k in task.metrics}
+    for s in samples:
+        batch = {k: v.to(device) for k, v in collate([s]).items()}
+        pred = model(batch["input"]).float()
+        for k, fn in task.metrics.items():
+            totals[k] += fn(pred, batch)
+    model.train()
+    return {k: v / max(1, len(samples)) for k, v in totals.items()}
+
+
+def _prepare_data(task: Task, cfg: TrainConfig, patch: int):
+    paths = list_images(cfg.data)
+    if cfg.val:
+        train_paths, val_paths = paths, list_images(cfg.val)
+    else:
+        train_paths, val_paths = split_paths(paths, 0.1, cfg.seed)
+    train_images = load_rgb(train_paths, min_size=32)
+    if not train_images:
+        raise ValueError(f"{cfg.data}: no usable training images")
+    val = validation_samples(load_rgb(val_paths, min_size=32), task, VAL_SIZE)
+    return train_images, val
+
+
+def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
+    """Train or fine-tune `task`'s model; returns the path of the weights written."""
+    device = _device_for(cfg)
+    dist = Distributed(device)
+    _seed_everything(cfg.seed + dist.rank)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt_path = out / "checkpoint.pt"
+    patch = cfg.patch or task.patch
+
+    spec = task.model
+    if cfg.from_weights:
+        model, info = load_model(cfg.from_weights, task=task.name)
+        spec = info.spec
+    else:
+        model = spec.build()
+    model.to(device).train()
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    state = {"step": 0, "minutes": 0.0, "loss": [], "val": []}
+    if cfg.resume:
+        if not ckpt_path.is_file():
+            raise FileNotFoundError(f"{ckpt_path}: nothing to resume")
+        ckpt = torch.load(ckpt_path, map_location=device, weights_only=False)
+        spec = ModelSpec.from_json(ckpt["spec"])
+        model = spec.build().to(device).train()
+        model.load_state_dict(ckpt["model"])
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        opt.load_state_dict(ckpt["optimizer"])
+        state = ckpt["state"]
+        _seed_everything(cfg.seed + dist.rank + state["step"])  # fresh but repeatable crops after resume
+    net = dist.wrap(model, device)
+
+    train_images, val = _prepare_data(task, cfg, patch)
+    stream = SampleStream(train_images, task, patch, cfg.seed + 1000 * dist.rank + state["step"])
+    loader = iter(torch.utils.data.DataLoader(stream, batch_size=cfg.batch_size, collate_fn=collate, num_workers=cfg.workers))
+    amp = device.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda", enabled=amp)
+    metric = next(iter(task.metrics))
+
+    def checkpoint() -> None:
+        if not dist.main:
+            return
+        tmp = ckpt_path.with_name(".checkpoint.pt.tmp")
+        torch.save({"spec": spec.to_json(), "model": model.state_dict(), "optimizer": opt.state_dict(), "state": state, "config": _jsonable(cfg)}, tmp)
+        os.replace(tmp, ckpt_path)
+        save_curve(out / "curve.png", state["loss"], state["val"], metric)
+
+    minutes_before = state["minutes"]
+    started = last_ckpt = time.monotonic()
+    bar = tqdm(desc=f"train {task.name}", total=cfg.steps, initial=state["step"], disable=not (progress and dist.main), unit="step")
+    running = None
+    try:
+        while not cfg.finished(state["step"], (time.monotonic() - started) / 60):
+            run_minutes = (time.monotonic() - started) / 60
+            frac = cfg.budget_fraction(state["step"], minutes_before + run_minutes, minutes_before)
+            for g in opt.param_groups:
+                g["lr"] = cfg.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
+            batch = {k: v.to(device, non_blocking=True) for k, v in next(loader).items()}
+            with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
+                loss = task.loss(net(batch["input"]).float(), batch)
+            opt.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+            state["step"] += 1
+            running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
+            if state["step"] % 20 == 0:
+                state["loss"].append((state["step"], running))
+            if state["step"] % cfg.val_every == 0 and dist.main:
+                scores = evaluate(model, task, val, device)
+                state["val"].append((state["step"], scores[metric]))
+                _log_line(out, state, scores, minutes_before + run_minutes)
+            bar.update(1)
+            postfix = {"loss": f"{running:.4f}"}
+            if state["val"]:
+                postfix[f"val_{metric}"] = f"{state['val'][-1][1]:.2f}"
+            bar.set_postfix(postfix)
+            state["minutes"] = minutes_before + (time.monotonic() - started) / 60
+            if (time.monotonic() - last_ckpt) / 60 >= cfg.checkpoint_minutes:
+                checkpoint()
+                last_ckpt = time.monotonic()
+    except KeyboardInterrupt:
+        checkpoint()
+        bar.close()
+        raise
+    bar.close()
+    scores = evaluate(model, task, val, device) if dist.main else {}
+    if dist.main:
+        state["val"].append((state["step"], scores[metric]))
+        _log_line(out, state, scores, state["minutes"])
+    checkpoint()
+    dist.barrier()
+    path = out / f"{task.weights_name}.safetensors"
+    if dist.main:
+        training = {
+            "command": "restore train",
+            "config": _jsonable(cfg),
+            "steps": state["step"],
+            "minutes": round(state["minutes"], 2),
+            "device": str(device),
+            "world_size": dist.world,
+            "train_images": len(train_images),
+            "val_images": len(val),
+        }
+        save_weights(model, spec, path, task.name, training=training, validation={k: round(v, 3) for k, v in scores.items()})
+    return path
+
+
+def _jsonable(cfg: TrainConfig) -> dict:
+    return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()}
+
+
+def _log_line(out: Path, state: dict, scores: dict[str, float], minutes: float) -> None:
+    with open(out / "log.jsonl", "a") as f:
+        f.write(json.dumps({"step": state["step"], "minutes": round(minutes, 2), **{k: round(v, 4) for k, v in scores.items()}}) + "\n")

@@ -1,0 +1,107 @@
+"""Weights on disk: <name>.safetensors (fp16) + <name>.json beside it holding
+the architecture and its arguments (so loading needs no guessing), the
+sha256 of the tensors file, how it was trained and what it measured."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from .models import ModelSpec
+
+# The repository's weights/ folder (the package is installed editable from a clone).
+WEIGHTS_DIR = Path(os.environ.get("RESTORER_WEIGHTS", Path(__file__).resolve().parent.parent / "weights"))
+
+
+class WeightsError(Exception):
+    """A weights file that is missing, corrupt or for another task."""
+
+
+@dataclass
+class WeightsInfo:
+    path: Path  # the .safetensors file
+    meta: dict[str, Any]  # the JSON beside it
+
+    @property
+    def task(self) -> str:
+        return self.meta.get("task", "?")
+
+    @property
+    def spec(self) -> ModelSpec:
+        return ModelSpec.from_json(self.meta["model"])
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def json_path(path: Path) -> Path:
+    return Path(path).with_suffix(".json")
+
+
+def default_weights(task_name: str) -> Path:
+    return WEIGHTS_DIR / f"{task_name}.safetensors"
+
+
+def save_weights(model: nn.Module, spec: ModelSpec, path: Path, task: str, **meta: Any) -> Path:
+    """fp16 tensors (half the size; inference upcasts on CPU), written atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in model.state_dict().items() if v.is_floating_point()}
+    state |= {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items() if not v.is_floating_point()}
+    tmp = path.with_name(f".{path.name}.tmp")
+    save_file(state, str(tmp))
+    os.replace(tmp, path)
+    info = {"task": task, "model": spec.to_json(), "sha256": sha256(path), "dtype": "float16", **meta}
+    tmp_json = json_path(path).with_name(f".{json_path(path).name}.tmp")
+    tmp_json.write_text(json.dumps(info, indent=2, sort_keys=False) + "\n")
+    os.replace(tmp_json, json_path(path))
+    return path
+
+
+def read_info(path: Path) -> WeightsInfo:
+    path = Path(path)
+    if path.suffix == ".json":
+        path = path.with_suffix(".safetensors")
+    if not path.is_file():
+        raise WeightsError(f"{path}: weights file not found")
+    if not json_path(path).is_file():
+        raise WeightsError(f"{path}: no {json_path(path).name} beside it (architecture unknown)")
+    try:
+        meta = json.loads(json_path(path).read_text())
+        ModelSpec.from_json(meta["model"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise WeightsError(f"{json_path(path)}: unreadable config ({e})") from None
+    return WeightsInfo(path, meta)
+
+
+def load_model(path: Path, task: str | None = None) -> tuple[nn.Module, WeightsInfo]:
+    """Build the architecture named in the JSON and load the checked tensors."""
+    info = read_info(path)
+    if task is not None and info.task != task:
+        raise WeightsError(f"{info.path}: weights are for {info.task!r}, not {task!r}")
+    expected = info.meta.get("sha256")
+    if expected and sha256(info.path) != expected:
+        raise WeightsError(f"{info.path}: sha256 mismatch (file corrupt or replaced); expected {expected[:12]}…")
+    model = info.spec.build()
+    try:
+        state = load_file(str(info.path))
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
+    except Exception as e:  # safetensors raises several types for a damaged file
+        raise WeightsError(f"{info.path}: cannot load weights ({str(e).splitlines()[0]})") from None
+    return model.eval(), info
+
+
+def list_weights(folder: Path = WEIGHTS_DIR) -> list[WeightsInfo]:
+    return [read_info(p) for p in sorted(Path(folder).glob("*.safetensors"))]

@@ -1,0 +1,52 @@
+"""Shared fixtures. Everything is generated here or read from examples/; no
+test needs ../shared, a GPU or a network."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from restorer.models import ModelSpec
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+SHIPPED = ROOT / "weights"
+
+# A small U-Net so training and I/O tests run in seconds on two cores.
+TINY_UNET = ModelSpec(
+    "refined_unet",
+    {"in_channels": 4, "out_channels": 3, "encoder": "resnet18", "encoder_depth": 3,
+     "decoder_channels": (32, 16, 8), "head_channels": 8, "head_layers": 2},
+)
+
+
+def smooth_image(h: int, w: int, seed: int = 0) -> np.ndarray:
+    """A photo-like float32 HxWx3 image: smooth gradients and a few edges."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    img = np.stack([0.5 + 0.4 * np.sin(xx / (17 + 5 * c) + yy / (23 + 3 * c) + rng.uniform(0, 6)) for c in range(3)], axis=2)
+    img[h // 3 : h // 2, w // 4 : w // 2] *= 0.5
+    return np.clip(img, 0, 1).astype(np.float32)
+
+
+def save_rgb(path: Path, img: np.ndarray, **kw) -> Path:
+    Image.fromarray(np.clip(np.rint(img * 255), 0, 255).astype(np.uint8)).save(path, **kw)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _few_threads():
+    torch.set_num_threads(2)
+    yield
+
+
+@pytest.fixture
+def clean_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "clean"
+    folder.mkdir()
+    for i in range(6):
+        save_rgb(folder / f"img{i}.png", smooth_image(96, 128, seed=i))
+    return folder

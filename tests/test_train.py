@@ -1,0 +1,44 @@
+import json
+
+import pytest
+
+from restorer.tasks import TASKS
+from restorer.train.config import TrainConfig
+from restorer.train.loop import train
+from restorer.weights import load_model
+
+from .conftest import TINY_UNET
+
+
+@pytest.fixture
+def tiny_denoise(monkeypatch):
+    task = TASKS["denoise"]
+    return type(task)(**{**task.__dict__, "model": TINY_UNET, "patch": 32})
+
+
+def test_train_writes_loadable_weights_log_and_curve(tmp_path, clean_folder, tiny_denoise):
+    cfg = TrainConfig(data=clean_folder, steps=6, out=tmp_path / "run", batch_size=2, val_every=3)
+    path = train(tiny_denoise, cfg, progress=False)
+    model, info = load_model(path, task="denoise")
+    assert info.meta["training"]["steps"] == 6 and info.meta["validation"]["psnr"] > 10
+    assert (tmp_path / "run" / "curve.png").stat().st_size > 0
+    assert [json.loads(line)["step"] for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()] == [3, 6, 6]
+
+
+def test_resume_continues_the_step_count(tmp_path, clean_folder, tiny_denoise):
+    out = tmp_path / "run"
+    train(tiny_denoise, TrainConfig(data=clean_folder, steps=4, out=out, batch_size=2, val_every=100), progress=False)
+    path = train(tiny_denoise, TrainConfig(data=clean_folder, steps=7, out=out, batch_size=2, val_every=100, resume=True), progress=False)
+    assert load_model(path)[1].meta["training"]["steps"] == 7
+
+
+def test_fine_tune_from_weights_keeps_their_architecture(tmp_path, clean_folder, tiny_denoise):
+    first = train(tiny_denoise, TrainConfig(data=clean_folder, steps=2, out=tmp_path / "a", batch_size=2), progress=False)
+    second = train(TASKS["denoise"], TrainConfig(data=clean_folder, steps=2, out=tmp_path / "b", batch_size=2, patch=32, from_weights=first), progress=False)
+    assert load_model(second)[1].spec == TINY_UNET
+
+
+def test_no_images_is_a_clear_error(tmp_path, tiny_denoise):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="no usable training images"):
+        train(tiny_denoise, TrainConfig(data=tmp_path / "empty", steps=1, out=tmp_path / "run"), progress=False)

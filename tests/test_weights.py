@@ -1,0 +1,55 @@
+import json
+
+import pytest
+import torch
+
+from restorer.weights import WeightsError, load_model, read_info, save_weights
+
+from .conftest import SHIPPED, TINY_UNET
+
+
+@pytest.fixture
+def saved(tmp_path):
+    torch.manual_seed(0)
+    model = TINY_UNET.build()
+    path = save_weights(model, TINY_UNET, tmp_path / "denoise.safetensors", "denoise", training={"steps": 1})
+    return model, path
+
+
+def test_round_trip_rebuilds_from_json_alone(saved):
+    model, path = saved
+    loaded, info = load_model(path, task="denoise")
+    assert info.spec == TINY_UNET
+    x = torch.rand(1, 4, 32, 32)
+    assert torch.allclose(loaded(x), model.eval()(x), atol=2e-3)  # fp16 storage
+    meta = json.loads(path.with_suffix(".json").read_text())
+    assert meta["dtype"] == "float16" and meta["training"] == {"steps": 1} and len(meta["sha256"]) == 64
+
+
+def test_corrupted_file_is_refused_by_checksum(saved):
+    _, path = saved
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(WeightsError, match="sha256"):
+        load_model(path)
+
+
+def test_missing_json_and_wrong_task_are_clear_errors(saved, tmp_path):
+    _, path = saved
+    with pytest.raises(WeightsError, match="inpaint"):
+        load_model(path, task="inpaint")
+    path.with_suffix(".json").unlink()
+    with pytest.raises(WeightsError, match="architecture unknown"):
+        read_info(path)
+    with pytest.raises(WeightsError, match="not found"):
+        read_info(tmp_path / "nope.safetensors")
+
+
+def test_shipped_weights_load_and_are_small():
+    files = sorted(SHIPPED.glob("*.safetensors"))
+    assert files, "weights/ has no shipped weights"
+    for f in files:
+        assert f.stat().st_size <= 25_000_000
+        model, info = load_model(f)
+        assert info.meta["training"] and "validation" in info.meta
