@@ -36,3 +36,19 @@ def bench_denoise(data, sigma_first, sigma_more, methods, weights, device, limit
         raise click.UsageError(f"unknown method(s): {', '.join(sorted(unknown))}; known: {', '.join(denoise.METHODS)}")
     table = denoise.run(data, sigmas, chosen, weights, device, limit)
     click.echo(emit(f"denoise on {data.name}", table, as_json, {"data": str(data), "sigmas": sigmas}))
+
+
+@bench_command.command(name="large")
+@click.option("--task", default="denoise", show_default=True)
+@click.option("--size", default="6000x4000", show_default=True, help="WIDTHxHEIGHT of the synthetic photo.")
+@click.option("--tile", "tiles", type=int, multiple=True, help="Tile sizes to try (repeatable); default 512.")
+@click.option("--json", "as_json", is_flag=True)
+@click.argument("extra", nargs=-1)
+def bench_large(task, size, tiles, as_json, extra) -> None:
+    """Time and peak memory of `restore TASK` on a large synthetic photo (EXTRA: more CLI flags)."""
+    from ..bench import large
+    from ..bench.common import emit
+
+    width, height = (int(v) for v in size.lower().split("x"))
+    table = large.run(task, width, height, list(tiles) or [512], list(extra))
+    click.echo(emit(f"large image, {task}", table, as_json))

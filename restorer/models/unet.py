@@ -44,6 +44,7 @@ class RefinedUNet(nn.Module):
             in_channels=in_channels,
             classes=decoder_channels[-1],
         )
+        _drop_unused_stages(self.body.encoder, encoder_depth)
         layers: list[nn.Module] = []
         width = decoder_channels[-1] + in_channels
         for _ in range(head_layers - 1):
@@ -61,3 +62,13 @@ class RefinedUNet(nn.Module):
         if self.residual:
             out = out + x[:, : self.out_channels]
         return out
+
+
+def _drop_unused_stages(encoder: nn.Module, depth: int) -> None:
+    """smp keeps the encoder stages below `depth` even though forward never
+    runs them; drop them so they cost neither memory nor weights-file size."""
+    stages = getattr(encoder, "get_stages", lambda: {})()
+    unused = {id(m) for stride, mods in stages.items() if stride > 2**depth for m in mods}
+    for name, child in list(encoder.named_children()):
+        if id(child) in unused:
+            setattr(encoder, name, nn.Identity())

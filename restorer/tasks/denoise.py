@@ -70,7 +70,11 @@ TASK = Task(
     name="denoise",
     summary="Remove noise from photos (known or estimated noise level).",
     options=DenoiseOptions,
-    model=ModelSpec("refined_unet", {"in_channels": 4, "out_channels": 3, "encoder": "resnet18"}),
+    # resnet34 to 1/16 (its 1/32 stage dropped): 10.4M params, a 21 MB fp16 file.
+    model=ModelSpec(
+        "refined_unet",
+        {"in_channels": 4, "out_channels": 3, "encoder": "resnet34", "encoder_depth": 4, "decoder_channels": (256, 128, 64, 32)},
+    ),
     make_sample=make_sample,
     apply=apply,
 )

@@ -1,0 +1,254 @@
+"""The one batch loop behind every `restore <task>` command: find the inputs, decide
+where each result goes (never over an original unless asked), then read, process
+and write file by file, so that one bad file costs one failure, not the batch."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .imageio import SUPPORTED_SUFFIXES, Photo, format_for_suffix, read_image, suffix_for_format, write_image
+
+
+@dataclass(frozen=True)
+class OutputPolicy:
+    out_dir: Path  # where results go (the CLI defaults it to ./restored)
+    suffix: str = ""  # appended to the stem: photo.jpg -> photo<suffix>.jpg
+    format: str | None = None  # force the output format ("PNG"); None = the input's
+    overwrite: bool = False  # replace an existing output file
+    skip_existing: bool = False  # skip quietly when the output exists (wins over overwrite)
+    in_place: bool = False  # allow the output to be the input file itself
+
+
+@dataclass(frozen=True)
+class Job:
+    source: Path
+    dest: Path
+
+
+@dataclass
+class Failure:
+    path: Path  # the input file (or argument) that failed
+    message: str  # one line, starts with the path
+
+
+@dataclass
+class Summary:
+    done: list[Path] = field(default_factory=list)  # destinations written (or that would be, in a dry run)
+    skipped: list[Path] = field(default_factory=list)  # sources whose output already existed
+    failed: list[Failure] = field(default_factory=list)
+    elapsed: float = 0.0
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+
+def one_line(exc: BaseException) -> str:
+    """First non-empty line of the message, or the class name when there is none."""
+    for line in str(exc).splitlines():
+        if line.strip():
+            return " ".join(line.split())
+    return type(exc).__name__
+
+
+def print_to_stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _fail(path: Path, why: str) -> Failure:
+    return Failure(path, f"{path}: {why}")
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith(".")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Same file, also through hard links and case-insensitive file systems."""
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist
+        return False
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def _walk(folder: Path, recursive: bool, exclude: Path | None, failures: list[Failure]) -> list[tuple[Path, Path]]:
+    found: list[tuple[Path, Path]] = []
+    skip = exclude.resolve() if exclude is not None else None
+
+    def on_error(e: OSError) -> None:
+        failures.append(_fail(Path(e.filename or folder), f"cannot list folder ({e.strerror or e})"))
+
+    # os.walk does not follow symlinked folders, so link loops cannot trap it.
+    for root, dirs, files in os.walk(folder, onerror=on_error):
+        root_p = Path(root)
+        dirs[:] = sorted(
+            d for d in dirs if recursive and not _hidden(d) and (skip is None or (root_p / d).resolve() != skip)
+        )
+        for name in sorted(files):
+            p = root_p / name
+            if not _hidden(name) and p.suffix.lower() in SUPPORTED_SUFFIXES and p.is_file():
+                found.append((p, p.relative_to(folder)))
+    return found
+
+
+def collect_inputs(
+    paths: Sequence[Path], recursive: bool, exclude: Path | None = None
+) -> tuple[list[tuple[Path, Path]], list[Failure]]:
+    """(file, path relative to the output folder) pairs, in argument order with each
+    folder's files sorted; a file reached twice is kept once (first occurrence).
+    `exclude` (the output folder) is pruned while walking so re-runs skip their own output."""
+    pairs: list[tuple[Path, Path]] = []
+    failures: list[Failure] = []
+    seen: set[Path] = set()
+    for arg in map(Path, paths):
+        if not os.path.exists(arg):
+            failures.append(_fail(arg, "no such file or directory"))
+            continue
+        # An explicit file is attempted whatever its name: the reader gives a clear error.
+        found = _walk(arg, recursive, exclude, failures) if arg.is_dir() else [(arg, Path(arg.name))]
+        for path, rel in found:
+            key = path.resolve()
+            if key not in seen:
+                seen.add(key)
+                pairs.append((path, rel))
+    return pairs, failures
+
+
+# ------------------------------------------------------------------------------- plan
+
+
+def _out_suffix(source: Path, fmt: str | None) -> str:
+    if fmt is None:
+        return source.suffix
+    try:
+        if format_for_suffix(source.suffix) == fmt.upper():
+            return source.suffix  # already that format: keep photo.JPEG as .JPEG
+    except ValueError:
+        pass
+    return suffix_for_format(fmt)
+
+
+def plan_jobs(inputs: Sequence[tuple[Path, Path]], policy: OutputPolicy) -> tuple[list[Job], list[Path], list[Failure]]:
+    """Map each input to its destination; refuse anything that would destroy a file
+    the user did not ask to replace. Returns (jobs, skipped sources, failures)."""
+    if policy.format is not None:
+        suffix_for_format(policy.format)  # unknown format: one ValueError, not one per file
+    jobs: list[Job] = []
+    skipped: list[Path] = []
+    failures: list[Failure] = []
+    sources = {src.resolve(): src for src, _ in inputs}
+    claimed: dict[str, Path] = {}  # normalised dest -> the source that got it
+    for src, rel in inputs:
+        dest = policy.out_dir / rel.parent / (rel.stem + policy.suffix + _out_suffix(src, policy.format))
+        key = os.path.normcase(str(dest.resolve()))
+        if key in claimed:
+            failures.append(_fail(src, f"same output {dest} as {claimed[key]}; use --suffix or separate runs"))
+            continue
+        if _same_file(dest, src):
+            if not policy.in_place:
+                failures.append(_fail(src, "would overwrite the original; use a different -o, --suffix, or --in-place"))
+                continue
+        elif dest.resolve() in sources:
+            # Another input of this run: the result would depend on processing order.
+            failures.append(_fail(src, f"output {dest} is another input of this run; use a different -o or --suffix"))
+            continue
+        elif dest.is_dir():
+            failures.append(_fail(src, f"output {dest} is a folder"))
+            continue
+        elif dest.exists():
+            if policy.skip_existing:
+                skipped.append(src)
+                continue
+            if not policy.overwrite:
+                failures.append(_fail(src, f"output exists: {dest}; use --overwrite or --skip-existing"))
+                continue
+        claimed[key] = src
+        jobs.append(Job(src, dest))
+    return jobs, skipped, failures
+
+
+# -------------------------------------------------------------------------------- run
+
+
+def run_batch(
+    jobs: Sequence[Job],
+    process: Callable[[Photo], Photo],
+    *,
+    read: Callable[[Path], Photo] = read_image,
+    write: Callable[[Photo, Path], None] = write_image,
+    progress: bool = True,
+    dry_run: bool = False,
+    echo: Callable[[str], None] = print_to_stderr,
+) -> Summary:
+    """Read, process and write each job. An error in one file becomes a one-line
+    Failure, echoed at once, and the batch goes on; Ctrl-C stops it after echoing
+    the partial summary (writes are atomic, so nothing is left half-written)."""
+    summary = Summary(dry_run=dry_run)
+    start = time.monotonic()
+    bar = tqdm(jobs, disable=not progress or dry_run, file=sys.stderr, unit="img", dynamic_ncols=True, leave=False)
+
+    def say(msg: str) -> None:
+        if bar.disable:
+            echo(msg)
+        else:
+            with bar.external_write_mode(file=sys.stderr):  # clear the bar, print, redraw it
+                echo(msg)
+
+    try:
+        for job in bar:
+            if dry_run:
+                say(f"{job.source} -> {job.dest}")
+                summary.done.append(job.dest)
+                continue
+            bar.set_postfix_str(job.source.name, refresh=False)
+            try:
+                result = process(read(job.source))
+                job.dest.parent.mkdir(parents=True, exist_ok=True)
+                write(result, job.dest)
+            except Exception as e:  # noqa: BLE001 - any per-file error must not end the batch
+                msg = one_line(e)
+                if not msg.startswith(str(job.source)):  # reader errors already name the file
+                    msg = f"{job.source}: {msg}"
+                summary.failed.append(Failure(job.source, msg))
+                say(msg)
+            else:
+                summary.done.append(job.dest)
+    except KeyboardInterrupt:
+        bar.close()
+        summary.elapsed = time.monotonic() - start
+        echo(f"interrupted: {format_summary(summary)}")
+        raise
+    bar.close()
+    summary.elapsed = time.monotonic() - start
+    return summary
+
+
+def _duration(s: float) -> str:
+    if s < 60:
+        return f"{s:.1f} s"
+    m, s = divmod(round(s), 60)
+    return f"{m} min {s:02d} s"
+
+
+def format_summary(summary: Summary) -> str:
+    """"12 written, 1 skipped, 2 failed in 3.4 s", then one line per failure."""
+    verb = "to write (dry run)" if summary.dry_run else "written"
+    head = f"{len(summary.done)} {verb}, {len(summary.skipped)} skipped, {len(summary.failed)} failed in {_duration(summary.elapsed)}"
+    return "\n".join([head, *(f"  {f.message}" for f in summary.failed)])
