@@ -42,3 +42,18 @@ def test_no_images_is_a_clear_error(tmp_path, tiny_denoise):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match="no usable training images"):
         train(tiny_denoise, TrainConfig(data=tmp_path / "empty", steps=1, out=tmp_path / "run"), progress=False)
+
+
+def test_distributed_training_with_two_cpu_processes(tmp_path, clean_folder):
+    """torchrun + DistributedDataParallel on the gloo backend, as users with several machines run it."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "ddp"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", "29533",
+           "-m", "restorer", "train", "denoise", "--data", str(clean_folder), "--steps", "3",
+           "--batch-size", "2", "--patch", "32", "--device", "cpu", "--out", str(out)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
+    assert r.returncode == 0, r.stderr[-2000:]
+    info = load_model(out / "denoise.safetensors")[1]
+    assert info.meta["training"]["world_size"] == 2 and info.meta["training"]["steps"] == 3

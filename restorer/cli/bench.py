@@ -52,3 +52,27 @@ def bench_large(task, size, tiles, as_json, extra) -> None:
     width, height = (int(v) for v in size.lower().split("x"))
     table = large.run(task, width, height, list(tiles) or [512], list(extra))
     click.echo(emit(f"large image, {task}", table, as_json))
+
+
+@bench_command.command(name="finetune")
+@click.option("--task", "task_name", default="denoise", show_default=True)
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=None, help="Folder of clean images of your kind (30% held out).")
+@click.option("--text-pages", type=int, default=0, help="Instead of --data: generate N grayscale text 'scans' (a domain the shipped weights never saw).")
+@click.option("--minutes", type=float, default=5.0, show_default=True)
+@click.option("--steps", type=int, default=None)
+@click.option("--weights", type=click.Path(exists=True, path_type=Path), default=None)
+@click.option("--json", "as_json", is_flag=True)
+def bench_finetune(task_name, data, text_pages, minutes, steps, weights, as_json) -> None:
+    """Held-out quality before and after fine-tuning the shipped weights on a folder."""
+    import tempfile
+
+    from ..bench import finetune
+    from ..bench.common import emit
+    from ..tasks import TASKS
+
+    if (data is None) == (not text_pages):
+        raise click.UsageError("give --data DIR or --text-pages N")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = data or finetune.text_pages(Path(tmp) / "pages", text_pages)
+        table = finetune.run(TASKS[task_name], folder, minutes, steps, weights)
+    click.echo(emit(f"fine-tune {task_name} on {'synthetic text pages' if text_pages else folder}", table, as_json))

@@ -34,6 +34,7 @@ class Distributed:
     def __init__(self, device: torch.device) -> None:
         self.world = int(os.environ.get("WORLD_SIZE", "1"))
         self.rank = int(os.environ.get("RANK", "0"))
+        self.device = device
         if self.world > 1 and not torch.distributed.is_initialized():
             torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
 
@@ -46,6 +47,14 @@ class Distributed:
             return model
         ids = [device.index] if device.type == "cuda" else None
         return nn.parallel.DistributedDataParallel(model, device_ids=ids)
+
+    def any(self, flag: bool) -> bool:
+        """True on every rank if it is true on any: ranks must stop on the same step."""
+        if self.world == 1:
+            return flag
+        t = torch.tensor([float(flag)], device=self.device)
+        torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MAX)
+        return bool(t.item())
 
     def barrier(self) -> None:
         if self.world > 1:
@@ -144,7 +153,7 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
     bar = tqdm(desc=f"train {task.name}", total=cfg.steps, initial=state["step"], disable=not (progress and dist.main), unit="step")
     running = None
     try:
-        while not cfg.finished(state["step"], (time.monotonic() - started) / 60):
+        while not dist.any(cfg.finished(state["step"], (time.monotonic() - started) / 60)):
             run_minutes = (time.monotonic() - started) / 60
             frac = cfg.budget_fraction(state["step"], minutes_before + run_minutes, minutes_before)
             for g in opt.param_groups:

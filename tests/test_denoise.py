@@ -1,0 +1,44 @@
+"""The shipped denoiser, as the CLI uses it (loaded from weights/)."""
+import numpy as np
+import pytest
+from PIL import Image
+
+from restorer.imageio import read_image
+from restorer.inference import Restorer
+from restorer.metrics import psnr
+from restorer.tasks import TASKS
+from restorer.tasks.denoise import DenoiseOptions
+
+from .conftest import EXAMPLES
+
+
+@pytest.fixture(scope="module")
+def astronaut():
+    clean = np.asarray(Image.open(EXAMPLES / "clean" / "astronaut.png"), np.float32)[128:384, 128:448] / 255
+    noisy = read_image(EXAMPLES / "noisy" / "astronaut.png")
+    return clean, noisy.with_pixels(noisy.pixels[128:384, 128:448])
+
+
+def test_tiled_output_matches_whole_image_within_a_tenth_of_a_db(astronaut):
+    clean, noisy = astronaut
+    opts = DenoiseOptions(sigma=25)
+    whole = Restorer.load(TASKS["denoise"], tile=0)(noisy, opts).pixels
+    tiled = Restorer.load(TASKS["denoise"], tile=128)(noisy, opts).pixels
+    assert abs(psnr(tiled, clean) - psnr(whole, clean)) < 0.1
+    assert psnr(tiled, whole) > 40
+
+
+def test_blind_mode_is_close_to_known_sigma(astronaut):
+    clean, noisy = astronaut
+    restorer = Restorer.load(TASKS["denoise"])
+    known = psnr(restorer(noisy, DenoiseOptions(sigma=25)).pixels, clean)
+    blind = psnr(restorer(noisy, DenoiseOptions()).pixels, clean)
+    assert blind > known - 0.3
+
+
+def test_grayscale_photo_stays_one_channel_and_improves():
+    clean = np.asarray(Image.open(EXAMPLES / "clean" / "camera.png"), np.float32)[:, :, None] / 255
+    noisy = read_image(EXAMPLES / "noisy" / "camera.png")
+    out = Restorer.load(TASKS["denoise"])(noisy, DenoiseOptions(sigma=25)).pixels
+    assert out.shape == clean.shape
+    assert psnr(out, clean) > psnr(noisy.pixels, clean) + 6
