@@ -14,7 +14,7 @@ from .tiling import blend_window, pad_amount, tile_starts
 log = logging.getLogger(__name__)
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
-MIN_TILE = 128
+MIN_TILE = 64
 
 
 def pick_device(name: str = "auto") -> torch.device:

@@ -52,3 +52,39 @@ def test_any_size_runs_including_smaller_than_the_model_multiple():
     for h, w in [(5, 7), (33, 65), (130, 31)]:
         x = np.random.default_rng(0).random((4, h, w), dtype=np.float32)
         assert TiledPredictor(model, torch.device("cpu"), tile=64, overlap=8)(x).shape == (3, h, w)
+
+
+class _SmallOnly(torch.nn.Module):
+    """Stands in for a GPU that runs out of memory above 100x100 tiles."""
+
+    multiple = 1
+
+    def __init__(self):
+        super().__init__()
+        self.seen: list[tuple[int, int]] = []
+
+    def forward(self, x):
+        if x.shape[-1] * x.shape[-2] > 100 * 100:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
+        self.seen.append(tuple(x.shape[-2:]))
+        return x[:, :3] * 2
+
+
+def test_out_of_memory_retries_with_smaller_tiles():
+    model = _SmallOnly()
+    x = np.random.default_rng(0).random((4, 300, 200), dtype=np.float32)
+    out = TiledPredictor(model, torch.device("cpu"), tile=512, overlap=8)(x)
+    assert np.allclose(out, x[:3] * 2, atol=1e-5)
+    assert max(h * w for h, w in model.seen) <= 100 * 100
+
+
+def test_device_auto_prefers_cuda_then_mps_then_cpu(monkeypatch):
+    from restorer.engine import pick_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert pick_device("auto").type == "mps"
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert pick_device("auto").type == "cpu"
+    with pytest.raises(RuntimeError, match="no CUDA"):
+        pick_device("cuda")

@@ -16,7 +16,7 @@ class TrainConfig:
     minutes: float | None = _opt(None, "Stop after this many minutes of this run (adds to earlier runs with --resume).")
     steps: int | None = _opt(None, "Stop at this total number of steps.")
     from_weights: Path | None = _opt(None, "Fine-tune from these weights (e.g. weights/denoise.safetensors).", flag="--from")
-    out: Path = _opt(Path("runs"), "Run folder: checkpoint, log, curve and the new weights (<out>/<task>.safetensors).")
+    out: Path | None = _opt(None, "Run folder for checkpoint, log, curve and the new weights <out>/<task>.safetensors; default: runs/<task>.")
     resume: bool = _opt(False, "Continue from <out>/checkpoint.pt after an interruption.")
     batch_size: int = _opt(16, "Crops per step.")
     patch: int | None = _opt(None, "Crop size in pixels; default: the task's.")

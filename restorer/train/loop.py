@@ -106,7 +106,7 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
     device = _device_for(cfg)
     dist = Distributed(device)
     _seed_everything(cfg.seed + dist.rank)
-    out = Path(cfg.out)
+    out = Path(cfg.out or Path("runs") / task.name)
     out.mkdir(parents=True, exist_ok=True)
     ckpt_path = out / "checkpoint.pt"
     patch = cfg.patch or task.patch
