@@ -18,17 +18,23 @@ def psnr_torch(a: torch.Tensor, b: torch.Tensor) -> float:
 
 def ssim(a: np.ndarray, b: np.ndarray) -> float:
     """SSIM (Wang et al. 2004: 11x11 Gaussian window, sigma 1.5), averaged over channels."""
+    return float(ssim_map(a, b).mean())
+
+
+def ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per-pixel SSIM averaged over channels, on the valid region (5 px border
+    dropped, so map[i, j] belongs to pixel [i + 5, j + 5]); lets a benchmark
+    score a region such as the holes of an inpainting mask."""
     import cv2  # only the benchmarks need it
 
     a = np.asarray(a, np.float64).reshape(a.shape[0], a.shape[1], -1)
     b = np.asarray(b, np.float64).reshape(b.shape[0], b.shape[1], -1)
     c1, c2 = 0.01**2, 0.03**2
-    scores = []
+    maps = []
     for ch in range(a.shape[2]):
         x, y = a[..., ch], b[..., ch]
         blur = lambda z: cv2.GaussianBlur(z, (11, 11), 1.5)[5:-5, 5:-5]  # noqa: E731 - valid region only
         mx, my = blur(x), blur(y)
         sxx, syy, sxy = blur(x * x) - mx**2, blur(y * y) - my**2, blur(x * y) - mx * my
-        s = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx**2 + my**2 + c1) * (sxx + syy + c2))
-        scores.append(s.mean())
-    return float(np.mean(scores))
+        maps.append(((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx**2 + my**2 + c1) * (sxx + syy + c2)))
+    return np.mean(maps, axis=0)

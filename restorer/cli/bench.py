@@ -38,6 +38,30 @@ def bench_denoise(data, sigma_first, sigma_more, methods, weights, device, limit
     click.echo(emit(f"denoise on {data.name}", table, as_json, {"data": str(data), "sigmas": sigmas}))
 
 
+@bench_command.command(name="inpaint")
+@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=DEFAULT_DATA, show_default=True)
+@click.option("--methods", default="ours,telea,ns,grey", show_default=True, help="Comma-separated subset.")
+@click.option("--weights", type=click.Path(exists=True, path_type=Path), default=None)
+@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
+@click.option("--limit", type=int, default=None, help="Only the first N images.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a markdown table.")
+def bench_inpaint(data, methods, weights, device, limit, as_json) -> None:
+    """Seeded thin/medium/thick masks on clean images; PSNR and SSIM (whole image and holes) and s/image per method."""
+    from ..bench import inpaint
+    from ..bench.common import emit
+    from ..weights import WeightsError
+
+    chosen = [m.strip() for m in methods.split(",") if m.strip()]
+    unknown = set(chosen) - set(inpaint.METHODS)
+    if unknown:
+        raise click.UsageError(f"unknown method(s): {', '.join(sorted(unknown))}; known: {', '.join(inpaint.METHODS)}")
+    try:
+        table = inpaint.run(data, chosen, weights, device, limit)
+    except WeightsError as e:
+        raise click.ClickException(f"{e} (or leave 'ours' out of --methods)") from None
+    click.echo(emit(f"inpaint on {data.name}", table, as_json, {"data": str(data), "opencv_radius": inpaint.RADIUS}))
+
+
 @bench_command.command(name="large")
 @click.option("--task", default="denoise", show_default=True)
 @click.option("--size", default="6000x4000", show_default=True, help="WIDTHxHEIGHT of the synthetic photo.")

@@ -22,8 +22,8 @@ def _base_type(tp: Any) -> tuple[Any, bool]:
 def _click_type(tp: Any, meta: dict) -> Any:
     if "choices" in meta:
         return click.Choice(meta["choices"])
-    if tp is Path:
-        return click.Path(path_type=Path)
+    if tp is Path:  # "exists": fail at the command line, not once per image
+        return click.Path(exists=meta.get("exists", False), path_type=Path)
     if tp in (int, float) and ("min" in meta or "max" in meta):
         rng = click.IntRange if tp is int else click.FloatRange
         return rng(meta.get("min"), meta.get("max"))
@@ -43,10 +43,11 @@ def options_from(cls: type) -> Callable[[Callable], Callable]:
             if tp is bool:
                 fn = click.option(flag, f.name, is_flag=True, default=default, help=meta.get("help"))(fn)
             else:
-                fn = click.option(
-                    flag, f.name, type=_click_type(tp, meta), default=default,
-                    required=meta.get("required", False), show_default=default is not None, help=meta.get("help"),
-                )(fn)
+                required = meta.get("required", False)
+                # No default at all for a required option: click >= 8.3 takes an explicit
+                # default=None as a given value, and `required` would never fire.
+                kw = {"required": True} if required else {"default": default, "show_default": default is not None}
+                fn = click.option(flag, f.name, type=_click_type(tp, meta), help=meta.get("help"), **kw)(fn)
         return fn
 
     return decorate

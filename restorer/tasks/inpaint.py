@@ -1,0 +1,217 @@
+"""Inpainting: fill the holes a mask marks (scratches, blemishes, unwanted
+objects) from their surroundings. The model sees the photo with its holes
+greyed out plus the mask; only hole pixels of its output are ever used."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import albumentations as A
+import cv2
+import numpy as np
+import torch
+
+from ..corrupt.masks import random_mask
+from ..imageio import SUPPORTED_SUFFIXES, Photo, read_image
+from ..metrics import psnr_torch
+from ..models import ModelSpec
+from .base import Predictor, Sample, Task
+
+FILL = 0.5  # grey in the holes: the model must not see what was there
+HOLE_WEIGHT = 6.0  # L1 weight of hole pixels against 1 for the rest (the rest is given; the holes are the job)
+CONTEXT_MIN, CONTEXT_MAX = 64, 512  # context around a hole: its own size, within these bounds
+MIN_CROP = 256  # smaller crops give the model too little to go on
+WHOLE_IMAGE_FRACTION = 0.5  # crops covering this much of the photo: one pass over it all is cheaper
+
+
+@dataclass
+class InpaintOptions:
+    mask: Path | None = field(
+        default=None,
+        metadata={
+            "help": "Mask image (white = fill), used for every photo given, or a folder of masks matched "
+            "to photos by name without suffix (photo.jpg <- masks/photo.png); resized to the photo if needed. "
+            "Pixels outside the mask are kept exactly (bit for bit in PNG/TIFF; JPEG output re-encodes).",
+            "required": True,
+            "exists": True,
+        },
+    )
+    dilate: int = field(
+        default=0, metadata={"help": "Grow the mask by this many pixels (covers halos around blemishes).", "min": 0}
+    )
+
+
+def model_input(rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """HxWx3 image + HxW bool hole -> 4xHxW: the image greyed in the holes, then the mask."""
+    filled = np.where(hole[..., None], np.float32(FILL), rgb).astype(np.float32)
+    return np.concatenate([filled.transpose(2, 0, 1), hole[None].astype(np.float32)], axis=0)
+
+
+# Photometric transforms touch the image only, geometric ones image and mask alike.
+# The trainer already crops, flips and rotates by 90 degrees; Affine adds zoom and
+# small rotations (resampling softens the target a little, hence only sometimes).
+_AUGMENT = A.Compose([
+    A.Affine(scale=(0.9, 1.25), rotate=(-15, 15), border_mode=cv2.BORDER_REFLECT_101, p=0.3),
+    A.ColorJitter(brightness=0.2, contrast=0.2, saturation=0.2, hue=0.02, p=0.5),
+    A.ToGray(num_output_channels=3, p=0.1),  # grayscale photos reach the model as three equal channels
+])
+
+
+def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
+    h, w = clean.shape[:2]
+    hole = random_mask(h, w, rng)  # thin, medium or thick, equally often
+    _AUGMENT.set_random_seed(int(rng.integers(2**31)))  # repeatable for the caller's rng
+    out = _AUGMENT(image=clean, mask=hole.astype(np.uint8))
+    image, hole = np.clip(out["image"], 0, 1).astype(np.float32), out["mask"].astype(bool)
+    return {
+        "input": model_input(image, hole),
+        "target": np.ascontiguousarray(image.transpose(2, 0, 1)),
+        "mask": hole[None].astype(np.float32),
+    }
+
+
+def hole_weighted_l1(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """L1 with hole pixels weighted HOLE_WEIGHT; normalised by the mean weight so
+    its scale does not depend on how much of the crop is hole."""
+    weight = 1 + (HOLE_WEIGHT - 1) * batch["mask"]
+    return (weight * (pred - batch["target"]).abs()).mean() / weight.mean()
+
+
+def _composite(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """What the user gets: the prediction in the holes, the original elsewhere."""
+    m = batch["mask"]
+    return pred.clamp(0, 1) * m + batch["target"] * (1 - m)
+
+
+def psnr_hole(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> float:
+    """Mean per-image PSNR over hole pixels only (whole-image PSNR flatters small holes)."""
+    m = batch["mask"]
+    err = ((_composite(pred, batch) - batch["target"]) ** 2 * m).flatten(1).sum(1)
+    n = (m.flatten(1).sum(1) * pred.shape[1]).clamp_min(1)
+    return float((10 * torch.log10(1.0 / (err / n).clamp_min(1e-12))).mean())
+
+
+def psnr_composited(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> float:
+    return psnr_torch(_composite(pred, batch), batch["target"])
+
+
+# ----------------------------------------------------------------------------- inference
+
+
+def find_mask(photo: Photo, where: Path) -> Path:
+    """The mask file itself, or the file in the folder named like the photo (any image suffix)."""
+    where = Path(where)
+    if where.is_file():
+        return where
+    if not where.is_dir():
+        raise FileNotFoundError(f"{where}: mask file or folder not found")
+    if photo.source is None:
+        raise ValueError(f"a mask folder ({where}) needs photos read from files")
+    src = photo.source
+    hits = sorted(
+        p for p in where.iterdir()
+        if p.stem == src.stem and p.suffix.lower() in SUPPORTED_SUFFIXES and p.is_file() and p.resolve() != src.resolve()
+    )
+    if not hits:
+        raise FileNotFoundError(f"{src}: no mask named {src.stem}.* in {where}")
+    return hits[0]
+
+
+def load_mask(path: Path, height: int, width: int, dilate: int = 0) -> np.ndarray:
+    """Bool HxW hole mask: gray > 127 of 255, resized (nearest) to the photo, then grown."""
+    px = read_image(path).pixels  # EXIF orientation applied, as for the photo
+    gray = px[..., 0] if px.shape[2] == 1 else px @ np.array([0.299, 0.587, 0.114], np.float32)
+    hole = (np.rint(gray * 255) > 127).astype(np.uint8)
+    if hole.shape != (height, width):
+        hole = cv2.resize(hole, (width, height), interpolation=cv2.INTER_NEAREST)
+    if dilate and hole.any():  # distance transform: linear time, whatever the radius
+        hole = cv2.distanceTransform(1 - hole, cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= dilate
+    return hole.astype(bool)
+
+
+def _span(a: int, b: int, margin: int, n: int) -> tuple[int, int]:
+    """[a, b) grown by margin, widened to MIN_CROP, shifted inside [0, n)."""
+    a, b = a - margin, b + margin
+    if b - a < MIN_CROP:
+        extra = MIN_CROP - (b - a)
+        a, b = a - extra // 2, b + extra - extra // 2
+    if a < 0:
+        a, b = 0, b - a
+    if b > n:
+        a, b = a - (b - n), n
+    return max(a, 0), b
+
+
+def hole_boxes(hole: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Disjoint crops (y0, y1, x0, x1) that together hold every hole with its context.
+
+    Each connected hole gets a box grown by its own size (bounded); boxes that
+    overlap or touch are merged, repeatedly, until they are disjoint rectangles.
+    """
+    h, w = hole.shape
+    _, _, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
+    canvas = np.zeros((h, w), np.uint8)
+    for x, y, bw, bh, _ in stats[1:]:
+        margin = int(np.clip(max(bw, bh), CONTEXT_MIN, CONTEXT_MAX))
+        (y0, y1), (x0, x1) = _span(y, y + bh, margin, h), _span(x, x + bw, margin, w)
+        canvas[y0:y1, x0:x1] = 1
+    while True:
+        _, _, stats, _ = cv2.connectedComponentsWithStats(canvas, connectivity=8)
+        boxes = stats[1:]
+        if all(area == bw * bh for _, _, bw, bh, area in boxes):
+            return [(int(y), int(y + bh), int(x), int(x + bw)) for x, y, bw, bh, _ in boxes]
+        for x, y, bw, bh, _ in boxes:  # fill each union's bounding box; it may now touch others
+            canvas[y : y + bh, x : x + bw] = 1
+
+
+def inpaint_pixels(rgb: np.ndarray, hole: np.ndarray, predict: Predictor) -> np.ndarray:
+    """HxWx3 float32 with the holes filled; every other pixel is returned untouched.
+
+    The model runs on crops around the holes, not on the whole photo: a few
+    scratches on a 24 MP scan then cost seconds, not minutes.
+    """
+    h, w = hole.shape
+    out = rgb.copy()
+    boxes = hole_boxes(hole)
+    if sum((y1 - y0) * (x1 - x0) for y0, y1, x0, x1 in boxes) >= WHOLE_IMAGE_FRACTION * h * w:
+        boxes = [(0, h, 0, w)]  # the predictor tiles a whole photo in bounded memory
+    for y0, y1, x0, x1 in boxes:
+        crop_hole = hole[y0:y1, x0:x1]
+        pred = predict(model_input(rgb[y0:y1, x0:x1], crop_hole)).transpose(1, 2, 0)
+        out[y0:y1, x0:x1][crop_hole] = np.clip(pred[crop_hole], 0, 1)
+    return out
+
+
+def apply(photo: Photo, options: InpaintOptions, predict: Predictor) -> Photo:
+    if options.mask is None:
+        raise ValueError("no mask given (--mask FILE_OR_DIR)")
+    hole = load_mask(find_mask(photo, options.mask), photo.height, photo.width, options.dilate)
+    if not hole.any():
+        return photo
+    pixels = photo.pixels
+    rgb = pixels if pixels.shape[2] == 3 else np.repeat(pixels, 3, axis=2)
+    filled = inpaint_pixels(rgb, hole, predict)
+    if pixels.shape[2] == 1:
+        filled = filled.mean(axis=2, keepdims=True)
+    # where() rather than trusting the arithmetic: unmasked pixels stay bit-identical
+    return photo.with_pixels(np.where(hole[..., None], filled, pixels).astype(np.float32))
+
+
+TASK = Task(
+    name="inpaint",
+    summary="Fill masked areas (scratches, blemishes, objects) from their surroundings.",
+    options=InpaintOptions,
+    # As denoise: resnet34 to 1/16, 4 -> 3 channels, a ~21 MB fp16 file. residual=True: the
+    # output starts as the input (grey in the holes) and the zero-initialised head learns a
+    # correction, so the known pixels are right from step one and all learning goes to the holes.
+    model=ModelSpec(
+        "refined_unet",
+        {"in_channels": 4, "out_channels": 3, "encoder": "resnet34", "encoder_depth": 4,
+         "decoder_channels": (256, 128, 64, 32), "residual": True},
+    ),
+    make_sample=make_sample,
+    apply=apply,
+    loss=hole_weighted_l1,
+    metrics={"psnr_hole": psnr_hole, "psnr": psnr_composited},
+    patch=256,  # holes up to 45% of the crop need room for context (LaMa trains on 256 too)
+)
