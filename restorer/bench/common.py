@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import time
 from dataclasses import dataclass, field
@@ -53,8 +54,12 @@ class Table:
 
 
 def machine() -> str:
-    threads = torch.get_num_threads()
-    return f"{platform.machine()} {platform.processor() or ''} ({threads} torch threads), torch {torch.__version__}".replace("  ", " ")
+    cpu = platform.processor() or platform.machine()
+    try:
+        cpu = next(ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, torch {torch.__version__}"
 
 
 def emit(title: str, table: Table, as_json: bool, extra: dict | None = None) -> str:

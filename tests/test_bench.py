@@ -1,0 +1,26 @@
+import json
+
+from click.testing import CliRunner
+
+from restorer.cli import main
+
+from .conftest import save_rgb, smooth_image
+
+
+def test_denoise_bench_prints_json_with_every_method(tmp_path):
+    for i in range(2):
+        save_rgb(tmp_path / f"{i}.png", smooth_image(64, 80, seed=i))
+    r = CliRunner().invoke(main, ["bench", "denoise", "--data", str(tmp_path), "--sigma", "25", "50",
+                                  "--methods", "ours,nlm,noisy", "--json"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    rows = {(row["method"], row["sigma"]): row for row in json.loads(r.output)["results"]}
+    assert set(rows) == {(m, s) for m in ("ours", "nlm", "noisy") for s in (25, 50)}
+    for s in (25, 50):
+        assert rows[("ours", s)]["PSNR"] > rows[("noisy", s)]["PSNR"] + 5
+        assert rows[("ours", s)]["images"] == 2
+
+
+def test_unknown_bench_method_is_a_usage_error(tmp_path):
+    save_rgb(tmp_path / "a.png", smooth_image(32, 32))
+    r = CliRunner().invoke(main, ["bench", "denoise", "--data", str(tmp_path), "--methods", "ours,magic"])
+    assert r.exit_code == 2 and "magic" in r.output
