@@ -24,3 +24,22 @@ def test_unknown_bench_method_is_a_usage_error(tmp_path):
     save_rgb(tmp_path / "a.png", smooth_image(32, 32))
     r = CliRunner().invoke(main, ["bench", "denoise", "--data", str(tmp_path), "--methods", "ours,magic"])
     assert r.exit_code == 2 and "magic" in r.output
+
+
+def test_record_stores_numbers_in_the_weights_json(tmp_path):
+    from restorer.weights import save_weights, sha256
+
+    from .conftest import TINY_UNET
+
+    weights = save_weights(TINY_UNET.build(), TINY_UNET, tmp_path / "w" / "denoise.safetensors", "denoise")
+    before = sha256(weights)
+    data = tmp_path / "data"
+    data.mkdir()
+    save_rgb(data / "a.png", smooth_image(48, 48))
+    r = CliRunner().invoke(main, ["bench", "denoise", "--data", str(data), "--sigma", "25", "--methods", "ours,noisy",
+                                  "--weights", str(weights), "--record"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    meta = json.loads(weights.with_suffix(".json").read_text())
+    summary = meta["benchmark"]["data (1 images)"]
+    assert set(summary) == {"ours @25", "noisy @25"} and summary["noisy @25"].startswith("PSNR ")
+    assert sha256(weights) == before == meta["sha256"]  # the tensors and their checksum are untouched

@@ -66,3 +66,22 @@ def emit(title: str, table: Table, as_json: bool, extra: dict | None = None) -> 
     if as_json:
         return json.dumps({"benchmark": title, "machine": machine(), **(extra or {}), "results": table.records()}, indent=2)
     return f"## {title}\n\nmachine: {machine()}\n\n{table.markdown()}\n"
+
+
+def record(weights: Path, key: str, table: Table, value_columns: list[str], group_by: str | None = None) -> Path:
+    """Store a benchmark's per-method numbers in the JSON beside the weights, so
+    `restore models` shows what the shipped file measures. Rewritten atomically;
+    the tensors file and its checksum are untouched."""
+    from ..weights import json_path
+
+    path = json_path(weights)
+    meta = json.loads(path.read_text())
+    summary: dict[str, str] = {}
+    for rec in table.records():
+        label = rec["method"] + (f" @{rec[group_by]}" if group_by else "")
+        summary[label] = ", ".join(f"{c} {rec[c]:.2f}" if isinstance(rec[c], float) else f"{c} {rec[c]}" for c in value_columns)
+    meta.setdefault("benchmark", {})[key] = summary
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(meta, indent=2) + "\n")
+    os.replace(tmp, path)
+    return path

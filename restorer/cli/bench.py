@@ -24,7 +24,8 @@ def bench_command() -> None:
 @click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
 @click.option("--limit", type=int, default=None, help="Only the first N images.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a markdown table.")
-def bench_denoise(data, sigma_first, sigma_more, methods, weights, device, limit, as_json) -> None:
+@click.option("--record", is_flag=True, help="Store the results in the weights' JSON (shown by `restore models`).")
+def bench_denoise(data, sigma_first, sigma_more, methods, weights, device, limit, as_json, record) -> None:
     """Seeded Gaussian noise on clean images; PSNR, SSIM and s/MP per method."""
     from ..bench import denoise
     from ..bench.common import emit
@@ -36,6 +37,8 @@ def bench_denoise(data, sigma_first, sigma_more, methods, weights, device, limit
         raise click.UsageError(f"unknown method(s): {', '.join(sorted(unknown))}; known: {', '.join(denoise.METHODS)}")
     table = denoise.run(data, sigmas, chosen, weights, device, limit)
     click.echo(emit(f"denoise on {data.name}", table, as_json, {"data": str(data), "sigmas": sigmas}))
+    if record:
+        _record(weights, "denoise", f"{data.name} ({_images_in(table)} images)", table, ["PSNR", "SSIM", "s/MP"], "sigma")
 
 
 @bench_command.command(name="inpaint")
@@ -45,7 +48,8 @@ def bench_denoise(data, sigma_first, sigma_more, methods, weights, device, limit
 @click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
 @click.option("--limit", type=int, default=None, help="Only the first N images.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a markdown table.")
-def bench_inpaint(data, methods, weights, device, limit, as_json) -> None:
+@click.option("--record", is_flag=True, help="Store the results in the weights' JSON (shown by `restore models`).")
+def bench_inpaint(data, methods, weights, device, limit, as_json, record) -> None:
     """Seeded thin/medium/thick masks on clean images; PSNR and SSIM (whole image and holes) and s/image per method."""
     from ..bench import inpaint
     from ..bench.common import emit
@@ -60,6 +64,8 @@ def bench_inpaint(data, methods, weights, device, limit, as_json) -> None:
     except WeightsError as e:
         raise click.ClickException(f"{e} (or leave 'ours' out of --methods)") from None
     click.echo(emit(f"inpaint on {data.name}", table, as_json, {"data": str(data), "opencv_radius": inpaint.RADIUS}))
+    if record:
+        _record(weights, "inpaint", f"{data.name} ({_images_in(table)} images)", table, ["PSNR hole", "SSIM hole", "s/image"], "mask")
 
 
 @bench_command.command(name="large")
@@ -100,3 +106,16 @@ def bench_finetune(task_name, data, text_pages, minutes, steps, weights, as_json
         folder = data or finetune.text_pages(Path(tmp) / "pages", text_pages)
         table = finetune.run(TASKS[task_name], folder, minutes, steps, weights)
     click.echo(emit(f"fine-tune {task_name} on {'synthetic text pages' if text_pages else folder}", table, as_json))
+
+
+def _images_in(table) -> int:
+    return int(table.records()[0]["images"]) if table.rows else 0
+
+
+def _record(weights: Path | None, task_name: str, key: str, table, columns: list[str], group_by: str) -> None:
+    """--record: the numbers go into the JSON of the weights that were measured."""
+    from ..bench.common import record
+    from ..weights import default_weights
+
+    path = record(weights or default_weights(task_name), key, table, columns, group_by)
+    click.echo(f"recorded in {path}", err=True)
