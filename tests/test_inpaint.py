@@ -18,7 +18,7 @@ from restorer.corrupt.masks import AREA, SIZES, random_mask
 from restorer.engine import TiledPredictor
 from restorer.imageio import Photo
 from restorer.tasks import TASKS
-from restorer.tasks.inpaint import FILL, InpaintOptions, apply, hole_boxes
+from restorer.tasks.inpaint import InpaintOptions, apply, hole_boxes, model_input
 from restorer.weights import save_weights
 
 from .conftest import TINY_UNET, save_rgb, smooth_image
@@ -30,7 +30,7 @@ TASK = TASKS["inpaint"]
 def tiny_model():
     torch.manual_seed(0)
     model = TINY_UNET.build().eval()
-    torch.nn.init.normal_(model.head[-1].weight, std=0.05)  # zero-init would just return the grey fill
+    torch.nn.init.normal_(model.head[-1].weight, std=0.05)  # zero-init would just return the pre-fill
     return model
 
 
@@ -75,14 +75,26 @@ def test_mask_sizes_fall_in_their_bands():
         random_mask(64, 64, np.random.default_rng(0), "huge")
 
 
-def test_sample_holes_are_grey_and_the_rest_is_the_target():
+def test_model_never_sees_what_was_under_the_hole():
+    clean = smooth_image(96, 96)
+    hole = blobs(96, 96, (30, 30, 20, 25))
+    other = clean.copy()
+    other[hole] = 1 - other[hole]  # different content under the hole only
+    a, b = model_input(clean, hole), model_input(other, hole)
+    assert np.array_equal(a, b)
+    assert np.array_equal(a[:3, ~hole], clean.transpose(2, 0, 1)[:, ~hole])
+    # the pre-fill continues the surroundings: far closer to them than grey
+    assert np.abs(a[:3, hole] - clean.transpose(2, 0, 1)[:, hole]).mean() < np.abs(0.5 - clean[hole]).mean()
+
+
+def test_sample_holes_are_prefilled_and_the_rest_is_the_target():
     for seed in range(4):
         s = TASK.make_sample(smooth_image(128, 128, seed), np.random.default_rng(seed))
         hole = s["mask"][0].astype(bool)
         assert s["mask"].shape == (1, 128, 128) and set(np.unique(s["mask"])) <= {0.0, 1.0}
         assert 0.02 <= hole.mean() <= 0.5
         assert np.array_equal(s["input"][3], s["mask"][0])
-        assert np.all(s["input"][:3, hole] == FILL)
+        assert np.array_equal(s["input"], model_input(s["target"].transpose(1, 2, 0), hole))
         assert np.array_equal(s["input"][:3, ~hole], s["target"][:, ~hole])
 
 

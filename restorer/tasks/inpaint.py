@@ -1,6 +1,7 @@
 """Inpainting: fill the holes a mask marks (scratches, blemishes, unwanted
 objects) from their surroundings. The model sees the photo with its holes
-greyed out plus the mask; only hole pixels of its output are ever used."""
+pre-filled by OpenCV's Telea method, plus the mask, and corrects that first
+guess; only hole pixels of its output are ever used."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from ..metrics import psnr_torch
 from ..models import ModelSpec
 from .base import Predictor, Sample, Task
 
-FILL = 0.5  # grey in the holes: the model must not see what was there
+TELEA_RADIUS = 3  # OpenCV's neighbourhood radius for the pre-fill
 HOLE_WEIGHT = 6.0  # L1 weight of hole pixels against 1 for the rest (the rest is given; the holes are the job)
 CONTEXT_MIN, CONTEXT_MAX = 64, 512  # context around a hole: its own size, within these bounds
 MIN_CROP = 256  # smaller crops give the model too little to go on
@@ -41,10 +42,24 @@ class InpaintOptions:
     )
 
 
+def prefill(rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """The holes filled by OpenCV's Telea method from the pixels around them.
+
+    Measured: with grey holes the CPU-trained residual U-Net stayed below Telea
+    inside the holes after 600 steps (16.7 dB). Starting from Telea's fill, the
+    zero-initialised residual head begins exactly at OpenCV's quality and
+    training can only spend itself on improving it. Nothing under the hole is read.
+    """
+    if not hole.any():
+        return rgb.astype(np.float32)
+    u8 = np.clip(np.rint(rgb * 255), 0, 255).astype(np.uint8)
+    telea = cv2.inpaint(u8, hole.astype(np.uint8), TELEA_RADIUS, cv2.INPAINT_TELEA).astype(np.float32) / 255
+    return np.where(hole[..., None], telea.reshape(rgb.shape), rgb).astype(np.float32)
+
+
 def model_input(rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    """HxWx3 image + HxW bool hole -> 4xHxW: the image greyed in the holes, then the mask."""
-    filled = np.where(hole[..., None], np.float32(FILL), rgb).astype(np.float32)
-    return np.concatenate([filled.transpose(2, 0, 1), hole[None].astype(np.float32)], axis=0)
+    """HxWx3 image + HxW bool hole -> 4xHxW: the image pre-filled in the holes, then the mask."""
+    return np.concatenate([prefill(rgb, hole).transpose(2, 0, 1), hole[None].astype(np.float32)], axis=0)
 
 
 # Photometric transforms touch the image only, geometric ones image and mask alike.
@@ -202,7 +217,7 @@ TASK = Task(
     summary="Fill masked areas (scratches, blemishes, objects) from their surroundings.",
     options=InpaintOptions,
     # resnet18 to 1/16 with a slim decoder (3.6M params, 7 MB fp16), sized for CPU training.
-    # residual=True: the output starts as the input (grey in the holes) and the zero-initialised
+    # residual=True: the output starts as the input (Telea's fill in the holes) and the zero-initialised
     # head learns a correction, so known pixels are right from step one and learning goes to the holes.
     model=ModelSpec(
         "refined_unet",
