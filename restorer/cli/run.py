@@ -24,7 +24,7 @@ def task_command(task: Task) -> click.Command:
     @click.option("-o", "--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True, help="Output folder.")
     @click.option("-r", "--recursive", is_flag=True, help="Include subfolders (mirrored in the output).")
     @click.option("--suffix", default="", help="Appended to each output name, e.g. _clean.")
-    @click.option("--format", "fmt", type=click.Choice(FORMATS, case_sensitive=False), help="Output format (default: the input's).")
+    @click.option("--format", "fmt", type=click.Choice(FORMATS, case_sensitive=False), help="Output format (default: " + (task.output_format or "the input's") + ").")
     @click.option("--skip-existing", is_flag=True, help="Skip images whose output already exists.")
     @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
     @click.option("--in-place", is_flag=True, help="Allow replacing the original files (only if -o points at them).")
@@ -37,8 +37,10 @@ def task_command(task: Task) -> click.Command:
     @options_from(task.options)
     def command(paths, out, recursive, suffix, fmt, skip_existing, overwrite, in_place, dry_run, device, tile, weights, max_pixels, quiet, **task_kwargs):
         options = pop_dataclass(task.options, task_kwargs)
-        policy = OutputPolicy(out_dir=out, suffix=suffix, format=fmt.upper() if fmt else None,
-                              overwrite=overwrite, skip_existing=skip_existing, in_place=in_place)
+        extras = task.extras(options)
+        policy = OutputPolicy(out_dir=out, suffix=suffix, format=fmt.upper() if fmt else task.output_format,
+                              overwrite=overwrite, skip_existing=skip_existing, in_place=in_place,
+                              tag=task.output_suffix, extras=dict.fromkeys(extras))
         inputs, failures = collect_inputs(paths, recursive, exclude=out)
         jobs, skipped, plan_failures = plan_jobs(inputs, policy)
         failures += plan_failures
@@ -47,14 +49,18 @@ def task_command(task: Task) -> click.Command:
         restorer = None
         if jobs and not dry_run:
             try:
-                restorer = Restorer.load(task, weights, device, tile)
+                restorer = Restorer.load(task, weights, device, tile, options)
             except (WeightsError, RuntimeError) as e:
                 raise click.ClickException(str(e)) from None
             if not quiet:
                 click.echo(f"{task.name}: {len(jobs)} image(s) on {restorer.predict.device} -> {out}", err=True)
+        def process(photo):
+            result = restorer(photo, options)
+            return {"": result, **{tag: make(photo, result) for tag, make in extras.items()}}
+
         summary = run_batch(
             jobs,
-            lambda photo: restorer(photo, options),
+            process,
             read=lambda p: read_image(p, max_pixels=max_pixels),
             progress=not quiet,
             dry_run=dry_run,
