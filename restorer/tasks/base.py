@@ -64,9 +64,9 @@ class Task:
     # (inpaint --auto needs the damage detector): run first on the same photo, their
     # results reach apply as the keyword argument earlier={task name: result}.
     helpers: Callable[[Any], dict[str, Any]] = no_helpers
-    # The task retrained on a user's own label masks with N classes (`restore train --masks`);
-    # None: the task learns from clean images only.
-    for_labels: Callable[[int], "Task"] | None = None
+    # for_labels(task, N): the task retrained on a user's own label masks with N classes
+    # (`restore train --masks`); None: the task learns from clean images only.
+    for_labels: Callable[["Task", int], "Task"] | None = None
 
     @property
     def weights_name(self) -> str:

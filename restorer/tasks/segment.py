@@ -162,15 +162,15 @@ def extras(options: SegmentOptions) -> dict[str, Callable[[Photo, Photo], Photo]
 # ----------------------------------------------------------------------------- training on labels
 
 
-def for_labels(classes: int) -> Task:
-    """This task retargeted at a user's own masks with `classes` classes (background included):
+def for_labels(task: Task, classes: int) -> Task:
+    """The task retargeted at a user's own masks with `classes` classes (background included):
     2 = binary (one logit, Dice + BCE, as the damage detector), more = one logit per class."""
     if classes < 2:
         raise ValueError(f"--classes {classes}: need at least 2 (background and one class)")
     out = 1 if classes == 2 else classes
     return dataclasses.replace(
-        TASK,
-        model=ModelSpec(TASK.model.arch, {**TASK.model.args, "out_channels": out}),
+        task,
+        model=ModelSpec(task.model.arch, {**task.model.args, "out_channels": out}),
         loss=dice_bce if out == 1 else ce_dice,
     )
 
