@@ -7,8 +7,8 @@ bit for bit, and a drawn pixel that happens to match what was there (a white
 scratch on white sky) is left out of the mask and untouched, so the label never
 claims damage that cannot be seen.
 
-Sizes are in pixels of the image given (training crops of a few hundred pixels),
-widening a little with the short side, as scratches on a larger scan are wider.
+Sizes are in pixels, the same whatever the image size (only counts grow with the
+area), so damage on a training crop looks like damage on a whole benchmark photo.
 """
 from __future__ import annotations
 
@@ -49,8 +49,13 @@ def _walk(rng: np.random.Generator, start: tuple[float, float], angle: float, le
     return np.round(pts).astype(np.int32)
 
 
-def _width(rng: np.random.Generator, short: int, lo: float, hi: float) -> int:
-    return max(1, int(round(rng.uniform(lo, hi) * max(1.0, short / 256))))
+def _width(rng: np.random.Generator, lo: float, hi: float) -> int:
+    return max(1, int(round(rng.uniform(lo, hi))))
+
+
+def _per_area(h: int, w: int, per: float = 256**2) -> float:
+    """How many 256x256 crops' worth of area the image has (at least 1): scales counts."""
+    return max(1.0, h * w / per)
 
 
 def scratches(img: np.ndarray, rng: np.random.Generator) -> Damage:
@@ -63,7 +68,7 @@ def scratches(img: np.ndarray, rng: np.random.Generator) -> Damage:
         start = (rng.uniform(0, w), rng.uniform(0, h))
         length = rng.uniform(0.4, 1.2) * np.hypot(h, w)
         pts = _walk(rng, start, rng.uniform(0, 2 * np.pi), length, 4.0, 0.02)
-        cv2.polylines(layer, [pts], False, 1, _width(rng, min(h, w), 0.6, 2.8))
+        cv2.polylines(layer, [pts], False, 1, _width(rng, 0.6, 2.8))
         colour[layer > 0] = _tone(rng, 0.75)
         cover |= layer
     return _finish(img, cover, colour, rng.uniform(0.6, 1.0))
@@ -73,13 +78,13 @@ def cracks(img: np.ndarray, rng: np.random.Generator) -> Damage:
     """Jagged, branching thin lines: cracked emulsion."""
     h, w = img.shape[:2]
     cover = np.zeros((h, w), np.uint8)
-    tips = [((rng.uniform(0, w), rng.uniform(0, h)), rng.uniform(0, 2 * np.pi), rng.uniform(0.3, 0.8) * min(h, w))]
+    tips = [((rng.uniform(0, w), rng.uniform(0, h)), rng.uniform(0, 2 * np.pi), rng.uniform(60, 200))]
     for _ in range(int(rng.integers(3, 9))):  # the trunk, then branches from points on earlier lines
         if not tips:
             break
         start, angle, length = tips.pop(0)
         pts = _walk(rng, start, angle, length, 3.0, 0.2)
-        cv2.polylines(cover, [pts], False, 1, _width(rng, min(h, w), 0.6, 1.8))
+        cv2.polylines(cover, [pts], False, 1, _width(rng, 0.6, 1.8))
         for _ in range(int(rng.integers(0, 3))):
             p = pts[int(rng.integers(len(pts)))]
             tips.append(((float(p[0]), float(p[1])), angle + rng.choice([-1, 1]) * rng.uniform(0.5, 1.3), length * 0.5))
@@ -91,7 +96,7 @@ def dust(img: np.ndarray, rng: np.random.Generator) -> Damage:
     h, w = img.shape[:2]
     cover = np.zeros((h, w), np.uint8)
     colour = np.zeros_like(img)
-    n = int(rng.integers(5, 40) * max(1.0, h * w / 256**2))
+    n = int(rng.integers(5, 40) * _per_area(h, w))
     for _ in range(n):
         layer = np.zeros((h, w), np.uint8)
         c = (int(rng.integers(w)), int(rng.integers(h)))
@@ -115,7 +120,7 @@ def tears(img: np.ndarray, rng: np.random.Generator) -> Damage:
     span = np.hypot(h, w)
     start = centre - span / 2 * np.array([np.cos(angle), np.sin(angle)])
     pts = _walk(rng, tuple(start), angle, span, 3.0, 0.08)
-    base = _width(rng, min(h, w), 2.0, 7.0)
+    base = _width(rng, 2.0, 7.0)
     for a, b in zip(pts[:-1], pts[1:]):  # ragged: the width changes along the band
         cv2.line(cover, tuple(map(int, a)), tuple(map(int, b)), 1, max(1, base + int(rng.integers(-1, 3))))
     colour = _tone(rng, 0.85)
@@ -125,13 +130,13 @@ def tears(img: np.ndarray, rng: np.random.Generator) -> Damage:
 def stains(img: np.ndarray, rng: np.random.Generator) -> Damage:
     """1-3 irregular yellow-brown blotches (water, foxing), partly transparent."""
     h, w = img.shape[:2]
-    noise = cv2.GaussianBlur(rng.random((h, w)).astype(np.float32), (0, 0), max(2.0, min(h, w) / 40))
+    noise = cv2.GaussianBlur(rng.random((h, w)).astype(np.float32), (0, 0), 6.0)
     noise = (noise - noise.mean()) / (noise.std() + 1e-6)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     cover = np.zeros((h, w), bool)
-    for _ in range(int(rng.integers(1, 4))):
+    for _ in range(int(rng.integers(1, 4) * _per_area(h, w, 384**2))):
         cy, cx = rng.uniform(0, h), rng.uniform(0, w)
-        ry, rx = (rng.uniform(0.06, 0.25) * min(h, w) for _ in range(2))
+        ry, rx = (rng.uniform(12, 55) for _ in range(2))
         blob = ((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2 + 0.6 * noise
         cover |= blob < 1
     tint = np.array([rng.uniform(0.55, 0.8), rng.uniform(0.42, 0.6), rng.uniform(0.2, 0.38)], np.float32)
@@ -143,8 +148,8 @@ def missing_corners(img: np.ndarray, rng: np.random.Generator) -> Damage:
     h, w = img.shape[:2]
     cover = np.zeros((h, w), np.uint8)
     for corner in rng.choice(4, size=int(rng.integers(1, 3)), replace=False):
-        a, b = rng.uniform(0.1, 0.35) * w, rng.uniform(0.1, 0.35) * h
-        edge = np.linspace([a, 0], [0, b], 12) + rng.normal(0, 0.02 * min(h, w), (12, 2))
+        a, b = min(rng.uniform(20, 90), 0.45 * w), min(rng.uniform(20, 90), 0.45 * h)
+        edge = np.linspace([a, 0], [0, b], 12) + rng.normal(0, 3.0, (12, 2))
         poly = np.vstack([[0, 0], edge]).clip(0, None)
         if corner in (1, 2):  # mirror into the right-hand corners
             poly[:, 0] = w - 1 - poly[:, 0]

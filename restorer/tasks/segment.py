@@ -120,9 +120,10 @@ def predict_labels(rgb: np.ndarray, predict: Predictor, threshold: float = 0.5) 
     """HxWx3 -> (HxW uint8 class indices, binary model?); binary: 1 = damage."""
     logits = predict(np.ascontiguousarray(rgb.transpose(2, 0, 1)))
     if logits.shape[0] == 1:
-        # compare logits, not probabilities: no overflow, and threshold 0/1 mean all/nothing
-        t = np.clip(threshold, 1e-7, 1 - 1e-7)
-        return (logits[0] > np.log(t / (1 - t))).astype(np.uint8), True
+        # compare logits with the threshold's log-odds: no overflow, and 0 / 1 mean all / nothing
+        with np.errstate(divide="ignore"):
+            cut = np.log(threshold) - np.log1p(-threshold)
+        return (logits[0] > cut).astype(np.uint8), True
     return logits.argmax(0).astype(np.uint8), False
 
 
