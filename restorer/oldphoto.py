@@ -16,7 +16,7 @@ from .tasks.inpaint import InpaintOptions
 from .tasks.segment import SegmentOptions
 from .weights import WeightsError
 
-MONOCHROME_SPREAD = 0.02  # std of the chroma (0-1 scale) below which a photo is black-and-white (or one tint, as sepia)
+MONOCHROME_SPREAD = 0.03  # channels this close (RMS, relative) to fixed multiples of the luminance: black-and-white
 # --keep-stages: each stage's result, named photo<tag>.<format> (None: the photo's own format)
 STAGE_OUTPUTS: dict[str, str | None] = {"_1_mask": "PNG", "_2_inpainted": None, "_3_denoised": None}
 
@@ -48,12 +48,15 @@ class StageWeights:
 
 
 def is_monochrome(pixels: np.ndarray) -> bool:
-    """One channel, or three whose chroma hardly varies: gray, or gray under one tint (sepia, cyanotype)."""
+    """One channel, or three in nearly fixed proportions: gray, or gray under one tint (sepia, cyanotype).
+    Chroma is taken relative to luminance, as a tint scales with the brightness it tints."""
     if pixels.shape[2] == 1:
         return True
-    r, g, b = pixels[..., 0], pixels[..., 1], pixels[..., 2]
-    y = 0.299 * r + 0.587 * g + 0.114 * b
-    return bool(max(float((b - y).std()), float((r - y).std())) < MONOCHROME_SPREAD)
+    rgb = pixels.reshape(-1, 3).astype(np.float64)
+    y = rgb @ np.array([0.299, 0.587, 0.114])
+    scale = rgb.T @ y / max(float(y @ y), 1e-12)  # each channel's best fixed multiple of the luminance
+    residual = np.sqrt(((rgb - y[:, None] * scale) ** 2).mean(axis=0))
+    return bool(residual.max() < MONOCHROME_SPREAD * max(float(y.mean()), 1e-3))
 
 
 @dataclass
