@@ -15,10 +15,13 @@ from PIL import Image
 
 from restorer.cli import main
 from restorer.corrupt import damage
+from restorer.engine import TiledPredictor
+from restorer.imageio import read_image
 from restorer.models import ModelSpec
 from restorer.tasks import TASKS
 from restorer.tasks.segment import SegmentOptions, apply, iou
 from restorer.train.config import TrainConfig
+from restorer.train.loop import train
 from restorer.weights import save_weights
 
 from .conftest import save_rgb, smooth_image
@@ -121,9 +124,6 @@ def test_loss_and_iou_reward_the_right_mask():
 
 def test_threshold_moves_the_mask(tmp_path):
     model = bright_detector()
-    from restorer.engine import TiledPredictor
-    from restorer.imageio import read_image
-
     path, marks = photo_with_bright_marks(tmp_path / "p.png")
     predict = TiledPredictor.create(model, torch.device("cpu"), 0)
     photo = read_image(path)
@@ -209,8 +209,6 @@ def labelled_folder(root: Path, n: int, classes: int) -> tuple[Path, Path, float
 
 
 def test_training_on_a_small_labelled_folder_beats_chance(tmp_path):
-    from restorer.train.loop import train
-
     images, masks, chance = labelled_folder(tmp_path, 36, classes=2)
     task = dataclasses.replace(TASK, model=TINY_SEG)  # the real task, a tiny body
     cfg = TrainConfig(data=images, masks=masks, classes=2, steps=50, batch_size=8, patch=64, lr=1e-2,
@@ -235,8 +233,6 @@ def test_training_on_a_small_labelled_folder_beats_chance(tmp_path):
 
 
 def test_multiclass_labels_train_and_write_index_masks(tmp_path):
-    from restorer.train.loop import train
-
     images, masks, _ = labelled_folder(tmp_path, 12, classes=3)
     task = dataclasses.replace(TASK, model=TINY_SEG)
     cfg = TrainConfig(data=images, masks=masks, classes=3, steps=3, batch_size=4, patch=64, device="cpu", out=tmp_path / "run")

@@ -171,7 +171,8 @@ def for_labels(task: Task, classes: int) -> Task:
     out = 1 if classes == 2 else classes
     return dataclasses.replace(
         task,
-        model=ModelSpec(task.model.arch, {**task.model.args, "out_channels": out}),
+        # a user's class balance is unknown: start every class at even odds
+        model=ModelSpec(task.model.arch, {**task.model.args, "out_channels": out, "out_bias": 0.0}),
         loss=dice_bce if out == 1 else ce_dice,
     )
 
@@ -179,6 +180,7 @@ def for_labels(task: Task, classes: int) -> Task:
 _SPEC_ARGS: dict[str, Any] = {
     "in_channels": 3, "out_channels": 1, "encoder": "resnet18", "encoder_depth": 4,
     "decoder_channels": (128, 64, 32, 32), "residual": False,
+    "out_bias": -3.0,  # log-odds of ~5% damage, about what the synthetic damage covers
 }
 
 TASK = Task(
