@@ -24,12 +24,20 @@ class OutputPolicy:
     overwrite: bool = False  # replace an existing output file
     skip_existing: bool = False  # skip quietly when the output exists (wins over overwrite)
     in_place: bool = False  # allow the output to be the input file itself
+    tag: str = ""  # the task's mark on the name, before suffix: photo.jpg -> photo<tag><suffix>.png
+    # Further files per input, {tag: format or None for the main one's}: photo<tag><suffix>.<ext>.
+    extras: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Job:
     source: Path
     dest: Path
+    extras: dict[str, Path] = field(default_factory=dict)  # tag -> destination of that extra file
+
+
+# What processing one photo gives: the result, or {"": result, tag: extra photo, ...}.
+Result = Photo | dict[str, Photo]
 
 
 @dataclass
@@ -155,32 +163,43 @@ def plan_jobs(inputs: Sequence[tuple[Path, Path]], policy: OutputPolicy) -> tupl
     failures: list[Failure] = []
     sources = {src.resolve(): src for src, _ in inputs}
     claimed: dict[str, Path] = {}  # normalised dest -> the source that got it
+    for fmt in policy.extras.values():
+        if fmt is not None:
+            suffix_for_format(fmt)
     for src, rel in inputs:
-        dest = policy.out_dir / rel.parent / (rel.stem + policy.suffix + _out_suffix(src, policy.format))
-        key = os.path.normcase(str(dest.resolve()))
-        if key in claimed:
-            failures.append(_fail(src, f"same output {dest} as {claimed[key]}; use --suffix or separate runs"))
+        main = policy.format
+        dests = {tag: policy.out_dir / rel.parent / (rel.stem + tag + policy.suffix + _out_suffix(src, fmt or main))
+                 for tag, fmt in {policy.tag: main, **policy.extras}.items()}
+        problem, skip = None, False
+        for tag, dest in dests.items():  # the main output first: it alone decides --skip-existing
+            key = os.path.normcase(str(dest.resolve()))
+            if key in claimed:
+                problem = f"same output {dest} as {claimed[key]}; use --suffix or separate runs"
+            elif _same_file(dest, src):
+                if not policy.in_place:
+                    problem = "would overwrite the original; use a different -o, --suffix, or --in-place"
+            elif dest.resolve() in sources:
+                # Another input of this run: the result would depend on processing order.
+                problem = f"output {dest} is another input of this run; use a different -o or --suffix"
+            elif dest.is_dir():
+                problem = f"output {dest} is a folder"
+            elif dest.exists():
+                if policy.skip_existing and tag == policy.tag:
+                    skip = True
+                elif not policy.overwrite:
+                    problem = f"output exists: {dest}; use --overwrite or --skip-existing"
+            if problem or skip:
+                break
+        if problem:
+            failures.append(_fail(src, problem))
             continue
-        if _same_file(dest, src):
-            if not policy.in_place:
-                failures.append(_fail(src, "would overwrite the original; use a different -o, --suffix, or --in-place"))
-                continue
-        elif dest.resolve() in sources:
-            # Another input of this run: the result would depend on processing order.
-            failures.append(_fail(src, f"output {dest} is another input of this run; use a different -o or --suffix"))
+        if skip:
+            skipped.append(src)
             continue
-        elif dest.is_dir():
-            failures.append(_fail(src, f"output {dest} is a folder"))
-            continue
-        elif dest.exists():
-            if policy.skip_existing:
-                skipped.append(src)
-                continue
-            if not policy.overwrite:
-                failures.append(_fail(src, f"output exists: {dest}; use --overwrite or --skip-existing"))
-                continue
-        claimed[key] = src
-        jobs.append(Job(src, dest))
+        for dest in dests.values():
+            claimed[os.path.normcase(str(dest.resolve()))] = src
+        dest = dests.pop(policy.tag)
+        jobs.append(Job(src, dest, dests))
     return jobs, skipped, failures
 
 
@@ -189,7 +208,7 @@ def plan_jobs(inputs: Sequence[tuple[Path, Path]], policy: OutputPolicy) -> tupl
 
 def run_batch(
     jobs: Sequence[Job],
-    process: Callable[[Photo], Photo],
+    process: Callable[[Photo], Result],
     *,
     read: Callable[[Path], Photo] = read_image,
     write: Callable[[Photo, Path], None] = write_image,
@@ -220,8 +239,11 @@ def run_batch(
             bar.set_postfix_str(job.source.name, refresh=False)
             try:
                 result = process(read(job.source))
+                outputs = result if isinstance(result, dict) else {"": result}
                 job.dest.parent.mkdir(parents=True, exist_ok=True)
-                write(result, job.dest)
+                for tag, path in job.extras.items():  # extras first: a written main output means all done
+                    write(outputs[tag], path)
+                write(outputs[""], job.dest)
             except Exception as e:  # noqa: BLE001 - any per-file error must not end the batch
                 msg = one_line(e)
                 if not msg.startswith(str(job.source)):  # reader errors already name the file

@@ -4,7 +4,6 @@ A tiny random model stands in for trained weights."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -187,9 +186,7 @@ def test_large_photo_runs_the_model_on_small_crops_only(tmp_path, tiny_model):
         shapes.append(x.shape)
         return predictor(x)
 
-    start = time.perf_counter()
     out = apply(photo, InpaintOptions(mask=mask), recording).pixels
-    assert time.perf_counter() - start < 5
     assert shapes == [(4, 256, 256)] * 2
     assert np.array_equal(out[~hole], pixels[~hole]) and not np.array_equal(out[hole], pixels[hole])
 

@@ -7,6 +7,7 @@ from .. import __version__
 from ..tasks import TASKS
 from .bench import bench_command
 from .models import models_command
+from .oldphoto import oldphoto_command
 from .run import task_command
 from .train import train_command
 
@@ -22,6 +23,7 @@ def main() -> None:
 
 for _task in TASKS.values():
     main.add_command(task_command(_task))
+main.add_command(oldphoto_command)
 main.add_command(train_command)
 main.add_command(models_command)
 main.add_command(bench_command)

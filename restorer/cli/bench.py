@@ -108,6 +108,34 @@ def bench_finetune(task_name, data, text_pages, minutes, steps, weights, as_json
     click.echo(emit(f"fine-tune {task_name} on {'synthetic text pages' if text_pages else folder}", table, as_json))
 
 
+@bench_command.command(name="segment")
+@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=DEFAULT_DATA, show_default=True)
+@click.option("--methods", default="ours,tophat", show_default=True, help="Comma-separated subset.")
+@click.option("--weights", type=click.Path(exists=True, path_type=Path), default=None)
+@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
+@click.option("--limit", type=int, default=None, help="Only the first N images.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic damage.")
+@click.option("--grid", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also save a picture grid (damaged, true mask, each method's mask) of the first images.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a markdown table.")
+def bench_segment(data, methods, weights, device, limit, seed, grid, as_json) -> None:
+    """Seeded synthetic damage on clean images; IoU, F1, precision, recall of the mask and s/MP per method."""
+    from ..bench import segment
+    from ..bench.common import emit
+    from ..weights import WeightsError
+
+    chosen = [m.strip() for m in methods.split(",") if m.strip()]
+    unknown = set(chosen) - set(segment.METHODS)
+    if unknown:
+        raise click.UsageError(f"unknown method(s): {', '.join(sorted(unknown))}; known: {', '.join(segment.METHODS)}")
+    try:
+        table = segment.run(data, chosen, weights, device, limit, seed, grid)
+    except WeightsError as e:
+        raise click.ClickException(f"{e} (or leave 'ours' out of --methods)") from None
+    extra = {"data": str(data), "seed": seed, "tophat": {"kernel": segment.TOPHAT_KERNEL, "threshold": segment.TOPHAT_THRESHOLD}}
+    click.echo(emit(f"segment on {data.name}", table, as_json, extra))
+
+
 def _images_in(table) -> int:
     return int(table.records()[0]["images"]) if table.rows else 0
 

@@ -18,6 +18,8 @@ class RefinedUNet(nn.Module):
 
     residual: output = input[:, :out_channels] + head(...), for restoration
     tasks whose output is the input plus a correction.
+    out_bias: the last layer's initial bias; a detector of rare things starts at their
+    prior log-odds (Lin et al. 2017), or Adam spends thousands of steps walking it there.
     """
 
     def __init__(
@@ -30,6 +32,7 @@ class RefinedUNet(nn.Module):
         head_channels: int = 32,
         head_layers: int = 3,
         residual: bool = True,
+        out_bias: float = 0.0,
     ) -> None:
         super().__init__()
         self.in_channels = in_channels
@@ -52,7 +55,7 @@ class RefinedUNet(nn.Module):
             width = head_channels
         last = nn.Conv2d(width, out_channels, 3, padding=1)
         nn.init.zeros_(last.weight)
-        nn.init.zeros_(last.bias)
+        nn.init.constant_(last.bias, out_bias)
         layers.append(last)
         self.head = nn.Sequential(*layers)
 

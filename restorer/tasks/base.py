@@ -27,6 +27,14 @@ def l1_loss(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     return torch.nn.functional.l1_loss(pred, batch["target"])
 
 
+def no_extras(options: Any) -> dict[str, Callable[[Photo, Photo], Photo]]:
+    return {}
+
+
+def no_helpers(options: Any) -> dict[str, Any]:
+    return {}
+
+
 def psnr_metric(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> float:
     return psnr_torch(pred.clamp(0, 1), batch["target"])
 
@@ -45,6 +53,20 @@ class Task:
     )
     patch: int = 128  # training crop size
     weights: str = ""  # file stem in weights/; defaults to the task name
+    # Output naming for `restore <task>`: the result of photo.jpg is photo<output_suffix>.<format>
+    # (segment: photo_mask.png); None keeps the input's format. --suffix and --format still apply.
+    output_suffix: str = ""
+    output_format: str | None = None
+    # Further files the options ask for: {name tag: fn(input photo, result) -> Photo},
+    # written as photo<tag>.<format> beside the result (segment --overlay: photo_overlay.png).
+    extras: Callable[[Any], dict[str, Callable[[Photo, Photo], Photo]]] = no_extras
+    # Other tasks whose results apply needs under these options, {task name: its options}
+    # (inpaint --auto needs the damage detector): run first on the same photo, their
+    # results reach apply as the keyword argument earlier={task name: result}.
+    helpers: Callable[[Any], dict[str, Any]] = no_helpers
+    # for_labels(task, N): the task retrained on a user's own label masks with N classes
+    # (`restore train --masks`); None: the task learns from clean images only.
+    for_labels: Callable[["Task", int], "Task"] | None = None
 
     @property
     def weights_name(self) -> str:

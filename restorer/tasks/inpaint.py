@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import albumentations as A
 import cv2
@@ -17,6 +18,7 @@ from ..imageio import SUPPORTED_SUFFIXES, Photo, read_image
 from ..metrics import psnr_torch
 from ..models import ModelSpec
 from .base import Predictor, Sample, Task
+from .segment import SegmentOptions, labels_of
 
 TELEA_RADIUS = 3  # OpenCV's neighbourhood radius for the pre-fill
 HOLE_WEIGHT = 6.0  # L1 weight of hole pixels against 1 for the rest (the rest is given; the holes are the job)
@@ -33,13 +35,28 @@ class InpaintOptions:
             "help": "Mask image (white = fill), used for every photo given, or a folder of masks matched "
             "to photos by name without suffix (photo.jpg <- masks/photo.png); resized to the photo if needed. "
             "Pixels outside the mask are kept exactly (bit for bit in PNG/TIFF; JPEG output re-encodes).",
-            "required": True,
             "exists": True,
         },
+    )
+    auto: bool = field(
+        default=False,
+        metadata={"help": "Instead of --mask: find the damage (scratches, dust, cracks, tears, stains) with the "
+                  "damage detector (weights/segment.safetensors, as `restore segment`), then fill it."},
     )
     dilate: int = field(
         default=0, metadata={"help": "Grow the mask by this many pixels (covers halos around blemishes).", "min": 0}
     )
+
+    def __post_init__(self) -> None:
+        if self.mask is None and not self.auto:
+            raise ValueError("say where to inpaint: --mask FILE_OR_DIR, or --auto to detect the damage")
+        if self.mask is not None and self.auto:
+            raise ValueError("give --mask or --auto, not both")
+
+
+def helpers(options: InpaintOptions) -> dict[str, Any]:
+    """--auto: the damage detector runs first and its mask is the hole."""
+    return {"segment": SegmentOptions()} if options.auto else {}
 
 
 def prefill(rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
@@ -139,9 +156,14 @@ def load_mask(path: Path, height: int, width: int, dilate: int = 0) -> np.ndarra
     hole = (np.rint(gray * 255) > 127).astype(np.uint8)
     if hole.shape != (height, width):
         hole = cv2.resize(hole, (width, height), interpolation=cv2.INTER_NEAREST)
-    if dilate and hole.any():  # distance transform: linear time, whatever the radius
-        hole = cv2.distanceTransform(1 - hole, cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= dilate
-    return hole.astype(bool)
+    return grow(hole.astype(bool), dilate)
+
+
+def grow(hole: np.ndarray, dilate: int) -> np.ndarray:
+    """The bool mask grown by `dilate` pixels (distance transform: linear time, whatever the radius)."""
+    if not dilate or not hole.any():
+        return hole
+    return cv2.distanceTransform(1 - hole.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= dilate
 
 
 def _span(a: int, b: int, margin: int, n: int) -> tuple[int, int]:
@@ -197,10 +219,21 @@ def inpaint_pixels(rgb: np.ndarray, hole: np.ndarray, predict: Predictor) -> np.
     return out
 
 
-def apply(photo: Photo, options: InpaintOptions, predict: Predictor) -> Photo:
-    if options.mask is None:
-        raise ValueError("no mask given (--mask FILE_OR_DIR)")
-    hole = load_mask(find_mask(photo, options.mask), photo.height, photo.width, options.dilate)
+def apply(photo: Photo, options: InpaintOptions, predict: Predictor, earlier: dict[str, Photo] | None = None) -> Photo:
+    """earlier: results of the helper tasks (--auto: the damage detector's mask under "segment")."""
+    if options.auto:
+        if not earlier or "segment" not in earlier:
+            raise ValueError("--auto needs the damage detector's mask")
+        hole = grow(labels_of(earlier["segment"]) > 0, options.dilate)
+    elif options.mask is not None:
+        hole = load_mask(find_mask(photo, options.mask), photo.height, photo.width, options.dilate)
+    else:
+        raise ValueError("no mask given (--mask FILE_OR_DIR or --auto)")
+    return fill(photo, hole, predict)
+
+
+def fill(photo: Photo, hole: np.ndarray, predict: Predictor) -> Photo:
+    """The photo with the bool HxW `hole` inpainted; every other pixel kept bit for bit."""
     if not hole.any():
         return photo
     pixels = photo.pixels
@@ -226,6 +259,7 @@ TASK = Task(
     ),
     make_sample=make_sample,
     apply=apply,
+    helpers=helpers,
     loss=hole_weighted_l1,
     metrics={"psnr_hole": psnr_hole, "psnr": psnr_composited},
     patch=256,  # holes up to 45% of the crop need room for context (LaMa trains on 256 too)

@@ -26,6 +26,14 @@ class TrainConfig:
     val_every: int = _opt(200, "Validate every N steps.")
     checkpoint_minutes: float = _opt(5.0, "Save a checkpoint at least this often.")
     workers: int = _opt(0, "Data-loading worker processes (0 = in the training process).")
+    masks: Path | None = _opt(
+        None,
+        "Train on your own labels instead of generated corruptions (segment): a folder with one mask per --data "
+        "image, matched by file stem (photo.jpg <- masks/photo.png); index PNGs, 0 = background, 1..N-1 = classes "
+        "(binary masks may be black/white).",
+        exists=True,
+    )
+    classes: int = _opt(2, "Classes in --masks, background included (2 = binary: damage-style Dice + BCE).", min=2)
 
     def budget_fraction(self, step: int, minutes_done: float, minutes_before: float) -> float:
         """How far through its budget the run is, in [0, 1]; drives the LR schedule."""

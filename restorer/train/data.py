@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Iterator
 
 import albumentations as A
+import cv2
 import numpy as np
 import torch
 from PIL import Image, ImageOps
@@ -90,3 +91,74 @@ def validation_samples(images: list[np.ndarray], task: Task, size: int, limit: i
 
 def collate(samples: list[Sample]) -> dict[str, torch.Tensor]:
     return {k: torch.from_numpy(np.stack([s[k] for s in samples])) for k in samples[0]}
+
+
+# ----------------------------------------------------------------------------- labelled folders
+
+
+def mask_for(image: Path, masks: Path) -> Path:
+    """The mask named like the image (any image suffix) in the masks folder."""
+    hits = sorted(p for p in Path(masks).iterdir() if p.stem == image.stem and p.suffix.lower() in SUPPORTED_SUFFIXES)
+    if not hits:
+        raise FileNotFoundError(f"{image}: no mask named {image.stem}.* in {masks}")
+    return hits[0]
+
+
+def read_labels(path: Path, classes: int, shape: tuple[int, int]) -> np.ndarray:
+    """uint8 HxW class indices from an index PNG (palette or gray; colour files: their gray).
+    Binary (classes == 2): any non-zero value is the class, so 0/255 masks work as they are."""
+    with Image.open(path) as im:
+        im = ImageOps.exif_transpose(im)
+        arr = np.asarray(im if im.mode in ("P", "L", "I", "I;16") else im.convert("L"))
+    labels = (arr > 0) if classes == 2 else arr
+    if classes > 2 and arr.max(initial=0) >= classes:
+        raise ValueError(f"{path}: class index {int(arr.max())} but --classes {classes} (indices run 0..{classes - 1})")
+    labels = labels.astype(np.uint8)
+    if labels.shape != shape:  # masks drawn at another scale: nearest keeps indices intact
+        labels = cv2.resize(labels, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
+    return labels
+
+
+def load_labelled(paths: list[Path], masks: Path, classes: int, min_size: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(uint8 HxWx3 image, uint8 HxW labels) pairs; an image without a mask is an error (a
+    silently smaller training set would be worse), an unreadable image is skipped as in load_rgb."""
+    pairs = []
+    for p in paths:
+        images = load_rgb([p], min_size)
+        if images:
+            pairs.append((images[0], read_labels(mask_for(p, masks), classes, images[0].shape[:2])))
+    return pairs
+
+
+class LabelledStream(torch.utils.data.IterableDataset):
+    """An endless, seeded stream of (image, label) crops; flips and rotations move both alike."""
+
+    def __init__(self, pairs: list[tuple[np.ndarray, np.ndarray]], patch: int, seed: int) -> None:
+        self.pairs, self.patch, self.seed = pairs, patch, seed
+
+    def __iter__(self) -> Iterator[Sample]:
+        info = torch.utils.data.get_worker_info()
+        seed = self.seed + (info.id if info else 0) * 7919
+        rng = np.random.default_rng(seed)
+        aug = A.Compose([*augmentation(self.patch, seed).transforms, A.ColorJitter(0.2, 0.2, 0.2, 0.02, p=0.5)], seed=seed)
+        while True:
+            img, labels = self.pairs[rng.integers(len(self.pairs))]
+            out = aug(image=img, mask=labels)
+            yield labelled_sample(out["image"], out["mask"])
+
+
+def labelled_sample(image: np.ndarray, labels: np.ndarray) -> Sample:
+    """{"input": 3xHxW float32 in [0, 1], "target": 1xHxW float32 class indices}."""
+    return {"input": np.ascontiguousarray(image.transpose(2, 0, 1), dtype=np.float32) / 255,
+            "target": labels[None].astype(np.float32)}
+
+
+def labelled_validation(pairs: list[tuple[np.ndarray, np.ndarray]], size: int, limit: int = 24) -> list[Sample]:
+    """Fixed centre crops: comparable across runs."""
+    samples = []
+    for img, labels in pairs[:limit]:
+        h, w = img.shape[:2]
+        s = min(size, h, w) // 32 * 32
+        y, x = (h - s) // 2, (w - s) // 2
+        samples.append(labelled_sample(img[y : y + s, x : x + s], labels[y : y + s, x : x + s]))
+    return samples

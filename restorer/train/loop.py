@@ -22,7 +22,8 @@ from ..tasks.base import Task
 from ..weights import load_model, save_weights
 from .config import TrainConfig
 from .curve import save_curve
-from .data import SampleStream, collate, list_images, load_rgb, split_paths, validation_samples
+from .data import (LabelledStream, SampleStream, collate, labelled_validation, list_images, load_labelled, load_rgb,
+                   split_paths, validation_samples)
 
 log = logging.getLogger(__name__)
 VAL_SIZE = 256
@@ -88,21 +89,32 @@ def evaluate(model: nn.Module, task: Task, samples, device: torch.device) -> dic
     return {k: v / max(1, len(samples)) for k, v in totals.items()}
 
 
-def _prepare_data(task: Task, cfg: TrainConfig, patch: int):
+def _prepare_data(task: Task, cfg: TrainConfig, patch: int, seed: int):
+    """(endless training stream, fixed validation samples, number of training images)."""
     paths = list_images(cfg.data)
     if cfg.val:
         train_paths, val_paths = paths, list_images(cfg.val)
     else:
         train_paths, val_paths = split_paths(paths, 0.1, cfg.seed)
+    if cfg.masks:  # the user's own labels
+        train_pairs = load_labelled(train_paths, cfg.masks, cfg.classes, min_size=32)
+        if not train_pairs:
+            raise ValueError(f"{cfg.data}: no usable training images")
+        val = labelled_validation(load_labelled(val_paths, cfg.masks, cfg.classes, min_size=32), VAL_SIZE)
+        return LabelledStream(train_pairs, patch, seed), val, len(train_pairs)
     train_images = load_rgb(train_paths, min_size=32)
     if not train_images:
         raise ValueError(f"{cfg.data}: no usable training images")
     val = validation_samples(load_rgb(val_paths, min_size=32), task, VAL_SIZE)
-    return train_images, val
+    return SampleStream(train_images, task, patch, seed), val, len(train_images)
 
 
 def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
     """Train or fine-tune `task`'s model; returns the path of the weights written."""
+    if cfg.masks:
+        if task.for_labels is None:
+            raise ValueError(f"{task.name} does not train on label masks (--masks)")
+        task = task.for_labels(task, cfg.classes)
     device = _device_for(cfg)
     dist = Distributed(device)
     _seed_everything(cfg.seed + dist.rank)
@@ -133,8 +145,7 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
         _seed_everything(cfg.seed + dist.rank + state["step"])  # fresh but repeatable crops after resume
     net = dist.wrap(model, device)
 
-    train_images, val = _prepare_data(task, cfg, patch)
-    stream = SampleStream(train_images, task, patch, cfg.seed + 1000 * dist.rank + state["step"])
+    stream, val, n_train = _prepare_data(task, cfg, patch, cfg.seed + 1000 * dist.rank + state["step"])
     loader = iter(torch.utils.data.DataLoader(stream, batch_size=cfg.batch_size, collate_fn=collate, num_workers=cfg.workers))
     amp = device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=amp)
@@ -202,7 +213,7 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
             "minutes": round(state["minutes"], 2),
             "device": str(device),
             "world_size": dist.world,
-            "train_images": len(train_images),
+            "train_images": n_train,
             "val_images": len(val),
         }
         save_weights(model, spec, path, task.name, training=training, validation={k: round(v, 3) for k, v in scores.items()})

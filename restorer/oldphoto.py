@@ -1,0 +1,100 @@
+"""The whole old-photo restoration: detect the damage, inpaint it, denoise, and
+colorize a black-and-white photo. A recipe over the task definitions: each stage
+is a Task from TASKS run through its own apply, with its own weights."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .imageio import Photo
+from .inference import Restorer
+from .tasks import TASKS
+from .tasks.denoise import DenoiseOptions
+from .tasks.inpaint import InpaintOptions
+from .tasks.segment import SegmentOptions
+from .weights import WeightsError
+
+MONOCHROME_SPREAD = 0.03  # channels this close (RMS, relative) to fixed multiples of the luminance: black-and-white
+# --keep-stages: each stage's result, named photo<tag>.<format> (None: the photo's own format)
+STAGE_OUTPUTS: dict[str, str | None] = {"_1_mask": "PNG", "_2_inpainted": None, "_3_denoised": None}
+
+
+@dataclass
+class OldPhotoOptions:
+    threshold: float = field(default=0.5, metadata={
+        "help": "Damage probability above which a pixel is repaired (lower: more is repaired).", "min": 0.0, "max": 1.0})
+    dilate: int = field(default=2, metadata={
+        "help": "Grow the detected damage by this many pixels before inpainting (covers soft edges).", "min": 0})
+    sigma: float | None = field(default=None, metadata={
+        "help": "Noise level for the denoising stage (0-255 scale); omit to estimate it per photo.", "min": 0.0, "max": 75.0})
+    no_colorize: bool = field(default=False, metadata={"help": "Leave black-and-white photos black-and-white."})
+    keep_stages: bool = field(default=False, metadata={
+        "help": "Also write each stage's result: <name>_1_mask.png, <name>_2_inpainted, <name>_3_denoised."})
+
+
+@dataclass
+class StageWeights:
+    segment_weights: Path | None = field(default=None, metadata={
+        "help": "Damage detector weights (default: weights/segment.safetensors).", "exists": True})
+    inpaint_weights: Path | None = field(default=None, metadata={
+        "help": "Inpainting weights (default: weights/inpaint.safetensors).", "exists": True})
+    denoise_weights: Path | None = field(default=None, metadata={
+        "help": "Denoising weights (default: weights/denoise.safetensors).", "exists": True})
+    colorize_weights: Path | None = field(default=None, metadata={
+        "help": "Colorization weights (default: weights/colorize.safetensors; the stage is skipped without them).",
+        "exists": True})
+
+
+def is_monochrome(pixels: np.ndarray) -> bool:
+    """One channel, or three in nearly fixed proportions: gray, or gray under one tint (sepia, cyanotype).
+    Chroma is taken relative to luminance, as a tint scales with the brightness it tints."""
+    if pixels.shape[2] == 1:
+        return True
+    rgb = pixels.reshape(-1, 3).astype(np.float64)
+    y = rgb @ np.array([0.299, 0.587, 0.114])
+    scale = rgb.T @ y / max(float(y @ y), 1e-12)  # each channel's best fixed multiple of the luminance
+    residual = np.sqrt(((rgb - y[:, None] * scale) ** 2).mean(axis=0))
+    return bool(residual.max() < MONOCHROME_SPREAD * max(float(y.mean()), 1e-3))
+
+
+@dataclass
+class OldPhoto:
+    options: OldPhotoOptions
+    stages: dict[str, Restorer]  # segment, inpaint, denoise, and colorize when available
+    notes: list[str] = field(default_factory=list)  # stages skipped, and why
+
+    @classmethod
+    def load(cls, options: OldPhotoOptions, weights: StageWeights, device: str = "auto", tile: int | None = None) -> "OldPhoto":
+        """WeightsError when a required stage has no weights; colorize is optional."""
+        given = {"segment": weights.segment_weights, "inpaint": weights.inpaint_weights, "denoise": weights.denoise_weights}
+        stages = {name: Restorer.load(TASKS[name], path, device, tile) for name, path in given.items()}
+        notes = []
+        colorize = TASKS.get("colorize")
+        if options.no_colorize:
+            pass
+        elif colorize is None:
+            notes.append("colorize: not available in this version; black-and-white photos stay so")
+        else:
+            try:
+                stages["colorize"] = Restorer.load(colorize, weights.colorize_weights, device, tile)
+            except WeightsError as e:
+                notes.append(f"colorize skipped: {e}")
+        return cls(options, stages, notes)
+
+    @property
+    def device(self) -> str:
+        return str(self.stages["segment"].predict.device)
+
+    def __call__(self, photo: Photo) -> dict[str, Photo]:
+        """{"": the restored photo, and with keep_stages each stage's result under its tag}."""
+        o, s = self.options, self.stages
+        mask = s["segment"](photo, SegmentOptions(threshold=o.threshold))
+        inpainted = s["inpaint"].apply_after(photo, InpaintOptions(auto=True, dilate=o.dilate), {"segment": mask})
+        result = denoised = s["denoise"](inpainted, DenoiseOptions(sigma=o.sigma))
+        if "colorize" in s and is_monochrome(photo.pixels):
+            colorize = s["colorize"]
+            result = colorize(denoised, colorize.task.options())
+        stages = dict(zip(STAGE_OUTPUTS, (mask, inpainted, denoised))) if o.keep_stages else {}
+        return {"": result, **stages}

@@ -1,0 +1,202 @@
+"""Segmentation: a U-Net that marks damage on old photos (scratches, cracks, dust,
+tears, stains, missing corners) pixel by pixel. Trained on damage drawn onto
+clean photos by restorer/corrupt/damage.py, whose masks are exact labels; or,
+with `restore train segment --masks`, on a user's own labelled folder."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import albumentations as A
+import cv2
+import numpy as np
+import segmentation_models_pytorch as smp
+import torch
+
+from ..corrupt.damage import random_damage
+from ..imageio import Photo
+from ..models import ModelSpec
+from .base import Predictor, Sample, Task
+
+OVERLAY_OPACITY = 0.55
+# Overlay colours per class index (1 = damage in the binary case); cycles beyond.
+PALETTE = np.array([[0, 0, 0], [1, 0.1, 0.1], [0.1, 0.8, 0.1], [0.2, 0.4, 1], [1, 0.8, 0], [0.8, 0.2, 1],
+                    [0, 0.9, 0.9], [1, 0.5, 0.1]], np.float32)
+
+
+@dataclass
+class SegmentOptions:
+    threshold: float = field(
+        default=0.5,
+        metadata={"help": "Damage probability above which a pixel is marked (lower: more is marked). "
+                  "Binary models only; multi-class models take the most likely class.", "min": 0.0, "max": 1.0},
+    )
+    overlay: bool = field(
+        default=False, metadata={"help": "Also write <name>_overlay.png: the mask tinted over the photo."}
+    )
+
+
+# Old photos come black-and-white, sepia or faded: the clean crop is toned first;
+# grain, blur and JPEG come after the damage is drawn (scanned damage is not crisp).
+# Affine moves image and mask together.
+_TONE = A.Compose([
+    A.ToGray(num_output_channels=3, p=0.4),
+    A.ColorJitter(brightness=0.25, contrast=0.3, saturation=0.3, hue=0.03, p=0.6),
+])
+_SCAN = A.Compose([
+    A.Affine(scale=(0.8, 1.25), rotate=(-10, 10), border_mode=cv2.BORDER_REFLECT_101, p=0.3),
+    A.GaussianBlur(blur_limit=(3, 3), sigma_limit=(0.3, 0.8), p=0.25),
+    A.GaussNoise(std_range=(0.005, 0.04), p=0.4),
+    A.ImageCompression(quality_range=(60, 95), p=0.3),
+])
+
+
+def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
+    _TONE.set_random_seed(int(rng.integers(2**31)))  # repeatable for the caller's rng
+    toned = np.clip(_TONE(image=clean)["image"], 0, 1).astype(np.float32)
+    damaged, mask = random_damage(toned, rng)
+    _SCAN.set_random_seed(int(rng.integers(2**31)))
+    out = _SCAN(image=damaged, mask=mask.astype(np.uint8))
+    image = np.clip(out["image"], 0, 1).astype(np.float32)
+    return {
+        "input": np.ascontiguousarray(image.transpose(2, 0, 1)),
+        "target": out["mask"].astype(np.float32)[None],
+    }
+
+
+# ----------------------------------------------------------------------------- loss and metrics
+
+_dice_binary = smp.losses.DiceLoss("binary", from_logits=True)
+
+
+def dice_bce(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Dice (overlap, insensitive to how little of the crop is damage) + BCE (per-pixel, stable)."""
+    target = batch["target"]
+    return _dice_binary(pred, target) + torch.nn.functional.binary_cross_entropy_with_logits(pred, target)
+
+
+def _labels(pred: torch.Tensor) -> torch.Tensor:
+    """Logits -> N x H x W class indices (one channel: damage where the logit is > 0)."""
+    return (pred[:, 0] > 0).long() if pred.shape[1] == 1 else pred.argmax(1)
+
+
+def _per_class(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(true positives, false positives, false negatives), per image and foreground class: N x K."""
+    got, want = _labels(pred), batch["target"][:, 0].long()
+    classes = range(1, max(2, pred.shape[1]))
+    tp = torch.stack([((got == c) & (want == c)).flatten(1).sum(1) for c in classes], 1).float()
+    fp = torch.stack([((got == c) & (want != c)).flatten(1).sum(1) for c in classes], 1).float()
+    fn = torch.stack([((got != c) & (want == c)).flatten(1).sum(1) for c in classes], 1).float()
+    return tp, fp, fn
+
+
+def iou(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> float:
+    """Mean IoU over images and foreground classes; a class absent from both counts as perfect."""
+    tp, fp, fn = _per_class(pred, batch)
+    union = tp + fp + fn
+    return float(torch.where(union > 0, tp / union.clamp_min(1), torch.ones_like(tp)).mean())
+
+
+def f1(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> float:
+    tp, fp, fn = _per_class(pred, batch)
+    denom = 2 * tp + fp + fn
+    return float(torch.where(denom > 0, 2 * tp / denom.clamp_min(1), torch.ones_like(tp)).mean())
+
+
+def ce_dice(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Multi-class: cross-entropy + multi-class Dice on index targets."""
+    target = batch["target"][:, 0].long()
+    return torch.nn.functional.cross_entropy(pred, target) + _dice_multi(pred, target)
+
+
+_dice_multi = smp.losses.DiceLoss("multiclass", from_logits=True)
+
+
+# ----------------------------------------------------------------------------- inference
+
+
+def predict_labels(rgb: np.ndarray, predict: Predictor, threshold: float = 0.5) -> tuple[np.ndarray, bool]:
+    """HxWx3 -> (HxW uint8 class indices, binary model?); binary: 1 = damage."""
+    logits = predict(np.ascontiguousarray(rgb.transpose(2, 0, 1)))
+    if logits.shape[0] == 1:
+        # compare logits with the threshold's log-odds: no overflow, and 0 / 1 mean all / nothing
+        with np.errstate(divide="ignore"):
+            cut = np.log(threshold) - np.log1p(-threshold)
+        return (logits[0] > cut).astype(np.uint8), True
+    return logits.argmax(0).astype(np.uint8), False
+
+
+def mask_photo(photo: Photo, labels: np.ndarray, binary: bool = True) -> Photo:
+    """An 8-bit, one-channel PNG: binary masks white (255) on black, class masks as index values."""
+    pixels = (labels.astype(np.float32) * (255 if binary else 1) / 255)[..., None]
+    return dataclasses.replace(photo, pixels=pixels, alpha=None, bit_depth=8, format="PNG", icc_profile=None, text={})
+
+
+def labels_of(mask: Photo) -> np.ndarray:
+    """Back from a mask photo to class indices (white = 1)."""
+    v = np.rint(mask.pixels[..., 0] * 255).astype(np.uint8)
+    return (v > 127).astype(np.uint8) if v.max(initial=0) > 1 and set(np.unique(v)) <= {0, 255} else v
+
+
+def apply(photo: Photo, options: SegmentOptions, predict: Predictor) -> Photo:
+    pixels = photo.pixels
+    rgb = pixels if pixels.shape[2] == 3 else np.repeat(pixels, 3, axis=2)
+    return mask_photo(photo, *predict_labels(rgb, predict, options.threshold))
+
+
+def overlay(photo: Photo, mask: Photo) -> Photo:
+    """The photo with each marked pixel tinted by its class colour."""
+    pixels = photo.pixels
+    rgb = pixels if pixels.shape[2] == 3 else np.repeat(pixels, 3, axis=2)
+    labels = labels_of(mask)
+    tint = PALETTE[1 + (labels.astype(np.int64) - 1) % (len(PALETTE) - 1)]
+    marked = (labels > 0)[..., None]
+    out = np.where(marked, (1 - OVERLAY_OPACITY) * rgb + OVERLAY_OPACITY * tint, rgb)
+    return dataclasses.replace(photo, pixels=out.astype(np.float32), bit_depth=8)
+
+
+def extras(options: SegmentOptions) -> dict[str, Callable[[Photo, Photo], Photo]]:
+    return {"_overlay": overlay} if options.overlay else {}
+
+
+# ----------------------------------------------------------------------------- training on labels
+
+
+def for_labels(task: Task, classes: int) -> Task:
+    """The task retargeted at a user's own masks with `classes` classes (background included):
+    2 = binary (one logit, Dice + BCE, as the damage detector), more = one logit per class."""
+    if classes < 2:
+        raise ValueError(f"--classes {classes}: need at least 2 (background and one class)")
+    out = 1 if classes == 2 else classes
+    return dataclasses.replace(
+        task,
+        # a user's class balance is unknown: start every class at even odds
+        model=ModelSpec(task.model.arch, {**task.model.args, "out_channels": out, "out_bias": 0.0}),
+        loss=dice_bce if out == 1 else ce_dice,
+    )
+
+
+_SPEC_ARGS: dict[str, Any] = {
+    "in_channels": 3, "out_channels": 1, "encoder": "resnet18", "encoder_depth": 4,
+    "decoder_channels": (128, 64, 32, 32), "residual": False,
+    "out_bias": -3.0,  # log-odds of ~5% damage, about what the synthetic damage covers
+}
+
+TASK = Task(
+    name="segment",
+    summary="Detect damage on old photos (scratches, dust, cracks, tears, stains): writes <name>_mask.png.",
+    options=SegmentOptions,
+    # The denoiser's CPU-sized body (resnet18 to 1/16, slim decoder, 3.6M params) with
+    # one logit out; the full-resolution head keeps 1-px scratches and specks sharp.
+    model=ModelSpec("refined_unet", _SPEC_ARGS),
+    make_sample=make_sample,
+    apply=apply,
+    loss=dice_bce,
+    metrics={"iou": iou, "f1": f1},
+    patch=192,
+    output_suffix="_mask",
+    output_format="PNG",
+    extras=extras,
+    for_labels=for_labels,
+)
