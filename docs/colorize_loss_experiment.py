@@ -66,11 +66,14 @@ def main() -> None:
     ap.add_argument("--patch", type=int, default=64)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--limit", type=int, default=12)
+    ap.add_argument("--only", choices=("colorize", "colorize_l1"), default=None, help="Run one variant.")
     args = ap.parse_args()
     images = [(n, img[::2, ::2].copy()) for n, img in load_clean(args.test, args.limit)]  # half size: quick
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for task, decode in ((TASK, C.decode_ab), (L1_TASK, lambda out: out.transpose(1, 2, 0) * AB_SCALE)):
+            if args.only not in (None, task.name):
+                continue
             cfg = TrainConfig(data=args.data, minutes=args.minutes, patch=args.patch, batch_size=args.batch,
                               lr=1e-3, out=Path(tmp) / task.name, device="cpu", val_every=10**9)
             path = train(task, cfg, progress=False)

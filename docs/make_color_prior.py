@@ -4,8 +4,8 @@ folder of colour photos, which sets colorize's class-rebalancing weights.
     PYTHONPATH=. python docs/make_color_prior.py /work/shared/datasets/bsds432
 
 As Zhang et al. (2016): a histogram over the in-gamut bins, smoothed by a
-Gaussian (sigma 5 ab units) over bin centres. Re-run whenever restorer/color.py
-changes its bins (the task checks the table's length at import).
+Gaussian (the soft-encoding width) over bin centres. Re-run whenever restorer/color.py
+changes its bins (tests/test_colorize.py checks the table length).
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from PIL import Image
 from restorer import color as C
 from restorer.train.data import list_images
 
-SMOOTH_SIGMA = 5.0
+SMOOTH_SIGMA = C.SOFT_SIGMA
 OUT = Path(__file__).resolve().parent.parent / "restorer" / "color_prior.py"
 
 
