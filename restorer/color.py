@@ -112,9 +112,12 @@ def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
     return linear_to_srgb(into_gamut(lab_to_linear(lab)))
 
 
-def grey_of(rgb: np.ndarray) -> np.ndarray:
-    """HxWx3 sRGB -> HxWx1 grey with the same CIE lightness (luminance-preserving)."""
-    return linear_to_srgb(srgb_to_linear(rgb) @ LUMA.astype(np.float32))[..., None]
+def grey_of(rgb: np.ndarray, rows: int = 256) -> np.ndarray:
+    """HxWx3 sRGB -> HxWx1 grey with the same CIE lightness (luminance-preserving), by strips."""
+    out = np.empty((*rgb.shape[:2], 1), np.float32)
+    for y in range(0, rgb.shape[0], rows):
+        out[y : y + rows, :, 0] = linear_to_srgb(srgb_to_linear(rgb[y : y + rows]) @ LUMA.astype(np.float32))
+    return out
 
 
 def lightness_of_grey(grey: np.ndarray) -> np.ndarray:

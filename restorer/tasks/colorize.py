@@ -132,8 +132,16 @@ def predict_ab(grey: np.ndarray, predict: Predictor, side: int = PREDICT_SIDE) -
     return ab
 
 
-def is_colour(pixels: np.ndarray) -> bool:
-    return pixels.shape[2] == 3 and float(np.ptp(pixels, axis=2).max(initial=0)) > NEUTRAL_SPREAD
+def is_colour(pixels: np.ndarray, rows: int = 256) -> bool:
+    """Any pixel whose channels differ by more than NEUTRAL_SPREAD; by strips, stopping at the first
+    (np.ptp over the channel axis took 6 s on 24 MP)."""
+    if pixels.shape[2] != 3:
+        return False
+    for y in range(0, pixels.shape[0], rows):
+        r, g, b = (pixels[y : y + rows, :, c] for c in range(3))
+        if np.abs(r - g).max() > NEUTRAL_SPREAD or np.abs(g - b).max() > NEUTRAL_SPREAD:
+            return True
+    return False
 
 
 def note(message: str) -> None:
