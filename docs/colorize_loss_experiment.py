@@ -81,6 +81,10 @@ def main() -> None:
             steps = info.meta["training"]["steps"]
             results[task.name] = {"steps": steps, "s_per_step": round(60 * args.minutes / steps, 2), **score(model, decode, images)}
             print(json.dumps({task.name: results[task.name]}), flush=True)
+            if task is TASK:  # the decoding temperature trades vividness for coherence
+                for t in (1.0, 0.2):
+                    results[f"{task.name} T={t}"] = score(model, lambda out: C.decode_ab(out, t), images)
+                    print(json.dumps({f"{task.name} T={t}": results[f"{task.name} T={t}"]}), flush=True)
     print(json.dumps(results, indent=2))
 
 
