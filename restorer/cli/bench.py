@@ -68,6 +68,34 @@ def bench_inpaint(data, methods, weights, device, limit, as_json, record) -> Non
         _record(weights, "inpaint", f"{data.name} ({_images_in(table)} images)", table, ["PSNR hole", "SSIM hole", "s/image"], "mask")
 
 
+@bench_command.command(name="colorize")
+@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=DEFAULT_DATA, show_default=True)
+@click.option("--methods", default="ours,grey", show_default=True, help="Comma-separated subset.")
+@click.option("--weights", type=click.Path(exists=True, path_type=Path), default=None)
+@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
+@click.option("--limit", type=int, default=None, help="Only the first N images.")
+@click.option("--grid", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also save a picture grid (grey input | ours | original) of the first images here.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a markdown table.")
+def bench_colorize(data, methods, weights, device, limit, grid, as_json) -> None:
+    """Clean images turned grey and colorized; PSNR against the originals, colourfulness ratio and s/MP per method."""
+    from ..bench import colorize
+    from ..tasks.colorize import PREDICT_SIDE
+    from ..bench.common import emit
+    from ..weights import WeightsError
+
+    chosen = [m.strip() for m in methods.split(",") if m.strip()]
+    unknown = set(chosen) - set(colorize.METHODS)
+    if unknown:
+        raise click.UsageError(f"unknown method(s): {', '.join(sorted(unknown))}; known: {', '.join(colorize.METHODS)}")
+    try:
+        table = colorize.run(data, chosen, weights, device, limit, grid)
+    except WeightsError as e:
+        raise click.ClickException(f"{e} (or leave 'ours' out of --methods)") from None
+    click.echo(emit(f"colorize on {data.name}", table, as_json, {"data": str(data), "predict_side": PREDICT_SIDE}))
+    if grid is not None:
+        click.echo(f"grid saved to {grid}", err=True)
+
+
 @bench_command.command(name="large")
 @click.option("--task", default="denoise", show_default=True)
 @click.option("--size", default="6000x4000", show_default=True, help="WIDTHxHEIGHT of the synthetic photo.")
