@@ -6,6 +6,7 @@ import click
 from .. import __version__
 from ..tasks import TASKS
 from .bench import bench_command
+from .blend import blend_command
 from .models import models_command
 from .run import task_command
 from .train import train_command
@@ -21,7 +22,9 @@ def main() -> None:
 
 
 for _task in TASKS.values():
-    main.add_command(task_command(_task))
+    if _task.command:
+        main.add_command(task_command(_task))
+main.add_command(blend_command)
 main.add_command(train_command)
 main.add_command(models_command)
 main.add_command(bench_command)

@@ -1,7 +1,7 @@
 """The explicit dict of tasks. Add a task by writing its module and listing it here."""
 from __future__ import annotations
 
-from . import denoise, inpaint
+from . import blend, denoise, inpaint, morph
 from .base import Task
 
 TASKS: dict[str, Task] = {
@@ -9,5 +9,7 @@ TASKS: dict[str, Task] = {
     for t in (
         denoise.TASK,
         inpaint.TASK,
+        blend.TASK,
+        morph.TASK,
     )
 }
