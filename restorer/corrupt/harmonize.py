@@ -69,6 +69,7 @@ def soft_alpha(region: np.ndarray, softness: float) -> np.ndarray:
     alpha = region.astype(np.float32)
     if softness > 0:
         alpha = cv2.GaussianBlur(alpha, (0, 0), softness)
+        alpha[alpha < 1 / 255] = 0  # no invisible tails: the matte ends where a saved 8-bit mask would
     return alpha
 
 
