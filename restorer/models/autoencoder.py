@@ -4,6 +4,12 @@ decoder knows passes through the code). Knows nothing of training: the
 regulariser it was trained with is recorded in its arguments (saved in the
 weights JSON) and shapes the code only where the regulariser needs it
 (a mean and log-variance for "variational", a sigmoid code for "sparse-kl").
+
+Beside the convolution stacks, encoder and decoder each have a linear path: a
+block-wise projection (one m x m stride-m convolution) into the code and its
+transpose out of it. That is exactly what PCA of m x m patches computes, so the
+network starts from a family that contains the PCA solution and learns what
+the non-linear stacks add. Everything still passes through the code.
 """
 from __future__ import annotations
 
@@ -32,6 +38,7 @@ class ConvAutoencoder(nn.Module):
         code_channels: int = 8,
         regulariser: str = "none",
         reg_weight: float | None = None,
+        linear_path: bool = True,
     ) -> None:
         super().__init__()
         if regulariser not in REGULARISERS:
@@ -55,10 +62,15 @@ class ConvAutoencoder(nn.Module):
             c = w
         dec.append(nn.Conv2d(c, out_channels, 3, padding=1))
         self.decoder = nn.Sequential(*dec)
+        m, n_code = self.multiple, code_channels * (2 if self.variational else 1)
+        self.linear_in = nn.Conv2d(in_channels, n_code, m, stride=m) if linear_path else None
+        self.linear_out = nn.ConvTranspose2d(code_channels, out_channels, m, stride=m) if linear_path else None
 
     def encode_stats(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(code mean, log-variance or None). The mean is the code of a deterministic model."""
         h = self.to_code(self.encoder(x))
+        if self.linear_in is not None:
+            h = h + self.linear_in(x)
         if self.variational:
             mu, logvar = h.chunk(2, dim=1)
             return mu, logvar.clamp(-12, 8)
@@ -68,7 +80,9 @@ class ConvAutoencoder(nn.Module):
         return self.encode_stats(x)[0]
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.decoder(z))
+        """Unbounded (MSE-trained, clipped by the caller when saved)."""
+        out = self.decoder(z)
+        return out + self.linear_out(z) if self.linear_out is not None else out
 
     def forward(self, x: torch.Tensor, return_code: bool = False):
         """Reconstruction; with return_code also (code used, mean, log-variance).
