@@ -39,5 +39,9 @@ class TestRefinedUNet(ModelTester):
     identity_at_init = True
 
 
+class TestConvAutoencoder(ModelTester):
+    spec = ModelSpec("conv_autoencoder", {"in_channels": 3, "out_channels": 3, "widths": (8, 16), "code_channels": 4, "regulariser": "variational"})
+
+
 def test_every_architecture_has_a_tester():
     assert set(ARCHITECTURES) <= TESTED, f"untested: {set(ARCHITECTURES) - TESTED}"

@@ -6,6 +6,7 @@ import click
 from .. import __version__
 from ..tasks import TASKS
 from .bench import bench_command
+from .blend import blend_command
 from .models import models_command
 from .oldphoto import oldphoto_command
 from .run import task_command
@@ -22,8 +23,10 @@ def main() -> None:
 
 
 for _task in TASKS.values():
-    main.add_command(task_command(_task))
+    if _task.command:
+        main.add_command(task_command(_task))
 main.add_command(oldphoto_command)
+main.add_command(blend_command)
 main.add_command(train_command)
 main.add_command(models_command)
 main.add_command(bench_command)

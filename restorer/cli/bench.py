@@ -96,6 +96,38 @@ def bench_colorize(data, methods, weights, device, limit, grid, as_json) -> None
         click.echo(f"grid saved to {grid}", err=True)
 
 
+@bench_command.command(name="blend")
+@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("../shared/datasets/kodak24"), show_default=True)
+@click.option("--weights", type=click.Path(exists=True, path_type=Path), default=None, help="Harmoniser weights (default: shipped).")
+@click.option("--ae-weights", type=click.Path(exists=True, path_type=Path), multiple=True,
+              help="Autoencoder weights to compare with PCA, one per code size (repeatable; default: weights/morph.safetensors).")
+@click.option("--fit", "fit_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Images to fit the PCA on (default: every other image of --data; the rest are held out).")
+@click.option("--per-image", type=click.IntRange(min=1), default=2, show_default=True, help="Synthetic composites per image.")
+@click.option("--figures", type=click.Path(file_okay=False, path_type=Path), default=None, help="Write picture grids (paste, morph strip) here.")
+@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
+@click.option("--limit", type=int, default=None, help="Only the first N images.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of markdown tables.")
+def bench_blend(data, weights, ae_weights, fit_dir, per_image, figures, device, limit, as_json) -> None:
+    """Harmonised paste vs naive paste and Poisson blending; our autoencoder vs PCA at the same code size."""
+    import json
+
+    from ..bench import blend
+    from ..bench.common import emit, machine
+    from ..weights import WeightsError, default_weights
+
+    try:
+        paste, ae = blend.run(data, weights, list(ae_weights) or [default_weights("morph")], fit_dir, device, limit, per_image, figures)
+    except WeightsError as e:
+        raise click.ClickException(str(e)) from None
+    if as_json:
+        click.echo(json.dumps({"benchmark": f"blend on {data.name}", "machine": machine(), "data": str(data),
+                               "paste": paste.records(), "autoencoder_vs_pca": ae.records()}, indent=2))
+    else:
+        click.echo(emit(f"seamless paste on {data.name}", paste, False))
+        click.echo(emit(f"autoencoder vs PCA on {data.name} (held-out images)", ae, False))
+
+
 @bench_command.command(name="large")
 @click.option("--task", default="denoise", show_default=True)
 @click.option("--size", default="6000x4000", show_default=True, help="WIDTHxHEIGHT of the synthetic photo.")

@@ -6,10 +6,12 @@ from typing import Any
 
 from torch import nn
 
+from .autoencoder import ConvAutoencoder
 from .unet import RefinedUNet
 
 ARCHITECTURES: dict[str, type[nn.Module]] = {
     "refined_unet": RefinedUNet,
+    "conv_autoencoder": ConvAutoencoder,
 }
 
 

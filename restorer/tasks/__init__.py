@@ -1,7 +1,7 @@
 """The explicit dict of tasks. Add a task by writing its module and listing it here."""
 from __future__ import annotations
 
-from . import colorize, denoise, inpaint, segment
+from . import blend, colorize, denoise, inpaint, morph, segment
 from .base import Task
 
 TASKS: dict[str, Task] = {
@@ -11,5 +11,7 @@ TASKS: dict[str, Task] = {
         inpaint.TASK,
         colorize.TASK,
         segment.TASK,
+        blend.TASK,
+        morph.TASK,
     )
 }

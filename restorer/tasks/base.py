@@ -67,6 +67,20 @@ class Task:
     # for_labels(task, N): the task retrained on a user's own label masks with N classes
     # (`restore train --masks`); None: the task learns from clean images only.
     for_labels: Callable[["Task", int], "Task"] | None = None
+    # Optional, defaults keep the plain per-file tasks as they were:
+    # objective(model, batch) -> loss, for losses that need more of the model than its
+    # output (an autoencoder's code); None: loss(model(batch["input"]), batch).
+    objective: Callable[[torch.nn.Module, dict[str, torch.Tensor]], torch.Tensor] | None = None
+    # dataclass of model options (`restore train` flags) with .spec() -> ModelSpec; None: `model` as is.
+    model_options: type | None = None
+    # tasks `restore train <name>` trains after this one, each into <out>/<companion>/.
+    companions: tuple[str, ...] = ()
+    command: bool = True  # False: no generated `restore <name> PATH...` (the task has its own command)
+
+    def training_loss(self, model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        if self.objective is not None:
+            return self.objective(model, batch)
+        return self.loss(model(batch["input"]).float(), batch)
 
     @property
     def weights_name(self) -> str:

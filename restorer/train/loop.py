@@ -171,7 +171,7 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
                 g["lr"] = cfg.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
             batch = {k: v.to(device, non_blocking=True) for k, v in next(loader).items()}
             with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
-                loss = task.loss(net(batch["input"]).float(), batch)
+                loss = task.training_loss(net, batch)
             opt.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.step(opt)

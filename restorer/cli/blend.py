@@ -1,0 +1,155 @@
+"""`restore blend`: seamless paste (`--paste FG --mask M --onto BG`) or a
+latent morph between two photos (`A B --alpha a | --frames N`). It takes two
+or three photos, so it is its own thin command over pure functions rather
+than the per-file batch command of the other tasks."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import click
+import numpy as np
+
+from ..engine import DEVICES
+from ..imageio import ImageReadError, ImageWriteError, Photo, read_image, write_image
+from ..tasks.blend import PasteOptions
+from ..tasks.morph import MorphOptions
+from .options import options_from, pop_dataclass
+
+DEFAULT_OUT = Path("restored")
+ANIMATIONS = (".gif", ".webp")
+
+
+def _check_free(path: Path, overwrite: bool) -> None:
+    if path.exists() and not overwrite:
+        raise click.ClickException(f"{path}: exists (use --overwrite to replace it)")
+
+
+def _write(photo: Photo, path: Path, overwrite: bool) -> None:
+    _check_free(path, overwrite)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_image(photo, path)
+
+
+def _write_animation(frames: list[np.ndarray], path: Path, fps: float) -> None:
+    """Animated GIF or WebP (by suffix), written to a temporary name and renamed."""
+    from PIL import Image
+
+    images = [Image.fromarray(np.rint(np.clip(f, 0, 1) * 255).astype(np.uint8)) for f in frames]
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fmt = "GIF" if path.suffix.lower() == ".gif" else "WEBP"
+    try:
+        images[0].save(tmp, format=fmt, save_all=True, append_images=images[1:], duration=round(1000 / fps), loop=0,
+                       **({"quality": 90} if fmt == "WEBP" else {}))
+        os.replace(tmp, path)
+    except OSError as e:
+        raise ImageWriteError(f"{path}: cannot write ({e})") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def paste(fg_path: Path, options: PasteOptions, out: Path | None, overwrite: bool, weights, device, tile) -> Path:
+    from ..inference import Restorer
+    from ..tasks import TASKS
+    from ..tasks.blend import load_matte, parse_at, paste_photo
+
+    if options.mask is None or options.onto is None:
+        raise click.UsageError("--paste needs --mask M and --onto BG")
+    at = parse_at(options.at)
+    target = out or DEFAULT_OUT / f"{options.onto.stem}_blend{options.onto.suffix}"
+    _check_free(target, overwrite)
+    fg, bg = read_image(fg_path), read_image(options.onto)
+    matte = load_matte(options.mask, fg.height, fg.width)
+    restorer = Restorer.load(TASKS["blend"], weights, device, tile)
+    try:
+        result = paste_photo(fg, bg, matte, at, restorer.predict)
+    except ValueError as e:
+        raise click.ClickException(f"{fg_path} onto {options.onto}: {e}") from None
+    _write(result, target, overwrite)
+    return target
+
+
+def morph(a_path: Path, b_path: Path, options: MorphOptions, alpha: float | None, frames: int | None,
+          fps: float, out: Path | None, overwrite: bool, weights, device) -> Path:
+    from ..engine import pick_device
+    from ..tasks.morph import morph_frames
+    from ..weights import default_weights, load_model
+
+    a, b = read_image(a_path), read_image(b_path)
+    stem = f"{a_path.stem}_{b_path.stem}_morph"
+    if frames is None:
+        target = out or DEFAULT_OUT / f"{stem}{a_path.suffix}"
+        _check_free(target, overwrite)
+    else:
+        target = out or DEFAULT_OUT / f"{stem}.gif"
+        if target.suffix.lower() not in ANIMATIONS:
+            raise click.UsageError(f"-o {target}: with --frames the output is an animation (.gif or .webp)")
+        _check_free(target, overwrite)
+    model, _ = load_model(weights or default_weights("morph"), task="morph")
+    model = model.to(pick_device(device))
+    alphas = [alpha if alpha is not None else 0.5] if frames is None else list(np.linspace(1.0, 0.0, frames))
+    images = morph_frames(model, a.pixels, b.pixels, [float(x) for x in alphas], options.size)
+    as_a = lambda img: a.with_pixels(img if a.channels == 3 else img.mean(axis=2, keepdims=True))  # noqa: E731
+    if frames is None:
+        _write(as_a(images[0]), target, overwrite)
+        return target
+    folder = target.with_suffix("")  # the frames beside the animation: <name>/frame_001.png ...
+    paths = [folder / f"frame_{i + 1:03d}.png" for i in range(len(images))]
+    for p in paths:
+        _check_free(p, overwrite)
+    folder.mkdir(parents=True, exist_ok=True)
+    for p, img in zip(paths, images):
+        write_image(as_a(img), p, format="PNG")
+    _write_animation(images, target, fps)
+    return target
+
+
+@click.command(name="blend")
+@click.argument("photos", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--paste", "paste_fg", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Photo to paste from (with --mask and --onto).")
+@options_from(PasteOptions)
+@click.option("--alpha", type=click.FloatRange(0, 1), default=None,
+              help="Morph: weight of A's code, z = a*z(A) + (1-a)*z(B) (default 0.5).")
+@click.option("--frames", type=click.IntRange(min=2), default=None, help="Morph: write N frames from A to B and an animation.")
+@click.option("--fps", type=click.FloatRange(min=0.1), default=8.0, show_default=True, help="Animation frame rate.")
+@options_from(MorphOptions)
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
+              help="Output file (paste: restored/<BG>_blend.<ext>; morph: restored/<A>_<B>_morph.<ext>, "
+              "with --frames a .gif or .webp, its frames in a folder of the same name).")
+@click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
+@click.option("--weights", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Weights (default: weights/blend.safetensors for --paste, weights/morph.safetensors for a morph).")
+@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
+@click.option("--tile", type=click.IntRange(min=0), default=None, help="Paste: tile size for bounded memory (0 = whole crop).")
+def blend_command(photos, paste_fg, alpha, frames, fps, out, overwrite, weights, device, tile, **kwargs) -> None:
+    """Paste one photo into another seamlessly, or morph between two.
+
+    \b
+    restore blend --paste FG.jpg --mask M.png --onto BG.jpg [--at X,Y] [-o OUT]
+    restore blend A.jpg B.jpg [--alpha 0.5 | --frames N] [-o OUT]
+
+    The paste is harmonised (colour, tone and seam) by a U-Net; pixels of the
+    background away from the pasted region are kept bit for bit. The morph mixes
+    the two photos' codes in our autoencoder, at --size px (B is resized to A).
+    """
+    from ..weights import WeightsError
+
+    paste_options, morph_options = pop_dataclass(PasteOptions, kwargs), pop_dataclass(MorphOptions, kwargs)
+    try:
+        if paste_fg is not None:
+            if photos:
+                raise click.UsageError("--paste takes no PHOTOS arguments (the background is --onto)")
+            if alpha is not None or frames is not None:
+                raise click.UsageError("--alpha and --frames are for a morph, not --paste")
+            written = paste(paste_fg, paste_options, out, overwrite, weights, device, tile)
+        else:
+            if len(photos) != 2:
+                raise click.UsageError("give two photos A B to morph, or --paste FG --mask M --onto BG")
+            if alpha is not None and frames is not None:
+                raise click.UsageError("give --alpha or --frames, not both")
+            written = morph(photos[0], photos[1], morph_options, alpha, frames, fps, out, overwrite, weights, device)
+    except (ImageReadError, ImageWriteError, WeightsError, ValueError, RuntimeError) as e:
+        raise click.ClickException(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
+    click.echo(f"written {written}", err=True)

@@ -1,0 +1,118 @@
+"""Latent morph: our own convolutional autoencoder (no skip connections),
+trained to reconstruct natural images; two photos are encoded, their codes
+mixed z = a*z1 + (1-a)*z2 and decoded.
+
+Memory is bounded by working at a fixed moderate resolution (WORK_SIZE px on
+the long side, whatever the photo's size): codes of two photos must have the
+same grid to be mixed, and a morph is a soft, low-detail image anyway. The
+decoded result is resized back to the first photo's size.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+
+from ..imageio import Photo
+from ..models import ModelSpec
+from ..models.autoencoder import REGULARISERS
+from . import ae_losses
+from .base import Predictor, Sample, Task
+
+WORK_SIZE = 512  # long side of the working resolution (the code grid is 1/16 of it)
+
+
+@dataclass
+class MorphOptions:
+    size: int = field(default=WORK_SIZE, metadata={
+        "help": "Long side in pixels at which the autoencoder runs (output is resized to the photo).", "min": 32})
+
+
+@dataclass
+class AutoencoderOptions:
+    """Model options of `restore train morph` (and of the autoencoder `restore train blend` trains)."""
+
+    code_channels: int = field(default=8, metadata={
+        "help": "[morph] Code channels per 16x16 block: the bottleneck is 16*16*3/N times smaller than the image.",
+        "min": 1})
+    regulariser: str = field(default="none", metadata={
+        "help": "[morph] Autoencoder regulariser: sparse code (L1, or KL to a target activation), contractive "
+        "(encoder Jacobian penalty), denoising (noisy input) or variational (Gaussian code + KL).",
+        "choices": REGULARISERS})
+    reg_weight: float | None = field(default=None, metadata={
+        "help": "[morph] Weight of the regulariser's loss term (default: a per-regulariser value, see ae_losses.py).",
+        "min": 0.0})
+
+    def spec(self) -> ModelSpec:
+        return ModelSpec("conv_autoencoder", {**MODEL.args, "code_channels": self.code_channels,
+                                              "regulariser": self.regulariser, "reg_weight": self.reg_weight})
+
+
+# 1/16 resolution, 8 code channels: 96x compression; 1.0M parameters.
+MODEL = ModelSpec("conv_autoencoder", {"in_channels": 3, "out_channels": 3, "widths": (32, 64, 128, 128),
+                                       "code_channels": 8, "regulariser": "none", "reg_weight": None})
+
+
+def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
+    """The image is its own target; regularisers (noise, penalties) live in the objective."""
+    chw = np.ascontiguousarray(clean.transpose(2, 0, 1))
+    return {"input": chw, "target": chw.copy()}
+
+
+def work_shape(h: int, w: int, long_side: int, multiple: int) -> tuple[int, int]:
+    """(h, w) scaled so the long side is `long_side` (never upscaled), rounded to `multiple`."""
+    scale = min(1.0, long_side / max(h, w))
+    return (max(multiple, round(h * scale / multiple) * multiple), max(multiple, round(w * scale / multiple) * multiple))
+
+
+def _rgb(pixels: np.ndarray) -> np.ndarray:
+    return pixels if pixels.shape[2] == 3 else np.repeat(pixels, 3, axis=2)
+
+
+def _resize(img: np.ndarray, h: int, w: int) -> np.ndarray:
+    if img.shape[:2] == (h, w):
+        return img
+    shrink = h * w < img.shape[0] * img.shape[1]
+    return cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
+
+
+@torch.inference_mode()
+def morph_frames(model: nn.Module, a: np.ndarray, b: np.ndarray, alphas: list[float], size: int = WORK_SIZE) -> list[np.ndarray]:
+    """HxWx3 images decoded from a*z(a) + (1-a)*z(b), one per alpha, at a's size.
+
+    b is resized to a's working size (its aspect ratio follows a's)."""
+    h, w = a.shape[:2]
+    wh, ww = work_shape(h, w, size, int(getattr(model, "multiple", 16)))
+    param = next(model.parameters())
+    to_t = lambda img: torch.from_numpy(np.ascontiguousarray(_resize(_rgb(img), wh, ww).transpose(2, 0, 1)))[None].to(param)  # noqa: E731
+    z1, z2 = model.encode(to_t(a)), model.encode(to_t(b))
+    frames = []
+    for alpha in alphas:
+        out = model.decode(alpha * z1 + (1 - alpha) * z2)[0].float().cpu().numpy().transpose(1, 2, 0)
+        frames.append(np.clip(_resize(np.ascontiguousarray(out), h, w), 0, 1).astype(np.float32))
+    return frames
+
+
+def apply(photo: Photo, options: MorphOptions, predict: Predictor) -> Photo:
+    """Reconstruction through the autoencoder (what the code keeps of a photo)."""
+    rgb = _rgb(photo.pixels)
+    wh, ww = work_shape(photo.height, photo.width, options.size, 16)
+    out = predict(np.ascontiguousarray(_resize(rgb, wh, ww).transpose(2, 0, 1))).transpose(1, 2, 0)
+    out = np.clip(_resize(np.ascontiguousarray(out), photo.height, photo.width), 0, 1)
+    return photo.with_pixels(out if photo.channels == 3 else out.mean(axis=2, keepdims=True))
+
+
+TASK = Task(
+    name="morph",
+    summary="Autoencoder of natural images, for latent morphs between two photos (used by `restore blend A B`).",
+    options=MorphOptions,
+    model=MODEL,
+    make_sample=make_sample,
+    apply=apply,
+    objective=ae_losses.objective,
+    model_options=AutoencoderOptions,
+    command=False,
+)
