@@ -9,6 +9,7 @@ from .bench import bench_command
 from .models import models_command
 from .run import task_command
 from .train import train_command
+from .ui import ui_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,3 +26,4 @@ for _task in TASKS.values():
 main.add_command(train_command)
 main.add_command(models_command)
 main.add_command(bench_command)
+main.add_command(ui_command)

@@ -34,6 +34,7 @@ class InpaintOptions:
             "Pixels outside the mask are kept exactly (bit for bit in PNG/TIFF; JPEG output re-encodes).",
             "required": True,
             "exists": True,
+            "ui": "mask",  # the web UI paints it with a brush on the photo instead
         },
     )
     dilate: int = field(
