@@ -100,7 +100,7 @@ def task_tab(state: H.AppState, task: Task, examples: Path = EXAMPLES_DIR) -> No
             editor = None
             if masks:
                 editor = gr.ImageEditor(
-                    label=f"Paint the {masks[0].label} (white strokes: what to change; undo in the toolbar)",
+                    label=f"Paint the {masks[0].label}: brush over what to change (undo and redo in the toolbar)",
                     type="numpy", image_mode="RGBA", format="png", sources=("upload", "clipboard"),
                     brush=gr.Brush(colors=["rgb(255, 64, 64)"], color_mode="fixed"), layers=False,
                     transforms=(), elem_id=f"{task.name}-editor",

@@ -5,7 +5,7 @@ and the way values come back into the dataclass are testable on their own.
 Field metadata read here: "help", "min", "max", "choices" (shared with the
 CLI) and "ui", which says how a file-valued field is given in a browser
 (a server-side path in a textbox would expose the server's files):
-  "ui": "mask"   painted with a brush on the input photo (white = selected)
+  "ui": "mask"   painted with a brush on the input photo (painted = selected)
   "ui": "image"  an uploaded image file (the default for any Path field)
 """
 from __future__ import annotations

@@ -176,7 +176,7 @@ def restore_images(
         if c.kind == "mask":
             mask = mask_from_editor(editor)
             if mask is None and not c.optional:
-                raise UiError(f"paint the {c.label} with the brush first (white strokes mark what to change)")
+                raise UiError(f"paint the {c.label} with the brush first (brush over what to change)")
             values[c.name] = _save_png(mask.astype(np.uint8) * 255, run / f"{c.name}.png") if mask is not None else None
         elif c.kind == "image" and not values.get(c.name) and not c.optional:
             raise UiError(f"upload the {c.label} image first")
