@@ -19,7 +19,7 @@ from PIL import Image
 
 from restorer.weights import save_weights
 
-from .conftest import EXAMPLES, TINY_UNET
+from .conftest import EXAMPLES, ROOT, TINY_UNET, save_rgb, smooth_image
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -56,6 +56,9 @@ def app_url(tmp_path: Path):
     weights = tmp_path / "weights"
     for name in ("denoise", "inpaint"):
         save_weights(TINY_UNET.build(), TINY_UNET, weights / f"{name}.safetensors", name)
+    (tmp_path / "photos").mkdir()  # for the Fine-tune tab
+    for i in range(4):
+        save_rgb(tmp_path / "photos" / f"p{i}.png", smooth_image(96, 96, seed=i))
     port = _free_port()
     log = open(tmp_path / "server.log", "w")
     env = {**os.environ, "OMP_NUM_THREADS": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
@@ -104,14 +107,23 @@ def test_denoise_and_paint_inpaint_in_a_real_browser(app_url):
         page.goto(app_url)
         assert "Running on" in page.inner_text("#header") and "CPU" in page.inner_text("#header")
 
-        # Denoise: upload, run, see the before/after slider and a same-size PNG to download.
+        # Denoise: upload, set the strength, run, see the before/after slider and a same-size PNG to download.
         page.set_input_files("#denoise-files input[type=file]", str(noisy))
         page.locator("#denoise-files").get_by_text("camera.png").wait_for()
+        page.click("#denoise-sigma-auto input")  # off "automatic": the slider takes over
+        page.fill("#denoise-sigma input[type=number]", "25")
+        page.press("#denoise-sigma input[type=number]", "Enter")
         page.click("#denoise-run")
         page.locator("#denoise-result img").first.wait_for()
-        page.get_by_text("1 image(s) restored").wait_for()
+        page.locator("#denoise-status").get_by_text("(sigma 25.0): 1 image(s) restored").wait_for()
         result = _download(page, "denoise")
         assert result.format == "PNG" and result.size == Image.open(noisy).size
+
+        # Only uploads and the app's own folders are served.
+        href = page.locator("#denoise-download a[href]").first.get_attribute("href")
+        base = href[: href.index("file=") + len("file=")]
+        for private in (ROOT / "README.md", Path("/etc/passwd")):
+            assert page.request.get(base + str(private)).status in (403, 404), private
 
         # Inpaint: the upload appears in the brush editor; paint one stroke across the middle.
         page.get_by_role("tab", name="Inpaint").click()
@@ -132,6 +144,15 @@ def test_denoise_and_paint_inpaint_in_a_real_browser(app_url):
         page.locator("#inpaint-result img").first.wait_for()
         filled = np.asarray(_download(page, "inpaint").convert("L"), np.int16)
         original = np.asarray(Image.open(clean).convert("L"), np.int16)
+
+        # Fine-tune: a few steps on a folder, the curve appears, denoise switches to the new weights.
+        page.get_by_role("tab", name="Fine-tune").click()
+        page.fill("#finetune-folder textarea, #finetune-folder input", "photos")
+        page.fill("#finetune-steps input", "3")
+        page.click("#finetune-run")
+        page.locator("#finetune-status").get_by_text("now uses").wait_for()
+        page.locator("#finetune-curve img").first.wait_for()
+        assert "finetune-denoise" in page.inner_text("#finetune-status")
         browser.close()
 
     changed = np.abs(filled - original) > 0

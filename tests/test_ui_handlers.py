@@ -82,7 +82,7 @@ def test_denoise_keeps_format_exif_and_icc(state, tmp_path):
     assert out.getexif()[271] == "Acme" and out.info["icc_profile"] == SRGB
     before, after = Image.open(result.before), Image.open(result.after)
     assert before.size == after.size == (64, 48)
-    assert "cpu" in result.message and "1 image" in result.message
+    assert "cpu" in result.message and "1 image" in result.message and "sigma 25.0" in result.message
     assert src.read_bytes() == (tmp_path / "photo.jpg").read_bytes()  # the upload is never written to
 
 
@@ -208,3 +208,21 @@ def test_finetune_reads_only_inside_the_data_root(state, tmp_path):
         next(H.finetune(state, "../..", "denoise", minutes=1))
     with pytest.raises(H.UiError, match="not a folder"):
         next(H.finetune(state, "missing", "denoise", minutes=1))
+
+
+# ----------------------------------------------------------------------------- layout
+
+
+def test_app_has_a_tab_per_task_and_proposes_masks_only_with_a_detector(state, monkeypatch):
+    from restorer.ui.app import build_app
+
+    def elem_ids() -> set[str]:
+        return {b.elem_id for b in build_app(state).blocks.values() if getattr(b, "elem_id", None)}
+
+    ids = elem_ids()
+    for name in TASKS:
+        assert {f"tab-{name}", f"{name}-files", f"{name}-run", f"{name}-result", f"{name}-download"} <= ids
+    assert {"inpaint-editor", "denoise-sigma", "denoise-sigma-auto", "tab-fine-tune"} <= ids
+    assert "inpaint-propose" not in ids  # no segment task registered: no button that cannot work
+    monkeypatch.setitem(TASKS, "segment", dataclasses.replace(TASKS["denoise"], name="segment"))
+    assert "inpaint-propose" in elem_ids()

@@ -159,10 +159,13 @@ def finetune_tab(state: H.AppState) -> None:
             status = gr.Markdown(elem_id="finetune-status")
 
     def run(folder_v: str, task_v: str, minutes_v: float, steps_v: float):
-        for update in H.finetune(state, folder_v, task_v, minutes_v, int(steps_v or 0) or None):
-            yield (str(update.curve) if update.curve else None), update.message
+        try:  # a generator: errors surface while iterating, so no _user_errors wrapper
+            for update in H.finetune(state, folder_v, task_v, minutes_v, int(steps_v or 0) or None):
+                yield (str(update.curve) if update.curve else None), update.message
+        except H.UiError as e:
+            raise gr.Error(str(e)) from None
 
-    start.click(_user_errors(run), [folder, task, minutes, steps], [curve, status], concurrency_id=TRAIN_SLOT)
+    start.click(run, [folder, task, minutes, steps], [curve, status], concurrency_id=TRAIN_SLOT)
 
 
 # The lead adds tabs here (old-photo restoration, two-image blend, ...), in display order after the task tabs.

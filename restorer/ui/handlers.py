@@ -82,7 +82,8 @@ def device_description(device: torch.device) -> str:
         return f"GPU: {torch.cuda.get_device_name(device)}"
     if device.type == "mps":
         return "GPU: Apple MPS"
-    return f"CPU ({torch.get_num_threads()} threads); no GPU found"
+    n = torch.get_num_threads()
+    return f"CPU ({n} thread{'s' if n != 1 else ''}); no GPU found"
 
 
 # ----------------------------------------------------------------------------- masks and previews
@@ -208,7 +209,9 @@ def restore_images(
             for p in results:
                 z.write(p, p.name)
     progress(1.0, desc="done")
-    message = f"{task_name}: {len(results)} image(s) restored on {state.device.type} with {state.weights_for(task).name}"
+    settings = ", ".join(f"{c.name} {getattr(options, c.name)}" for c in controls if not c.is_file)
+    message = (f"{task_name}{f' ({settings})' if settings else ''}: {len(results)} image(s) restored "
+               f"on {state.device.type} with {state.weights_for(task).name}")
     if failures:
         message += f"; {len(failures)} failed: " + "; ".join(failures)
     return RunResult(before, after, download, results, message)
