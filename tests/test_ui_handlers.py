@@ -226,3 +226,15 @@ def test_app_has_a_tab_per_task_and_proposes_masks_only_with_a_detector(state, m
     assert "inpaint-propose" not in ids  # no segment task registered: no button that cannot work
     monkeypatch.setitem(TASKS, "segment", dataclasses.replace(TASKS["denoise"], name="segment"))
     assert "inpaint-propose" in elem_ids()
+
+
+def test_restore_ui_is_a_command_and_the_cli_does_not_import_gradio():
+    import subprocess
+    import sys
+
+    code = ("import sys; from click.testing import CliRunner; from restorer.cli import main; "
+            "r = CliRunner().invoke(main, ['ui', '--help']); "
+            "assert r.exit_code == 0 and '--share' in r.output and '127.0.0.1' in r.output, r.output; "
+            "assert 'gradio' not in sys.modules, 'gradio imported by the CLI'")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
