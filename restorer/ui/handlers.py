@@ -209,12 +209,16 @@ def restore_images(
             for p in results:
                 z.write(p, p.name)
     progress(1.0, desc="done")
-    settings = ", ".join(f"{c.name} {getattr(options, c.name)}" for c in controls if not c.is_file)
+    settings = ", ".join(f"{c.name} {_shown(getattr(options, c.name))}" for c in controls if not c.is_file)
     message = (f"{task_name}{f' ({settings})' if settings else ''}: {len(results)} image(s) restored "
                f"on {state.device.type} with {state.weights_for(task).name}")
     if failures:
         message += f"; {len(failures)} failed: " + "; ".join(failures)
     return RunResult(before, after, download, results, message)
+
+
+def _shown(value: Any) -> str:
+    return "automatic" if value is None else str(value)
 
 
 def propose_mask(state: AppState, files: list[str] | None, editor: dict | None) -> dict:
