@@ -93,8 +93,9 @@ def test_several_inputs_download_as_a_zip_and_bad_files_are_reported(state, tmp_
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"not an image")
     progress_calls = []
-    result = H.restore_images(state, "denoise", [str(a), str(a2), str(bad)], {"sigma": 10}, {},
+    result = H.restore_images(state, "denoise", [str(a), str(a2), str(bad)], {"sigma": 10}, {"sigma": True},
                               progress=lambda f, desc=None: progress_calls.append(f))
+    assert "(sigma automatic)" in result.message
     assert result.download.suffix == ".zip"
     assert sorted(zipfile.ZipFile(result.download).namelist()) == ["a.png", "a_1.png"]
     assert "1 failed" in result.message and "bad.png" in result.message
