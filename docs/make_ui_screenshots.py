@@ -27,7 +27,7 @@ def start_ui(weights_dir: Path, out: Path) -> tuple[subprocess.Popen, str]:
         port = s.getsockname()[1]
     server = subprocess.Popen([sys.executable, "-m", "restorer", "ui", "--port", str(port), "--weights-dir", str(weights_dir),
                                "--out", str(out)], env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"})
-    for _ in range(240):
+    for _ in range(600):  # up to five minutes: torch and gradio import slowly on a busy machine
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return server, f"http://127.0.0.1:{port}"
