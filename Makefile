@@ -11,10 +11,16 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[test]'
 	touch $(STAMP)
 
-.PHONY: demo test
+.PHONY: demo test chromium
 demo: $(STAMP)
 	$(VENV)/bin/restore denoise examples/noisy -o restored/examples --overwrite
 	@echo "Denoised examples are in restored/examples/ (originals in examples/noisy/ are untouched)."
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(VENV)/bin/python -m pytest
+
+# The web UI's browser test drives Debian's chromium (Playwright cannot download its own browser offline).
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else echo "make test: the browser test needs Debian's chromium; run: sudo apt-get install chromium" >&2; exit 1; fi; }

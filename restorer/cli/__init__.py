@@ -11,6 +11,7 @@ from .models import models_command
 from .oldphoto import oldphoto_command
 from .run import task_command
 from .train import train_command
+from .ui import ui_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,3 +31,4 @@ main.add_command(blend_command)
 main.add_command(train_command)
 main.add_command(models_command)
 main.add_command(bench_command)
+main.add_command(ui_command)

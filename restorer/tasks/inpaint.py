@@ -36,6 +36,7 @@ class InpaintOptions:
             "to photos by name without suffix (photo.jpg <- masks/photo.png); resized to the photo if needed. "
             "Pixels outside the mask are kept exactly (bit for bit in PNG/TIFF; JPEG output re-encodes).",
             "exists": True,
+            "ui": "mask",  # the web UI paints it with a brush on the photo instead
         },
     )
     auto: bool = field(

@@ -1,0 +1,165 @@
+"""End to end in a real headless browser: `restore ui` in a subprocess, driven
+by Playwright through Debian's chromium (the test set-up installs both).
+Upload an example, denoise it, see the result; paint a stroke in the
+inpainting tab, run it, and get an image changed only around the stroke."""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from restorer.weights import save_weights
+
+from .conftest import EXAMPLES, ROOT, TINY_UNET, save_rgb, smooth_image
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+STARTUP_S = 300  # importing torch and gradio; minutes on a busy two-core machine
+RUN_S = 180
+
+
+def _browser_or_skip():
+    """Playwright's sync API, or a skip (never in CI, where it must run)."""
+    missing = []
+    if not Path(CHROMIUM).is_file():
+        missing.append(f"chromium not found at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing.append("the playwright package is not installed (pip install '.[test]')")
+        sync_playwright = None
+    if missing:
+        if IN_CI:
+            pytest.fail("browser test must run in CI: " + "; ".join(missing))
+        pytest.skip("; ".join(missing))
+    return sync_playwright
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def app_url(tmp_path: Path):
+    """`restore ui` on a free localhost port, with untrained tiny weights."""
+    weights = tmp_path / "weights"
+    for name in ("denoise", "inpaint"):
+        save_weights(TINY_UNET.build(), TINY_UNET, weights / f"{name}.safetensors", name)
+    (tmp_path / "photos").mkdir()  # for the Fine-tune tab
+    for i in range(4):
+        save_rgb(tmp_path / "photos" / f"p{i}.png", smooth_image(96, 96, seed=i))
+    port = _free_port()
+    log = open(tmp_path / "server.log", "w")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "restorer", "ui", "--port", str(port), "--device", "cpu",
+         "--weights-dir", str(weights), "--out", str(tmp_path / "out"), "--data-root", str(tmp_path)],
+        stdout=log, stderr=subprocess.STDOUT, env=env,
+    )
+    try:
+        deadline = time.monotonic() + STARTUP_S
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("restore ui did not start:\n" + (tmp_path / "server.log").read_text()[-3000:])
+                time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def _download(page, tab: str) -> Image.Image:
+    """The result file behind the tab's download link, fetched as the user's browser would."""
+    link = page.locator(f"#{tab}-download a[href]").first
+    link.wait_for(timeout=RUN_S * 1000)
+    response = page.request.get(link.get_attribute("href"))
+    assert response.ok
+    return Image.open(io.BytesIO(response.body()))
+
+
+def test_denoise_and_paint_inpaint_in_a_real_browser(app_url):
+    sync_playwright = _browser_or_skip()
+    noisy = EXAMPLES / "noisy" / "camera.png"
+    clean = EXAMPLES / "clean" / "camera.png"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(RUN_S * 1000)
+        page.goto(app_url)
+        assert "Running on" in page.inner_text("#header") and "CPU" in page.inner_text("#header")
+
+        # Denoise: upload, set the strength, run, see the before/after slider and a same-size PNG to download.
+        page.set_input_files("#denoise-files input[type=file]", str(noisy))
+        page.locator("#denoise-files", has_text=noisy.stem).wait_for()  # the list shows stem and suffix apart
+        page.click("#denoise-sigma-auto input")  # off "automatic": the slider takes over
+        page.fill("#denoise-sigma input[type=number]", "25")
+        page.press("#denoise-sigma input[type=number]", "Enter")
+        page.click("#denoise-run")
+        page.locator("#denoise-result img").first.wait_for()
+        page.locator("#denoise-status").get_by_text("(sigma 25.0): 1 image(s) restored").wait_for()
+        result = _download(page, "denoise")
+        assert result.format == "PNG" and result.size == Image.open(noisy).size
+
+        # Only uploads and the app's own folders are served.
+        href = page.locator("#denoise-download a[href]").first.get_attribute("href")
+        base = href[: href.index("file=") + len("file=")]
+        for private in (ROOT / "README.md", Path("/etc/passwd")):
+            assert page.request.get(base + str(private)).status in (403, 404), private
+
+        # Inpaint: one click on an example puts it in the brush editor; paint one stroke across the middle.
+        page.get_by_role("tab", name="Inpaint").click()
+        page.locator("#tab-inpaint").get_by_text(clean.name, exact=True).first.click()
+        page.locator("#inpaint-files", has_text=clean.stem).wait_for()
+        canvas = page.locator("#inpaint-editor canvas").first
+        canvas.wait_for()
+        page.wait_for_timeout(1000)  # the editor draws the background after the upload event returns
+        page.click("#inpaint-editor button[aria-label=Brush]")
+        box = canvas.bounding_box()
+        x, y = box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.5
+        page.mouse.move(x, y)
+        page.mouse.down()
+        for i in range(1, 6):  # few moves: each one redraws the canvas, slow in software rendering
+            page.mouse.move(x + 16 * i, y + 4 * i)
+        page.mouse.up()
+        page.click("#inpaint-run")
+        page.locator("#inpaint-status").get_by_text("1 image(s) restored").wait_for()
+        page.locator("#inpaint-result img").first.wait_for()
+        filled = np.asarray(_download(page, "inpaint").convert("L"), np.int16)
+        original = np.asarray(Image.open(clean).convert("L"), np.int16)
+
+        # Fine-tune: a few steps on a folder, the curve appears, denoise switches to the new weights.
+        page.get_by_role("tab", name="Fine-tune").click()
+        page.fill("#finetune-folder textarea, #finetune-folder input", "photos")
+        page.fill("#finetune-steps input", "3")
+        page.click("#finetune-run")
+        page.locator("#finetune-status").get_by_text("now uses").wait_for()
+        page.locator("#finetune-curve img").first.wait_for()
+        assert "finetune-denoise" in page.inner_text("#finetune-status")
+        browser.close()
+
+    changed = np.abs(filled - original) > 0
+    assert filled.shape == original.shape
+    assert changed.any(), "the painted stroke did not reach the inpainting"
+    assert changed.mean() < 0.1, "pixels far from the stroke changed"
+    ys, xs = np.nonzero(changed)  # the stroke: right of centre, around mid-height
+    h, w = original.shape
+    assert 0.3 * h < ys.mean() < 0.7 * h and 0.3 * w < xs.mean() < 0.8 * w
