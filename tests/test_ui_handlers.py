@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image, ImageCms
 
 from restorer.imageio import read_image
@@ -57,8 +58,9 @@ def painted_editor(h: int, w: int, box: tuple[int, int, int, int]) -> dict:
 def test_controls_follow_the_options_dataclass():
     (sigma,) = controls_for(DenoiseOptions)
     assert (sigma.kind, sigma.optional, sigma.minimum, sigma.maximum) == ("slider", True, 0.0, 75.0)
-    mask, dilate = controls_for(InpaintOptions)
+    mask, auto, dilate = controls_for(InpaintOptions)
     assert mask.kind == "mask" and mask.is_file  # a brush, never a server path textbox
+    assert auto.kind == "checkbox" and auto.default is False  # "auto": the damage detector instead of a brush
     assert dilate.kind == "slider" and dilate.minimum == 0 and initial_value(dilate) == 0
 
 
@@ -128,8 +130,28 @@ def test_inpaint_fills_only_the_painted_stroke(state, tmp_path):
     stroke[20:30, 10:50] = True
     assert np.array_equal(after[~stroke], before[~stroke])  # bit for bit outside the stroke
     assert not np.array_equal(after[stroke], before[stroke])
-    with pytest.raises(H.UiError, match="paint"):
+    with pytest.raises(H.UiError, match="painted with the brush, or the 'auto' checkbox") as e:
         H.restore_images(state, "inpaint", [str(src)], {"dilate": 0}, {}, painted_editor(64, 80, (0, 0, 0, 0)))
+    assert "--" not in str(e.value)  # the CLI's flags are not the UI's words
+    with pytest.raises(H.UiError, match="not both"):
+        H.restore_images(state, "inpaint", [str(src)], {"dilate": 0, "auto": True}, {}, editor)
+
+
+def test_inpaint_auto_fills_what_the_damage_detector_finds(state, tmp_path):
+    from .test_segment import TINY_SEG, bright_detector
+
+    img = smooth_image(64, 80) * 0.6  # nothing brighter than 0.6: the detector marks only the scratch
+    img[30:32, 5:75] = 0.97
+    src = save_rgb(tmp_path / "old.png", img)
+    with pytest.raises(H.UiError, match="segment"):  # no detector weights yet: said so, nothing run
+        H.restore_images(state, "inpaint", [str(src)], {"dilate": 0, "auto": True}, {}, None)
+    save_weights(bright_detector(), TINY_SEG, state.settings.weights_dir / "segment.safetensors", "segment")
+    result = H.restore_images(state, "inpaint", [str(src)], {"dilate": 0, "auto": True}, {}, None)
+    before, after = read_image(src).pixels, read_image(result.download).pixels
+    scratch = np.zeros((64, 80), bool)
+    scratch[30:32, 5:75] = True
+    assert np.array_equal(after[~scratch], before[~scratch])
+    assert after[scratch].max() < 0.9  # the bright scratch is filled from its darker surroundings
 
 
 def test_inpaint_on_an_image_dropped_into_the_editor(state):
@@ -145,9 +167,9 @@ def test_editor_shows_the_photo_upright(tmp_path):
     assert H.editor_value_for([]) is None
 
 
-@pytest.mark.parametrize("name", sorted(TASKS))
+@pytest.mark.parametrize("name", sorted(n for n, t in TASKS.items() if t.command))
 def test_every_task_tab_restores_an_image(name, tmp_path):
-    """Each registered task, with its options at the UI's initial values (files generated)."""
+    """Each per-file task, with its options at the UI's initial values (files generated)."""
     task = TASKS[name]
     weights = tmp_path / "weights"
     save_weights(task.model.build(), task.model, weights / f"{task.weights_name}.safetensors", name)
@@ -161,6 +183,7 @@ def test_every_task_tab_restores_an_image(name, tmp_path):
     editor = painted_editor(64, 64, (16, 32, 16, 32)) if any(c.kind == "mask" for c in controls) else None
     result = H.restore_images(state, name, [str(src)], values, {}, editor)
     assert Image.open(result.download).size == (64, 64)
+    assert result.download.name == f"in{task.output_suffix}.png"  # segment: in_mask.png, as the CLI names it
 
 
 # ----------------------------------------------------------------------------- damage proposal
@@ -177,6 +200,7 @@ def test_propose_mask_paints_what_the_detector_finds(state, tmp_path, monkeypatc
         return photo.with_pixels(px)
 
     fake = Task(name="segment", summary="test", options=NoOptions, model=TINY_UNET, make_sample=None, apply=left_half)
+    monkeypatch.delitem(TASKS, "segment")
     with pytest.raises(H.UiError, match="damage detector"):
         H.propose_mask(state, [], None)
     monkeypatch.setitem(TASKS, "segment", fake)
@@ -186,6 +210,99 @@ def test_propose_mask_paints_what_the_detector_finds(state, tmp_path, monkeypatc
     alpha = value["layers"][0][..., 3]
     assert alpha[:, :20].min() == 255 and alpha[:, 20:].max() == 0
     assert H.mask_from_editor(value).sum() == 32 * 20  # and it feeds straight back as the mask
+
+
+# ----------------------------------------------------------------------------- old photo and blend tabs
+
+
+@pytest.fixture
+def old_state(state) -> H.AppState:
+    """Plus a detector of pixels brighter than 0.8 (tests/test_segment.py); no colorize weights."""
+    from .test_segment import TINY_SEG, bright_detector
+
+    save_weights(bright_detector(), TINY_SEG, state.settings.weights_dir / "segment.safetensors", "segment")
+    return state
+
+
+def test_old_photo_tab_repairs_the_damage_and_shows_the_stages(old_state, tmp_path):
+    from restorer.ui.special import restore_old_photos
+
+    img = smooth_image(48, 64) * 0.6
+    img[20:22, 4:60] = 0.97  # a scratch, the only thing brighter than 0.8
+    src = save_rgb(tmp_path / "old.jpg", img, quality=95)
+    result = restore_old_photos(old_state, [str(src)], {"threshold": 0.5, "dilate": 1, "no_colorize": False,
+                                                         "keep_stages": True}, {"sigma": True})
+    assert [caption for _, caption in result.stages] == ["old_1_mask.png", "old_2_inpainted.jpg", "old_3_denoised.jpg"]
+    assert all(Image.open(p).size == (64, 48) for p, _ in result.stages)
+    mask = np.asarray(Image.open(result.stages[0][0]).convert("L")) > 127
+    assert mask[20:22, 10:50].all() and mask.mean() < 0.1  # the detector found the scratch and little else
+    assert result.download.suffix == ".zip"  # the result and its three stages
+    assert sorted(zipfile.ZipFile(result.download).namelist()) == [
+        "old.jpg", "old_1_mask.png", "old_2_inpainted.jpg", "old_3_denoised.jpg"]
+    restored = read_image(result.outputs[0]).pixels
+    assert restored.shape == (48, 64, 3) and restored[20:22, 10:50].mean() < 0.85  # the scratch is gone
+    assert "colorize skipped" in result.message  # said, not silently skipped
+    plain = restore_old_photos(old_state, [str(src)], {"no_colorize": True}, {"sigma": True})
+    assert plain.stages == [] and plain.download.name == "old.jpg" and "not colorized" in plain.message
+    with pytest.raises(H.UiError, match="drop"):
+        restore_old_photos(old_state, [], {}, {})
+
+
+def test_old_photo_tab_without_a_detector_says_which_weights_are_missing(state, tmp_path):
+    from restorer.ui.special import restore_old_photos
+
+    src = save_rgb(tmp_path / "old.png", smooth_image(32, 32))
+    with pytest.raises(H.UiError, match="segment"):
+        restore_old_photos(state, [str(src)], {}, {"sigma": True})
+
+
+@pytest.fixture
+def blend_state(state) -> H.AppState:
+    from .test_blend import TINY_AE
+
+    torch.manual_seed(0)
+    unet = TINY_UNET.build().eval()
+    torch.nn.init.normal_(unet.head[-1].weight, std=0.05)  # zero-init would return the composite unchanged
+    save_weights(unet, TINY_UNET, state.settings.weights_dir / "blend.safetensors", "blend")
+    save_weights(TINY_AE.build().eval(), TINY_AE, state.settings.weights_dir / "morph.safetensors", "morph")
+    return state
+
+
+def test_blend_tab_pastes_the_painted_region_at_the_offset(blend_state, tmp_path):
+    from restorer.ui.special import paste_images
+
+    bg = save_rgb(tmp_path / "bg.png", smooth_image(96, 128, 1))
+    fg = save_rgb(tmp_path / "fg.jpg", smooth_image(40, 50, 2)[..., ::-1] * 0.6)
+    editor = painted_editor(40, 50, (10, 30, 10, 40))
+    result = paste_images(blend_state, str(fg), editor, str(bg), x=20, y=30)
+    out = Image.open(result.download)
+    assert out.size == (128, 96) and out.format == "PNG" and result.download.name == "bg_blend.png"  # the background's
+    before, after = np.asarray(Image.open(bg), np.int16), np.asarray(out, np.int16)
+    assert np.abs(after[40:60, 30:60] - before[40:60, 30:60]).mean() > 10  # the paste is there (rows 10+30, cols 10+20)
+    assert np.array_equal(after[:30], before[:30]) and np.array_equal(after[:, 70:], before[:, 70:])  # the rest: bit for bit
+    assert "at 20,30" in result.message
+    with pytest.raises(H.UiError, match="paint the region"):
+        paste_images(blend_state, str(fg), painted_editor(40, 50, (0, 0, 0, 0)), str(bg))
+    with pytest.raises(H.UiError, match="outside the background"):
+        paste_images(blend_state, str(fg), editor, str(bg), x=500, y=0)
+    with pytest.raises(H.UiError, match="background photo"):
+        paste_images(blend_state, str(fg), editor, None)
+
+
+def test_blend_tab_morphs_two_photos_into_an_image_or_a_gif(blend_state, tmp_path):
+    from restorer.ui.special import morph_images
+
+    a = save_rgb(tmp_path / "a.jpg", smooth_image(72, 100, 1))
+    b = save_rgb(tmp_path / "b.png", smooth_image(50, 40, 2))
+    one = morph_images(blend_state, str(a), str(b), alpha=0.3, values={"size": 64})
+    assert Image.open(one.download).size == (100, 72) and one.download.suffix == ".jpg"  # A's size and format
+    gif = morph_images(blend_state, str(a), str(b), frames=4, fps=5, values={"size": 64})
+    with Image.open(gif.download) as im:
+        assert im.format == "GIF" and im.n_frames == 4 and im.size == (100, 72)
+    with pytest.raises(H.UiError, match="photo B"):
+        morph_images(blend_state, str(a), None)
+    with pytest.raises(H.UiError, match="2 frames"):
+        morph_images(blend_state, str(a), str(b), frames=1)
 
 
 # ----------------------------------------------------------------------------- fine-tune tab
@@ -221,12 +338,20 @@ def test_app_has_a_tab_per_task_and_proposes_masks_only_with_a_detector(state, m
         return {b.elem_id for b in build_app(state).blocks.values() if getattr(b, "elem_id", None)}
 
     ids = elem_ids()
-    for name in TASKS:
+    per_file = [name for name, task in TASKS.items() if task.command]
+    assert {"denoise", "inpaint", "colorize", "segment"} <= set(per_file)
+    for name in per_file:
         assert {f"tab-{name}", f"{name}-files", f"{name}-run", f"{name}-result", f"{name}-download"} <= ids
-    assert {"inpaint-editor", "denoise-sigma", "denoise-sigma-auto", "tab-fine-tune"} <= ids
-    assert "inpaint-propose" not in ids  # no segment task registered: no button that cannot work
-    monkeypatch.setitem(TASKS, "segment", dataclasses.replace(TASKS["denoise"], name="segment"))
-    assert "inpaint-propose" in elem_ids()
+    assert not TASKS["blend"].command and not TASKS["morph"].command  # two-photo tasks: the Blend tab instead
+    assert "morph-files" not in ids and "blend-files" not in ids and "tab-morph" not in ids
+    assert {"tab-blend", "blend-fg", "blend-editor", "blend-bg", "blend-x", "blend-y", "blend-run",
+            "morph-a", "morph-b", "morph-alpha", "morph-frames", "morph-run"} <= ids
+    assert {"tab-old-photo", "oldphoto-files", "oldphoto-no_colorize", "oldphoto-threshold", "oldphoto-keep_stages",
+            "oldphoto-stages", "oldphoto-run"} <= ids
+    assert {"inpaint-editor", "inpaint-auto", "denoise-sigma", "denoise-sigma-auto", "tab-fine-tune"} <= ids
+    assert "inpaint-propose" in ids  # the damage detector proposes masks to touch up
+    monkeypatch.delitem(TASKS, "segment")
+    assert "inpaint-propose" not in elem_ids()  # no segment task registered: no button that cannot work
 
 
 def test_restore_ui_is_a_command_and_the_cli_does_not_import_gradio():

@@ -83,13 +83,15 @@ def initial_value(c: Control) -> Any:
 
 
 def build_options(options_cls: type, controls: list[Control], values: dict[str, Any], automatic: dict[str, bool] | None = None):
-    """The options dataclass from widget values. `automatic[name]` True means
-    the user left an optional field to the task (None), as omitting a CLI flag does."""
+    """The options dataclass from widget values (a field without one keeps its default). `automatic[name]`
+    True means the user left an optional field to the task (None), as omitting a CLI flag does."""
     automatic = automatic or {}
     hints = typing.get_type_hints(options_cls)
     kwargs: dict[str, Any] = {}
     for c in controls:
         value = values.get(c.name)
+        if c.name not in values and not automatic.get(c.name, False):
+            continue  # no widget value given: the field's default
         if c.optional and automatic.get(c.name, False):
             value = None
         elif value is not None and c.kind in ("slider", "number"):

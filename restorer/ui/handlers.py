@@ -3,6 +3,7 @@ no gradio here, so every tab is testable in-process without a browser.
 The layout (restorer/ui/app.py) only wires widgets to these."""
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
@@ -16,12 +17,13 @@ import torch
 from PIL import Image
 
 from ..engine import pick_device
-from ..imageio import ImageReadError, ImageWriteError, Photo, read_image, write_image
+from ..imageio import ImageReadError, ImageWriteError, Photo, read_image, suffix_for_format, write_image
 from ..inference import Restorer
 from ..tasks import TASKS
 from ..tasks.base import Task
+from ..tasks.segment import labels_of
 from ..weights import WEIGHTS_DIR, WeightsError, read_info
-from .controls import build_options, controls_for
+from .controls import Control, build_options, controls_for
 
 PREVIEW_SIDE = 1600  # before/after previews are scaled down to this (the download is full size)
 MASK_COLOUR = (255, 255, 255)  # brush colour of masks proposed by the damage detector
@@ -144,14 +146,105 @@ class RunResult:
     download: Path  # the result file itself, or a zip of all results
     outputs: list[Path]
     message: str
+    stages: list[tuple[Path, str]] = field(default_factory=list)  # previews of the first input's further outputs, captioned
+    failures: list[str] = field(default_factory=list)  # one line per upload that failed
+
+    def failures_note(self) -> str:
+        return f"; {len(self.failures)} failed: " + "; ".join(self.failures) if self.failures else ""
 
 
-def _output_path(folder: Path, source: Path, taken: set[str]) -> Path:
-    name, n = source.name, 1
-    while name.lower() in taken:  # two uploads with one name
-        name, n = f"{source.stem}_{n}{source.suffix}", n + 1
-    taken.add(name.lower())
-    return folder / name
+# What one photo gives: {"": the result, tag: a further output (stage, overlay) written as photo<tag>.<ext>}
+Process = Callable[[Photo], dict[str, Photo]]
+
+
+def _output_path(folder: Path, source: Path, suffix: str, taken: set[str]) -> Path:
+    stem, n = source.stem, 1
+    while f"{stem}{suffix}".lower() in taken:  # two uploads with one name
+        stem, n = f"{source.stem}_{n}", n + 1
+    taken.add(f"{stem}{suffix}".lower())
+    return folder / f"{stem}{suffix}"
+
+
+def _ext(fmt: str | None, source: Path) -> str:
+    return suffix_for_format(fmt) if fmt else source.suffix
+
+
+def run_files(state: AppState, run: Path, kind: str, files: list[str], process: Process, progress: Progress,
+              tag: str = "", formats: dict[str, str | None] | None = None) -> RunResult:
+    """process() over each upload: its result written as <name><tag>.<ext> (formats[""], else the input's),
+    further outputs as <name><tag><their tag>.<ext>; a zip when there are several files; one failure per bad file."""
+    formats = formats or {}
+    outputs, failures, taken, done = [], [], set(), 0
+    first: tuple[Photo, dict[str, Photo], dict[str, Path]] | None = None
+    for i, name in enumerate(files):
+        progress(i / len(files), desc=f"{kind}: image {i + 1} of {len(files)}")
+        source = Path(name)
+        try:
+            photo = read_image(name, max_pixels=state.settings.max_pixels)
+            results = process(photo)
+            base = _output_path(run, source, tag, taken)
+            written = {}
+            for key, result in results.items():
+                fmt = formats.get(key) or formats.get("")
+                written[key] = base.with_name(f"{base.name}{key}{_ext(fmt, source)}")
+                write_image(result, written[key], format=fmt)
+        except (ImageReadError, ImageWriteError, ValueError, FileNotFoundError) as e:
+            failures.append(f"{source.name}: {e}")
+            continue
+        outputs.extend(written.values())
+        done += 1
+        if first is None:
+            first = photo, results, written
+    if first is None:
+        raise UiError("; ".join(failures) or "nothing restored")
+    (run / "preview").mkdir()
+    photo, results, written = first
+    before, after = _save_preview(photo, run / "preview/before.png"), _save_preview(results[""], run / "preview/after.png")
+    stages = [(_save_preview(p, run / f"preview/stage{key}.png"), written[key].name) for key, p in results.items() if key]
+    download = outputs[0]
+    if len(outputs) > 1:
+        download = run / f"restored_{kind}.zip"
+        with zipfile.ZipFile(download, "w", zipfile.ZIP_STORED) as z:  # photos are compressed already
+            for p in outputs:
+                z.write(p, p.name)
+    progress(1.0, desc="done")
+    return RunResult(before, after, download, outputs, f"{done} image(s) restored on {state.device.type}", stages, failures)
+
+
+_FLAG = re.compile(r"--([a-z][a-z0-9-]*)(?: [A-Z_]+)?")
+
+
+def ui_wording(message: str, controls: list[Control]) -> str:
+    """An options error written for the CLI ("--mask FILE_OR_DIR, or --auto") in the UI's words."""
+    by_name = {c.name: c for c in controls}
+
+    def word(m: re.Match) -> str:
+        c = by_name.get(m.group(1).replace("-", "_"))
+        if c is None:
+            return m.group(0)
+        if c.kind == "mask":
+            return f"a {c.label} painted with the brush"
+        return f"the '{c.label}' checkbox" if c.kind == "checkbox" else f"the '{c.label}' setting"
+
+    return _FLAG.sub(word, message)
+
+
+def make_options(options_cls: type, controls: list[Control], values: dict[str, Any], automatic: dict[str, bool] | None = None):
+    """build_options, with the dataclass's own checks (ValueError) turned into a message for the user."""
+    try:
+        return build_options(options_cls, controls, values, automatic)
+    except ValueError as e:
+        raise UiError(ui_wording(str(e), controls)) from None
+
+
+def _with_helpers(state: AppState, task: Task, options: Any) -> Callable[[Photo], Photo]:
+    """The task on one photo, after the helper tasks its options ask for (inpaint auto: the
+    damage detector), each with the weights this app uses for it."""
+    restorer = state.restorer(task)
+    helpers = {name: (state.restorer(TASKS[name]), opts) for name, opts in task.helpers(options).items()}
+    if not helpers:
+        return lambda photo: restorer(photo, options)
+    return lambda photo: restorer.apply_after(photo, options, {n: h(photo, o) for n, (h, o) in helpers.items()})
 
 
 def restore_images(
@@ -163,10 +256,11 @@ def restore_images(
     editor: dict | None = None,
     progress: Progress = _no_progress,
 ) -> RunResult:
-    """Run one task over the uploads; results in each input's format with its
-    metadata, a zip when there are several. A painted mask (editor) feeds the
-    task's "mask" field."""
+    """Run one task over the uploads; results in each input's format (or the task's) with its
+    metadata, a zip when there are several. A painted mask (editor) feeds the task's "mask" field."""
     task = TASKS[task_name]
+    if not task.command:
+        raise UiError(f"{task_name} has its own tab")
     controls = controls_for(task.options)
     run = state.run_dir(task_name)
     files = list(files or []) or _editor_background_file(editor, run)
@@ -181,40 +275,20 @@ def restore_images(
             values[c.name] = _save_png(mask.astype(np.uint8) * 255, run / f"{c.name}.png") if mask is not None else None
         elif c.kind == "image" and not values.get(c.name) and not c.optional:
             raise UiError(f"upload the {c.label} image first")
-    options = build_options(task.options, controls, values, automatic)
+    options = make_options(task.options, controls, values, automatic)
     progress(0.0, desc=f"loading {task_name} model")
-    restorer = state.restorer(task)
-    results, failures, taken = [], [], set()
-    before = after = None
-    for i, name in enumerate(files):
-        progress(i / len(files), desc=f"{task_name}: image {i + 1} of {len(files)}")
-        try:
-            photo = read_image(name, max_pixels=state.settings.max_pixels)
-            result = restorer(photo, options)
-            out = _output_path(run, Path(name), taken)
-            write_image(result, out)
-        except (ImageReadError, ImageWriteError, ValueError, FileNotFoundError) as e:
-            failures.append(f"{Path(name).name}: {e}")
-            continue
-        results.append(out)
-        if before is None:
-            (run / "preview").mkdir()
-            before, after = _save_preview(photo, run / "preview/before.png"), _save_preview(result, run / "preview/after.png")
-    if not results:
-        raise UiError("; ".join(failures) or "nothing restored")
-    download = results[0]
-    if len(results) > 1:
-        download = run / f"restored_{task_name}.zip"
-        with zipfile.ZipFile(download, "w", zipfile.ZIP_STORED) as z:  # photos are compressed already
-            for p in results:
-                z.write(p, p.name)
-    progress(1.0, desc="done")
+    apply = _with_helpers(state, task, options)
+    extras = task.extras(options)
+
+    def process(photo: Photo) -> dict[str, Photo]:
+        result = apply(photo)
+        return {"": result, **{tag: fn(photo, result) for tag, fn in extras.items()}}
+
+    result = run_files(state, run, task_name, files, process, progress, task.output_suffix, {"": task.output_format})
     settings = ", ".join(f"{c.name} {_shown(getattr(options, c.name))}" for c in controls if not c.is_file)
-    message = (f"{task_name}{f' ({settings})' if settings else ''}: {len(results)} image(s) restored "
-               f"on {state.device.type} with {state.weights_for(task).name}")
-    if failures:
-        message += f"; {len(failures)} failed: " + "; ".join(failures)
-    return RunResult(before, after, download, results, message)
+    result.message = (f"{task_name}{f' ({settings})' if settings else ''}: {result.message} "
+                      f"with {state.weights_for(task).name}{result.failures_note()}")
+    return result
 
 
 def _shown(value: Any) -> str:
@@ -232,8 +306,7 @@ def propose_mask(state: AppState, files: list[str] | None, editor: dict | None) 
     if not files:
         raise UiError("drop an image first")
     photo = read_image(files[0], max_pixels=state.settings.max_pixels)
-    found = state.restorer(task)(photo, task.options()).pixels
-    mask = found.mean(axis=2) > 0.5
+    mask = labels_of(state.restorer(task)(photo, task.options())) > 0
     layer = np.zeros((*mask.shape, 4), np.uint8)
     layer[mask] = (*MASK_COLOUR, 255)
     rgb = to_uint8_rgb(photo.pixels)

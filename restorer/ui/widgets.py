@@ -1,0 +1,91 @@
+"""Gradio pieces shared by the generic task tabs (app.py) and the special tabs (tabs_special.py)."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import gradio as gr
+
+from ..imageio import SUPPORTED_SUFFIXES
+from . import handlers as H
+from .controls import Control, initial_value
+
+FILE_TYPES = sorted(SUPPORTED_SUFFIXES)
+MODEL_SLOT = "model"  # every event that runs a model shares this queue slot, so users never stack models in memory
+TRAIN_SLOT = "train"
+
+
+@dataclass(frozen=True)
+class SpecialTab:
+    """A tab that is not the generic per-image one: `build` lays out its widgets
+    inside the open gr.Tab. `replaces` names tasks whose generic tab it stands in
+    for (e.g. a two-image blend tab), so they are not shown twice."""
+
+    title: str
+    build: Callable[[H.AppState], None]
+    replaces: tuple[str, ...] = ()
+
+
+def user_errors(fn: Callable) -> Callable:
+    """Handler errors meant for the user become gradio's error toast."""
+
+    @functools.wraps(fn)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except H.UiError as e:
+            raise gr.Error(str(e)) from None
+
+    return wrapped
+
+
+def control_widget(prefix: str, c: Control) -> tuple[gr.components.Component, gr.Checkbox | None]:
+    """The widget for one options field, and its "automatic" checkbox when the field may be left unset."""
+    eid = f"{prefix}-{c.name}"
+    auto = None
+    if c.optional and c.kind in ("slider", "number", "dropdown", "text"):
+        auto = gr.Checkbox(value=c.default is None, label=f"{c.label}: automatic", elem_id=f"{eid}-auto")
+    interactive = not (auto is not None and c.default is None)
+    if c.kind == "slider":
+        w = gr.Slider(c.minimum, c.maximum, value=initial_value(c), step=c.step, label=c.label, info=c.help,
+                      interactive=interactive, elem_id=eid)
+    elif c.kind == "number":
+        w = gr.Number(value=initial_value(c), label=c.label, info=c.help, interactive=interactive, elem_id=eid,
+                      precision=0 if c.step == 1 else None)
+    elif c.kind == "checkbox":
+        w = gr.Checkbox(value=bool(c.default), label=c.label, info=c.help, elem_id=eid)
+    elif c.kind == "dropdown":
+        w = gr.Dropdown(list(c.choices), value=c.default, label=c.label, info=c.help, interactive=interactive, elem_id=eid)
+    elif c.kind == "image":
+        w = gr.File(label=c.label, file_types=FILE_TYPES, type="filepath", elem_id=eid)
+    else:
+        w = gr.Textbox(value=c.default or "", label=c.label, info=c.help, interactive=interactive, elem_id=eid)
+    if auto is not None:
+        auto.change(lambda a: gr.update(interactive=not a), auto, w, queue=False)
+    return w, auto
+
+
+def option_widgets(prefix: str, controls: list[Control]) -> tuple[dict[str, gr.components.Component], dict[str, gr.Checkbox]]:
+    """Widgets for every non-mask control (a mask is painted in a brush editor), and the "automatic" checkboxes."""
+    widgets: dict[str, gr.components.Component] = {}
+    autos: dict[str, gr.Checkbox] = {}
+    for c in controls:
+        if c.kind != "mask":
+            widgets[c.name], auto = control_widget(prefix, c)
+            if auto is not None:
+                autos[c.name] = auto
+    return widgets, autos
+
+
+def read_options(data: dict, widgets: dict[str, gr.components.Component], autos: dict[str, gr.Checkbox]) -> tuple[dict, dict]:
+    """(values, automatic) from an event's data dict, as handlers.build_options takes them."""
+    return {name: data[w] for name, w in widgets.items()}, {name: bool(data[a]) for name, a in autos.items()}
+
+
+def brush_editor(label: str, elem_id: str) -> gr.ImageEditor:
+    """An image with one brush layer: painted pixels are the mask (handlers.mask_from_editor)."""
+    return gr.ImageEditor(
+        label=label, type="numpy", image_mode="RGBA", format="png", sources=("upload", "clipboard"),
+        brush=gr.Brush(colors=["rgb(255, 64, 64)"], color_mode="fixed"), layers=False, transforms=(), elem_id=elem_id,
+    )
