@@ -19,7 +19,7 @@ import torch
 from ..corrupt.harmonize import composite, synthetic_composite
 from ..imageio import Photo, read_image
 from ..metrics import psnr_torch
-from ..models import ModelSpec
+from ..models import cpu_unet
 from .base import Predictor, Sample, Task
 from .inpaint import hole_boxes
 
@@ -170,13 +170,8 @@ TASK = Task(
     name="blend",
     summary="Paste a masked region of one photo into another, harmonised; or morph two photos (`restore blend`).",
     options=PasteOptions,
-    # The denoise/inpaint CPU-sized U-Net; residual: output = composite + a correction,
-    # so the untouched background is right from step one.
-    model=ModelSpec(
-        "refined_unet",
-        {"in_channels": 4, "out_channels": 3, "encoder": "resnet18", "encoder_depth": 4,
-         "decoder_channels": (128, 64, 32, 32), "residual": True},
-    ),
+    # residual: output = composite + a correction, so the untouched background is right from step one.
+    model=cpu_unet(4, 3, residual=True),
     make_sample=make_sample,
     apply=apply,
     loss=region_weighted_l1,

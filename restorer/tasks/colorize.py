@@ -29,7 +29,7 @@ from .. import color as C
 from ..color_prior import AB_PRIOR
 from ..imageio import Photo
 from ..metrics import psnr_torch
-from ..models import ModelSpec
+from ..models import cpu_unet
 from .base import Predictor, Sample, Task
 
 PREDICT_SIDE = 512  # long side at which colour is predicted; colour is low-frequency
@@ -167,12 +167,7 @@ TASK = Task(
     name="colorize",
     summary="Bring plausible colour to black-and-white photos (lightness kept exactly).",
     options=ColorizeOptions,
-    # resnet18 to 1/16 with a slim decoder (CPU-trainable, as denoise); one output per ab bin.
-    model=ModelSpec(
-        "refined_unet",
-        {"in_channels": 1, "out_channels": C.N_BINS, "encoder": "resnet18", "encoder_depth": 4,
-         "decoder_channels": (128, 64, 32, 32), "residual": False},
-    ),
+    model=cpu_unet(1, C.N_BINS, residual=False),  # one output per ab bin
     make_sample=make_sample,
     apply=apply,
     loss=rebalanced_cross_entropy,

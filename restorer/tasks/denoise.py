@@ -8,7 +8,7 @@ import numpy as np
 
 from ..corrupt import functional as F
 from ..imageio import Photo
-from ..models import ModelSpec
+from ..models import cpu_unet
 from ..noise_estimate import estimate_sigma
 from .base import Predictor, Sample, Task
 
@@ -70,13 +70,7 @@ TASK = Task(
     name="denoise",
     summary="Remove noise from photos (known or estimated noise level).",
     options=DenoiseOptions,
-    # resnet18 to 1/16 (its 1/32 stage dropped), slim decoder: 3.6M params, a 7 MB fp16
-    # file; sized so CPU training reaches good weights (2 s/step at 16x128x128 on 2 cores,
-    # half of resnet34's 4 s).
-    model=ModelSpec(
-        "refined_unet",
-        {"in_channels": 4, "out_channels": 3, "encoder": "resnet18", "encoder_depth": 4, "decoder_channels": (128, 64, 32, 32)},
-    ),
+    model=cpu_unet(4, 3),
     make_sample=make_sample,
     apply=apply,
 )

@@ -16,7 +16,7 @@ import torch
 from ..corrupt.masks import random_mask
 from ..imageio import SUPPORTED_SUFFIXES, Photo, read_image
 from ..metrics import psnr_torch
-from ..models import ModelSpec
+from ..models import cpu_unet
 from .base import Predictor, Sample, Task
 from .segment import SegmentOptions, labels_of
 
@@ -250,14 +250,9 @@ TASK = Task(
     name="inpaint",
     summary="Fill masked areas (scratches, blemishes, objects) from their surroundings.",
     options=InpaintOptions,
-    # resnet18 to 1/16 with a slim decoder (3.6M params, 7 MB fp16), sized for CPU training.
     # residual=True: the output starts as the input (Telea's fill in the holes) and the zero-initialised
     # head learns a correction, so known pixels are right from step one and learning goes to the holes.
-    model=ModelSpec(
-        "refined_unet",
-        {"in_channels": 4, "out_channels": 3, "encoder": "resnet18", "encoder_depth": 4,
-         "decoder_channels": (128, 64, 32, 32), "residual": True},
-    ),
+    model=cpu_unet(4, 3, residual=True),
     make_sample=make_sample,
     apply=apply,
     helpers=helpers,

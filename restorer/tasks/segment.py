@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 import albumentations as A
 import cv2
@@ -16,7 +16,7 @@ import torch
 
 from ..corrupt.damage import random_damage
 from ..imageio import Photo
-from ..models import ModelSpec
+from ..models import ModelSpec, cpu_unet
 from .base import Predictor, Sample, Task
 
 OVERLAY_OPACITY = 0.55
@@ -177,19 +177,14 @@ def for_labels(task: Task, classes: int) -> Task:
     )
 
 
-_SPEC_ARGS: dict[str, Any] = {
-    "in_channels": 3, "out_channels": 1, "encoder": "resnet18", "encoder_depth": 4,
-    "decoder_channels": (128, 64, 32, 32), "residual": False,
-    "out_bias": -3.0,  # log-odds of ~5% damage, about what the synthetic damage covers
-}
 
 TASK = Task(
     name="segment",
     summary="Detect damage on old photos (scratches, dust, cracks, tears, stains): writes <name>_mask.png.",
     options=SegmentOptions,
-    # The denoiser's CPU-sized body (resnet18 to 1/16, slim decoder, 3.6M params) with
-    # one logit out; the full-resolution head keeps 1-px scratches and specks sharp.
-    model=ModelSpec("refined_unet", _SPEC_ARGS),
+    # One logit out; the full-resolution head keeps 1-px scratches and specks sharp.
+    # out_bias: log-odds of ~5% damage, about what the synthetic damage covers.
+    model=cpu_unet(3, 1, residual=False, out_bias=-3.0),
     make_sample=make_sample,
     apply=apply,
     loss=dice_bce,
