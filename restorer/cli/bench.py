@@ -31,10 +31,7 @@ def bench_denoise(data, sigma_first, sigma_more, methods, weights, device, limit
     from ..bench.common import emit
 
     sigmas = list(sigma_first) + list(sigma_more) or [15.0, 25.0, 50.0]
-    chosen = [m.strip() for m in methods.split(",") if m.strip()]
-    unknown = set(chosen) - set(denoise.METHODS)
-    if unknown:
-        raise click.UsageError(f"unknown method(s): {', '.join(sorted(unknown))}; known: {', '.join(denoise.METHODS)}")
+    chosen = _methods(methods, denoise.METHODS)
     table = denoise.run(data, sigmas, chosen, weights, device, limit)
     click.echo(emit(f"denoise on {data.name}", table, as_json, {"data": str(data), "sigmas": sigmas}))
     if record:
@@ -55,10 +52,7 @@ def bench_inpaint(data, methods, weights, device, limit, as_json, record) -> Non
     from ..bench.common import emit
     from ..weights import WeightsError
 
-    chosen = [m.strip() for m in methods.split(",") if m.strip()]
-    unknown = set(chosen) - set(inpaint.METHODS)
-    if unknown:
-        raise click.UsageError(f"unknown method(s): {', '.join(sorted(unknown))}; known: {', '.join(inpaint.METHODS)}")
+    chosen = _methods(methods, inpaint.METHODS)
     try:
         table = inpaint.run(data, chosen, weights, device, limit)
     except WeightsError as e:
@@ -83,10 +77,7 @@ def bench_colorize(data, methods, weights, device, limit, grid, as_json) -> None
     from ..bench.common import emit
     from ..weights import WeightsError
 
-    chosen = [m.strip() for m in methods.split(",") if m.strip()]
-    unknown = set(chosen) - set(colorize.METHODS)
-    if unknown:
-        raise click.UsageError(f"unknown method(s): {', '.join(sorted(unknown))}; known: {', '.join(colorize.METHODS)}")
+    chosen = _methods(methods, colorize.METHODS)
     try:
         table = colorize.run(data, chosen, weights, device, limit, grid)
     except WeightsError as e:
@@ -184,10 +175,7 @@ def bench_segment(data, methods, weights, device, limit, seed, grid, as_json) ->
     from ..bench.common import emit
     from ..weights import WeightsError
 
-    chosen = [m.strip() for m in methods.split(",") if m.strip()]
-    unknown = set(chosen) - set(segment.METHODS)
-    if unknown:
-        raise click.UsageError(f"unknown method(s): {', '.join(sorted(unknown))}; known: {', '.join(segment.METHODS)}")
+    chosen = _methods(methods, segment.METHODS)
     try:
         table = segment.run(data, chosen, weights, device, limit, seed, grid)
     except WeightsError as e:
@@ -207,3 +195,12 @@ def _record(weights: Path | None, task_name: str, key: str, table, columns: list
 
     path = record(weights or default_weights(task_name), key, table, columns, group_by)
     click.echo(f"recorded in {path}", err=True)
+
+
+def _methods(methods: str, known: tuple[str, ...]) -> list[str]:
+    """--methods a,b,c -> [a, b, c]; an unknown name is a usage error listing the known ones."""
+    chosen = [m.strip() for m in methods.split(",") if m.strip()]
+    unknown = set(chosen) - set(known)
+    if unknown:
+        raise click.UsageError(f"unknown method(s): {', '.join(sorted(unknown))}; known: {', '.join(known)}")
+    return chosen
