@@ -290,6 +290,16 @@ def write_image(photo: Photo, path, format: str | None = None, quality: int = 95
     _atomic_write(path, lambda f: _encode(photo, f, fmt, quality))
 
 
+def write_animation(frames: list[np.ndarray], path, fps: float) -> None:
+    """HxWx3 float frames in [0, 1] as an animated GIF or WebP (by suffix), written atomically."""
+    path = Path(path)
+    images = [Image.fromarray(np.rint(np.clip(f, 0, 1) * 255).astype(np.uint8)) for f in frames]
+    fmt = "GIF" if path.suffix.lower() == ".gif" else "WEBP"
+    extra = {"quality": 90} if fmt == "WEBP" else {}
+    _atomic_write(path, lambda f: images[0].save(f, format=fmt, save_all=True, append_images=images[1:],
+                                                 duration=round(1000 / fps), loop=0, **extra))
+
+
 def _atomic_write(path: Path, write) -> None:
     """Write to a hidden temp file beside `path`, fsync, then rename over it, so a
     failure or Ctrl-C never leaves a half-written destination."""

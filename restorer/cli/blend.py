@@ -4,15 +4,13 @@ or three photos, so it is its own thin command over pure functions rather
 than the per-file batch command of the other tasks."""
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 
 import click
 import numpy as np
 
 from ..engine import DEVICES
-from ..imageio import ImageReadError, ImageWriteError, Photo, read_image, write_image
+from ..imageio import ImageReadError, ImageWriteError, Photo, read_image, write_animation, write_image
 from ..tasks.blend import PasteOptions
 from ..tasks.morph import MorphOptions
 from .options import options_from, pop_dataclass
@@ -30,23 +28,6 @@ def _write(photo: Photo, path: Path, overwrite: bool) -> None:
     _check_free(path, overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_image(photo, path)
-
-
-def _write_animation(frames: list[np.ndarray], path: Path, fps: float) -> None:
-    """Animated GIF or WebP (by suffix), written to a temporary name and renamed."""
-    from PIL import Image
-
-    images = [Image.fromarray(np.rint(np.clip(f, 0, 1) * 255).astype(np.uint8)) for f in frames]
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fmt = "GIF" if path.suffix.lower() == ".gif" else "WEBP"
-    try:
-        images[0].save(tmp, format=fmt, save_all=True, append_images=images[1:], duration=round(1000 / fps), loop=0,
-                       **({"quality": 90} if fmt == "WEBP" else {}))
-        os.replace(tmp, path)
-    except OSError as e:
-        raise ImageWriteError(f"{path}: cannot write ({e})") from None
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def paste(fg_path: Path, options: PasteOptions, out: Path | None, overwrite: bool, weights, device, tile) -> Path:
@@ -101,7 +82,7 @@ def morph(a_path: Path, b_path: Path, options: MorphOptions, alpha: float | None
     folder.mkdir(parents=True, exist_ok=True)
     for p, img in zip(paths, images):
         write_image(as_a(img), p, format="PNG")
-    _write_animation(images, target, fps)
+    write_animation(images, target, fps)
     return target
 
 

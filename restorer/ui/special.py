@@ -100,7 +100,7 @@ def morph_images(state: AppState, a_file: str | None, b_file: str | None, alpha:
                  fps: float = 8.0, values: dict[str, Any] | None = None) -> BlendResult:
     """A's and B's codes in the morph autoencoder mixed a*z(A) + (1-a)*z(B) and decoded at A's size;
     with frames >= 2, that many steps from A to B as an animated GIF."""
-    from ..cli.blend import _write_animation  # the CLI's GIF writer (atomic), not a copy of it
+    from ..imageio import write_animation
 
     a, b = _read(a_file, "photo A", state), _read(b_file, "photo B", state)
     options: MorphOptions = make_options(MorphOptions, controls_for(MorphOptions), values or {})
@@ -119,7 +119,7 @@ def morph_images(state: AppState, a_file: str | None, b_file: str | None, alpha:
             write_image(a.with_pixels(images[0] if a.channels == 3 else images[0].mean(axis=2, keepdims=True)), out)
             return BlendResult(out, out, f"morph at alpha {alpha:g} ({a.width}x{a.height}) with {state.weights_for(task).name}")
         out = run / f"{name}.gif"
-        _write_animation(images, out, float(fps))
+        write_animation(images, out, float(fps))
     except ImageWriteError as e:
         raise UiError(str(e)) from None
     return BlendResult(out, out, f"morph: {frames} frames from A to B at {fps:g} fps ({a.width}x{a.height})")
