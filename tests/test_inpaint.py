@@ -197,8 +197,10 @@ def test_bench_scores_ours_and_opencv(tmp_path, tiny_weights):
     for i in range(2):
         save_rgb(data / f"img{i}.png", smooth_image(64, 80, i))
     r = invoke("bench", "inpaint", "--data", str(data), "--weights", str(tiny_weights), "--device", "cpu", "--json",
-               "--limit", "2")
+               "--limit", "2", "--grid", str(tmp_path / "grid.png"))
     assert r.exit_code == 0, r.output
+    grid = np.asarray(Image.open(tmp_path / "grid.png"))
+    assert grid.shape[1] == 4 * 324 and grid.shape[0] > 2 * 324 * 64 / 80  # input | Telea | ours | original, a row per image
     rows = json.loads(r.output)["results"]
     assert {(row["method"], row["mask"]) for row in rows} == {(m, z) for m in ("ours", "telea", "ns", "grey") for z in SIZES}
     assert all(row["images"] == 2 and np.isfinite(row["PSNR hole"]) and row["s/image"] >= 0 for row in rows)

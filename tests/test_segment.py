@@ -19,7 +19,7 @@ from restorer.engine import TiledPredictor
 from restorer.imageio import read_image
 from restorer.models import ModelSpec
 from restorer.tasks import TASKS
-from restorer.tasks.segment import SegmentOptions, apply, iou
+from restorer.tasks.segment import SegmentOptions, apply, calibrate_threshold, iou
 from restorer.train.config import TrainConfig
 from restorer.train.loop import train
 from restorer.weights import save_weights
@@ -208,6 +208,37 @@ def labelled_folder(root: Path, n: int, classes: int) -> tuple[Path, Path, float
     return images, masks, float(np.mean(fg))
 
 
+class _LogitsFromInput(torch.nn.Module):
+    """A 'detector' whose logits are its input's first channel (through a 1x1 head)."""
+
+    out_channels = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.head = torch.nn.Sequential(torch.nn.Conv2d(1, 1, 1))
+        torch.nn.init.ones_(self.head[0].weight)
+        torch.nn.init.zeros_(self.head[0].bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(x[:, :1])
+
+
+def test_calibration_moves_the_threshold_to_the_best_validation_iou():
+    rng = np.random.default_rng(0)
+    batches = []
+    for _ in range(3):
+        target = (rng.random((1, 1, 32, 32)) < 0.1).astype(np.float32)
+        logits = 2.0 + 4.0 * target  # all positive: at probability 0.5 everything is "damage"
+        batches.append({"input": torch.from_numpy(logits), "target": torch.from_numpy(target)})
+    model = _LogitsFromInput()
+    record = calibrate_threshold(model, batches, torch.device("cpu"))
+    assert record["val_pooled_iou_at_0.5_before"] < 0.2 and record["val_pooled_iou_after"] == 1.0
+    assert 2.0 <= -record["logit_shift"] < 6.0
+    with torch.no_grad():
+        for b in batches:  # the cut is folded into the model: 0.5 now separates exactly
+            assert torch.equal(model(b["input"]) > 0, b["target"] > 0.5)
+
+
 def test_training_on_a_small_labelled_folder_beats_chance(tmp_path):
     images, masks, chance = labelled_folder(tmp_path, 36, classes=2)
     task = dataclasses.replace(TASK, model=TINY_SEG)  # the real task, a tiny body
@@ -217,6 +248,7 @@ def test_training_on_a_small_labelled_folder_beats_chance(tmp_path):
     path = train(task, cfg, progress=False)
     meta = json.loads(path.with_suffix(".json").read_text())
     assert meta["task"] == "segment" and meta["training"]["train_images"] == 32
+    assert meta["training"]["calibration"]["val_pooled_iou_after"] >= meta["training"]["calibration"]["val_pooled_iou_at_0.5_before"]
     assert meta["validation"]["iou"] > max(0.5, 3 * chance), (meta["validation"], chance)
     log = [json.loads(ln) for ln in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     assert [e["step"] for e in log] == [25, 50, 50] and "iou" in log[0]

@@ -2,8 +2,9 @@
 
 Paste: seeded synthetic composites (a region of a clean photo recoloured, hard
 or soft edge, restorer/corrupt/harmonize.py); PSNR/SSIM against the clean photo
-of our harmonised result, the naive paste and a Poisson blend (OpenCV
-seamlessClone, NORMAL_CLONE), all measured in the same run.
+of our harmonised result, the naive paste, a Poisson blend by OpenCV
+(seamlessClone, NORMAL_CLONE) and by our exact solver (restorer/poisson.py, the
+harmoniser's starting point), all measured in the same run.
 
 Autoencoder vs PCA: reconstruction PSNR on held-out images at the same code
 size. Our code keeps C numbers per m x m x 3 block (m = the model's downsampling);
@@ -24,6 +25,8 @@ from ..corrupt.harmonize import synthetic_composite
 from ..engine import pick_device
 from ..inference import Restorer
 from ..metrics import psnr, ssim_map
+from ..patch_pca import fit_pca, pca_reconstruct
+from ..poisson import poisson_blend
 from ..tasks import TASKS
 from ..tasks.blend import harmonise, seam_band
 from ..tasks.morph import morph_frames
@@ -31,14 +34,13 @@ from ..weights import load_model
 from .common import Table, load_clean, quantise, timed
 
 MARGIN = 8  # composites keep this far from the border (seamlessClone needs room around its mask)
-PCA_PATCHES = 40_000  # patches the PCA is fitted on (a random subset when there are more)
 
 
 def _u8(img: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(img * 255), 0, 255).astype(np.uint8)
 
 
-def poisson_blend(fg: np.ndarray, bg: np.ndarray, band: np.ndarray) -> np.ndarray:
+def opencv_poisson(fg: np.ndarray, bg: np.ndarray, band: np.ndarray) -> np.ndarray:
     """Pérez et al. 2003 via cv2.seamlessClone: fg's gradients inside `band`, bg's values on its boundary."""
     x, y, w, h = cv2.boundingRect(band.astype(np.uint8))
     mask = band.astype(np.uint8) * 255
@@ -59,8 +61,10 @@ def paste_table(images, restorer: Restorer, per_image: int, seed: int = 0, keep:
             comp, region, alpha, shifted = synthetic_composite(clean, np.random.default_rng(seed * 100_003 + i * 1009 + k), MARGIN)
             band = seam_band(region, alpha)
             fns: dict[str, Callable[[], np.ndarray]] = {
-                "ours": lambda: harmonise(comp, region, alpha, restorer.predict),
-                "poisson": lambda: poisson_blend(shifted, comp, band),
+                "ours": lambda: harmonise(shifted, comp, alpha, restorer.predict),
+                "poisson (opencv)": lambda: opencv_poisson(shifted, comp, band),
+                # our exact solver alone: the harmoniser's starting point, so its row shows what the U-Net adds
+                "poisson (exact)": lambda: poisson_blend(shifted, comp, band),
                 "naive paste": lambda: comp,
             }
             outs = {}
@@ -70,37 +74,11 @@ def paste_table(images, restorer: Restorer, per_image: int, seed: int = 0, keep:
                 outs[name] = out
                 scores[name].append((psnr(out, clean), float(ssim_map(out, clean).mean()), _region_psnr(out, clean, band), secs))
             if keep is not None and i == 0 and k == 0:
-                keep.extend([outs["naive paste"], outs["poisson"], outs["ours"], clean])
+                keep.extend([outs["naive paste"], outs["poisson (opencv)"], outs["ours"], clean])
     for name, rows in scores.items():
         arr = np.array(rows)
         table.add(name, *(float(v) for v in arr.mean(axis=0)), len(rows))
     return table
-
-
-def _patches(img: np.ndarray, m: int) -> np.ndarray:
-    h, w = img.shape[0] // m * m, img.shape[1] // m * m
-    p = img[:h, :w].reshape(h // m, m, w // m, m, 3).transpose(0, 2, 1, 3, 4)
-    return p.reshape(-1, m * m * 3)
-
-
-def _unpatch(p: np.ndarray, h: int, w: int, m: int) -> np.ndarray:
-    return p.reshape(h // m, w // m, m, m, 3).transpose(0, 2, 1, 3, 4).reshape(h, w, 3)
-
-
-def fit_pca(images: list[np.ndarray], m: int, k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(mean, k x d components) of m x m x 3 patches, by SVD (no scikit-learn)."""
-    x = np.concatenate([_patches(img, m) for img in images]).astype(np.float64)
-    if len(x) > PCA_PATCHES:
-        x = x[np.random.default_rng(seed).choice(len(x), PCA_PATCHES, replace=False)]
-    mean = x.mean(axis=0)
-    _, _, vt = np.linalg.svd(x - mean, full_matrices=False)
-    return mean, vt[:k]
-
-
-def pca_reconstruct(img: np.ndarray, mean: np.ndarray, comps: np.ndarray, m: int) -> np.ndarray:
-    h, w = img.shape[0] // m * m, img.shape[1] // m * m
-    p = _patches(img, m).astype(np.float64) - mean
-    return _unpatch((p @ comps.T) @ comps + mean, h, w, m).astype(np.float32)
 
 
 @torch.inference_mode()

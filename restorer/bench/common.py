@@ -1,4 +1,4 @@
-"""Shared benchmark plumbing: loading a folder of clean images, timing, tables."""
+"""Shared benchmark plumbing: loading a folder of clean images, timing, tables, picture grids."""
 from __future__ import annotations
 
 import json
@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import cv2
 import numpy as np
 import torch
 from PIL import Image
@@ -85,3 +86,19 @@ def record(weights: Path, key: str, table: Table, value_columns: list[str], grou
     tmp.write_text(json.dumps(meta, indent=2) + "\n")
     os.replace(tmp, path)
     return path
+
+
+def save_grid(path: Path, rows: list[list[np.ndarray]], width: int = 320) -> None:
+    """A picture grid, one row per image: HxWx3 pictures or HxW masks in [0, 1], each
+    panel `width` px wide, on white."""
+    panels = []
+    for row in rows:
+        h, w = row[0].shape[:2]
+        size = (width, max(1, round(h * width / w)))
+        cells = [cv2.resize(p if p.ndim == 3 else np.repeat(p[..., None], 3, 2).astype(np.float32), size,
+                            interpolation=cv2.INTER_AREA) for p in row]
+        panels.append(np.concatenate([np.pad(c, ((2, 2), (2, 2), (0, 0)), constant_values=1) for c in cells], 1))
+    full = max(p.shape[1] for p in panels)
+    panels = [np.pad(p, ((0, 0), (0, full - p.shape[1]), (0, 0)), constant_values=1) for p in panels]
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.rint(np.clip(np.concatenate(panels, 0), 0, 1) * 255).astype(np.uint8)).save(path)

@@ -16,11 +16,14 @@ from ..metrics import psnr, ssim_map
 from ..tasks import TASKS
 from ..tasks.inpaint import inpaint_pixels
 
+from .common import Table, load_clean, quantise, save_grid, timed
+
 FILL = 0.5  # grey in the holes before any method sees them
-from .common import Table, load_clean, quantise, timed
 
 METHODS = ("ours", "telea", "ns", "grey")
 RADIUS = 3  # OpenCV's neighbourhood radius, as commonly benchmarked
+GRID_ROWS = 4
+GRID_MASK = "medium"  # the picture grid shows this mask size: input | Telea | ours | original
 
 
 def _opencv(flag: int) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
@@ -40,7 +43,8 @@ def _scores(out: np.ndarray, clean: np.ndarray, hole: np.ndarray) -> tuple[float
     return psnr(out, clean), float(smap.mean()), hole_psnr, float(smap[inner].mean()) if inner.any() else float("nan")
 
 
-def run(data: Path, methods: list[str], weights: Path | None, device: str, limit: int | None, seed: int = 0) -> Table:
+def run(data: Path, methods: list[str], weights: Path | None, device: str, limit: int | None, seed: int = 0,
+        grid: Path | None = None) -> Table:
     images = load_clean(data, limit)
     restorer = Restorer.load(TASKS["inpaint"], weights, device) if "ours" in methods else None
     fns: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
@@ -50,6 +54,7 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
         "grey": lambda x, m: x,  # the holes as the methods receive them: the floor to beat
     }
     table = Table(["method", "mask", "hole %", "PSNR", "SSIM", "PSNR hole", "SSIM hole", "s/image", "images"])
+    shown: list[list[np.ndarray]] = []
     for k, size in enumerate(SIZES):
         scores: dict[str, list[tuple[float, ...]]] = defaultdict(list)
         area = []
@@ -58,11 +63,17 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
             area.append(hole.mean())
             # every method gets the holes greyed out, so none can peek at what was there
             damaged = np.where(hole[..., None], np.float32(FILL), clean).astype(np.float32)
+            outs = {}
             for m in methods:
                 out, secs = timed(lambda: fns[m](damaged, hole))
                 out = np.where(hole[..., None], quantise(out), clean)  # only hole pixels may change
                 scores[m].append((*_scores(out, clean, hole), secs))
+                outs[m] = out
+            if size == GRID_MASK and len(shown) < GRID_ROWS:
+                shown.append([damaged, *(outs[m] for m in ("telea", "ours") if m in outs), clean])
         for m in methods:
             arr = np.array(scores[m])
             table.add(m, size, float(100 * np.mean(area)), *(float(v) for v in arr.mean(axis=0)), len(images))
+    if grid is not None and shown:
+        save_grid(grid, shown)
     return table

@@ -10,13 +10,12 @@ from typing import Callable
 
 import cv2
 import numpy as np
-from PIL import Image
 
 from ..corrupt.damage import random_damage
 from ..inference import Restorer
 from ..tasks import TASKS
 from ..tasks.segment import predict_labels
-from .common import Table, load_clean, quantise, timed
+from .common import Table, load_clean, quantise, save_grid, timed
 
 METHODS = ("ours", "tophat")
 TOPHAT_KERNEL = 11  # px: wider than scratches and specks, narrower than most image detail
@@ -79,20 +78,5 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
     for m in methods:
         table.add(m, *scores(*(int(v) for v in counts[m])).values(), float(damage), seconds[m] / megapixels, len(cases))
     if grid is not None:
-        save_grid(grid, shown)
+        save_grid(grid, shown, GRID_WIDTH)
     return table
-
-
-def save_grid(path: Path, rows: list[list[np.ndarray]]) -> None:
-    """One row per image: damaged photo, true mask, then each method's mask."""
-    panels = []
-    for row in rows:
-        h, w = row[0].shape[:2]
-        size = (GRID_WIDTH, max(1, round(h * GRID_WIDTH / w)))
-        cells = [cv2.resize(p if p.ndim == 3 else np.repeat(p[..., None], 3, 2).astype(np.float32), size,
-                            interpolation=cv2.INTER_AREA) for p in row]
-        panels.append(np.concatenate([np.pad(c, ((2, 2), (2, 2), (0, 0)), constant_values=1) for c in cells], 1))
-    width = max(p.shape[1] for p in panels)
-    panels = [np.pad(p, ((0, 0), (0, width - p.shape[1]), (0, 0)), constant_values=1) for p in panels]
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(np.rint(np.concatenate(panels, 0) * 255).astype(np.uint8)).save(path)

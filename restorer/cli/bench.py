@@ -44,9 +44,11 @@ def bench_denoise(data, sigma_first, sigma_more, methods, weights, device, limit
 @click.option("--weights", type=click.Path(exists=True, path_type=Path), default=None)
 @click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
 @click.option("--limit", type=int, default=None, help="Only the first N images.")
+@click.option("--grid", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also save a picture grid (input with holes | Telea | ours | original, medium masks) of the first images.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a markdown table.")
 @click.option("--record", is_flag=True, help="Store the results in the weights' JSON (shown by `restore models`).")
-def bench_inpaint(data, methods, weights, device, limit, as_json, record) -> None:
+def bench_inpaint(data, methods, weights, device, limit, grid, as_json, record) -> None:
     """Seeded thin/medium/thick masks on clean images; PSNR and SSIM (whole image and holes) and s/image per method."""
     from ..bench import inpaint
     from ..bench.common import emit
@@ -54,7 +56,7 @@ def bench_inpaint(data, methods, weights, device, limit, as_json, record) -> Non
 
     chosen = _methods(methods, inpaint.METHODS)
     try:
-        table = inpaint.run(data, chosen, weights, device, limit)
+        table = inpaint.run(data, chosen, weights, device, limit, grid=grid)
     except WeightsError as e:
         raise click.ClickException(f"{e} (or leave 'ours' out of --methods)") from None
     click.echo(emit(f"inpaint on {data.name}", table, as_json, {"data": str(data), "opencv_radius": inpaint.RADIUS}))

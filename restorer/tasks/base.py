@@ -76,6 +76,12 @@ class Task:
     # tasks `restore train <name>` trains after this one, each into <out>/<companion>/.
     companions: tuple[str, ...] = ()
     command: bool = True  # False: no generated `restore <name> PATH...` (the task has its own command)
+    # initialise(model, training images as HxWx3 uint8): data-driven starting weights when
+    # training from scratch (morph: the PCA solution); None: the architecture's own init.
+    initialise: Callable[[torch.nn.Module, list[np.ndarray]], None] | None = None
+    # calibrate(model, validation batches, device) -> record for the weights JSON: adjusts the
+    # trained model in place before it is saved (segment: the decision threshold); None: nothing.
+    calibrate: Callable[[torch.nn.Module, list[dict[str, torch.Tensor]], torch.device], dict] | None = None
 
     def training_loss(self, model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         if self.objective is not None:

@@ -3,9 +3,14 @@ harmonise its colour, tone and seam with the background.
 
 Trained on synthetic composites (restorer/corrupt/harmonize.py): a region of
 a clean photo gets another look and a hard or soft edge, and the U-Net gives
-back the clean photo. It sees the composite and the region mask; its output is
-used only in the region and a thin seam around it, so the rest of the
-background stays bit for bit.
+back the clean photo. The paste is first Poisson-blended (restorer/poisson.py)
+and the U-Net, residual with a zero-initialised last layer, corrects that: it
+starts exactly at Poisson's quality and learns what Poisson gets wrong (tone
+changes that are not an offset). Measured: without the Poisson start, 20 CPU
+minutes of training left it 2.9 dB below OpenCV's seamlessClone. It sees the
+Poisson result, the plain composite and the region mask; its output is used
+only in the region and a thin seam around it, so the rest of the background
+stays bit for bit.
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from ..corrupt.harmonize import composite, synthetic_composite
 from ..imageio import Photo, read_image
 from ..metrics import psnr_torch
 from ..models import cpu_unet
+from ..poisson import poisson_blend
 from .base import Predictor, Sample, Task
 from .inpaint import hole_boxes
 
@@ -40,9 +46,10 @@ class PasteOptions:
         "what falls outside is clipped). Default: centred."})
 
 
-def model_input(rgb: np.ndarray, region: np.ndarray) -> np.ndarray:
-    """HxWx3 composite + HxW bool region -> 4xHxW."""
-    return np.concatenate([rgb.transpose(2, 0, 1), region[None].astype(np.float32)], axis=0).astype(np.float32)
+def model_input(poisson: np.ndarray, comp: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """HxWx3 Poisson blend (the residual's base) + HxWx3 composite + HxW bool region -> 7xHxW."""
+    return np.concatenate([poisson.transpose(2, 0, 1), comp.transpose(2, 0, 1), region[None].astype(np.float32)],
+                          axis=0).astype(np.float32)
 
 
 def seam_band(region: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -52,11 +59,12 @@ def seam_band(region: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 
 
 def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
-    comp, region, alpha, _ = synthetic_composite(clean, rng)
+    comp, region, alpha, shifted = synthetic_composite(clean, rng)
+    band = seam_band(region, alpha)
     return {
-        "input": model_input(comp, region),
+        "input": model_input(poisson_blend(shifted, comp, band), comp, region),
         "target": np.ascontiguousarray(clean.transpose(2, 0, 1)),
-        "mask": seam_band(region, alpha)[None].astype(np.float32),
+        "mask": band[None].astype(np.float32),
     }
 
 
@@ -68,7 +76,7 @@ def region_weighted_l1(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> to
 def _used(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     """What the user gets: the prediction in the band, the composite elsewhere."""
     m = batch["mask"]
-    return pred.clamp(0, 1) * m + batch["input"][:, :3] * (1 - m)
+    return pred.clamp(0, 1) * m + batch["input"][:, 3:6] * (1 - m)  # outside the band: the composite
 
 
 def psnr_used(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> float:
@@ -86,12 +94,14 @@ def psnr_region(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> float:
 # ----------------------------------------------------------------------------- inference
 
 
-def harmonise(comp: np.ndarray, region: np.ndarray, alpha: np.ndarray, predict: Predictor) -> np.ndarray:
-    """HxWx3 composite -> harmonised; pixels outside seam_band are returned untouched.
+def harmonise(fg: np.ndarray, comp: np.ndarray, alpha: np.ndarray, predict: Predictor) -> np.ndarray:
+    """HxWx3 composite of fg (HxWx3, on the composite's canvas) with matte alpha -> harmonised;
+    pixels outside seam_band are returned untouched.
 
-    The model runs on crops around the region (with context), tiled by the
+    Poisson blend and model run on crops around the region (with context), tiled by the
     predictor, so a small paste into a huge photo costs little and memory stays bounded.
     """
+    region = alpha >= 0.5
     band = seam_band(region, alpha)
     out = comp.copy()
     if not band.any():
@@ -101,8 +111,9 @@ def harmonise(comp: np.ndarray, region: np.ndarray, alpha: np.ndarray, predict: 
     if sum((y1 - y0) * (x1 - x0) for y0, y1, x0, x1 in boxes) >= WHOLE_IMAGE_FRACTION * h * w:
         boxes = [(0, h, 0, w)]
     for y0, y1, x0, x1 in boxes:
-        crop_band = band[y0:y1, x0:x1]
-        pred = predict(model_input(comp[y0:y1, x0:x1], region[y0:y1, x0:x1])).transpose(1, 2, 0)
+        crop_band, crop_comp = band[y0:y1, x0:x1], comp[y0:y1, x0:x1]
+        poisson = poisson_blend(fg[y0:y1, x0:x1], crop_comp, crop_band)
+        pred = predict(model_input(poisson, crop_comp, region[y0:y1, x0:x1])).transpose(1, 2, 0)
         out[y0:y1, x0:x1][crop_band] = np.clip(pred[crop_band], 0, 1)
     return out
 
@@ -146,15 +157,17 @@ def _rgb(pixels: np.ndarray) -> np.ndarray:
 
 def paste_photo(fg: Photo, bg: Photo, matte: np.ndarray, at: tuple[int, int] | None, predict: Predictor) -> Photo:
     """bg with fg's matted region pasted at `at` and harmonised; bg's metadata, size and channels."""
-    fg_canvas, alpha = place((bg.height, bg.width), _rgb(fg.pixels), matte, at)
-    bg_rgb = _rgb(bg.pixels)
-    region = alpha >= 0.5
-    if not region.any():
+    fg_rgb, bg_rgb = _rgb(fg.pixels), _rgb(bg.pixels)
+    fg_canvas, alpha = place((bg.height, bg.width), fg_rgb, matte, at)
+    if not (alpha >= 0.5).any():
         raise ValueError("the mask selects nothing inside the background (white = paste)")
-    out = harmonise(composite(fg_canvas, bg_rgb, alpha), region, alpha, predict)
+    # Poisson follows fg's gradients over the whole seam band; off the pasted photo there are none: bg's
+    covered = place((bg.height, bg.width), fg_rgb, np.ones(fg_rgb.shape[:2], np.float32), at)[1] > 0
+    fg_full = np.where(covered[..., None], fg_canvas, bg_rgb)
+    out = harmonise(fg_full, composite(fg_canvas, bg_rgb, alpha), alpha, predict)
     if bg.channels == 1:
         out = out.mean(axis=2, keepdims=True)
-    band = seam_band(region, alpha)[..., None]
+    band = seam_band(alpha >= 0.5, alpha)[..., None]
     return bg.with_pixels(np.where(band, out, bg.pixels).astype(np.float32))  # untouched outside, bit for bit
 
 
@@ -171,7 +184,7 @@ TASK = Task(
     summary="Paste a masked region of one photo into another, harmonised; or morph two photos (`restore blend`).",
     options=PasteOptions,
     # residual: output = composite + a correction, so the untouched background is right from step one.
-    model=cpu_unet(4, 3, residual=True),
+    model=cpu_unet(7, 3, residual=True),
     make_sample=make_sample,
     apply=apply,
     loss=region_weighted_l1,

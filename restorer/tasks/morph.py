@@ -19,6 +19,7 @@ from torch import nn
 from ..imageio import Photo
 from ..models import ModelSpec
 from ..models.autoencoder import REGULARISERS
+from ..patch_pca import fit_pca
 from . import ae_losses
 from .base import Predictor, Sample, Task
 
@@ -60,6 +61,38 @@ def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
     """The image is its own target; regularisers (noise, penalties) live in the objective."""
     chw = np.ascontiguousarray(clean.transpose(2, 0, 1))
     return {"input": chw, "target": chw.copy()}
+
+
+START_LOGVAR = -6.0  # a variational code starts nearly deterministic (std 0.05); the KL term widens it
+
+
+@torch.no_grad()
+def pca_start(model: nn.Module, images: list[np.ndarray]) -> None:
+    """Start the autoencoder at the PCA solution of its code size, in place.
+
+    The linear path (block projection in, its transpose out) gets the top
+    principal components of m x m x 3 blocks of the training images, and the
+    last layers of both non-linear stacks are zeroed, so step 0 reconstructs
+    exactly as PCA does and training only has to learn what non-linearity adds
+    (measured: from random weights 20 CPU minutes reached 20.6 dB on Kodak24,
+    3.6 dB below PCA). A sigmoid (sparse-kl) code cannot hold PCA coefficients:
+    such models keep their random start."""
+    if model.linear_in is None or model.regulariser == "sparse-kl":
+        return
+    m, k = int(model.multiple), int(model.code_channels)
+    mean, comps = fit_pca(images, m, k, channel_mean=True)
+    basis = torch.from_numpy(comps.reshape(k, m, m, 3).transpose(0, 3, 1, 2).copy()).float()
+    model.linear_in.weight.zero_()
+    model.linear_in.weight[:k].copy_(basis)
+    model.linear_in.bias.zero_()
+    model.linear_in.bias[:k].copy_(torch.from_numpy(-(comps @ mean)).float())
+    if model.variational:
+        model.linear_in.bias[k:].fill_(START_LOGVAR)
+    model.linear_out.weight.copy_(basis)
+    model.linear_out.bias.copy_(torch.from_numpy(mean[:3]).float())
+    for last in (model.to_code, model.decoder[-1]):
+        last.weight.zero_()
+        last.bias.zero_()
 
 
 def work_shape(h: int, w: int, long_side: int, multiple: int) -> tuple[int, int]:
@@ -113,6 +146,7 @@ TASK = Task(
     make_sample=make_sample,
     apply=apply,
     objective=ae_losses.objective,
+    initialise=pca_start,
     model_options=AutoencoderOptions,
     command=False,
 )

@@ -160,6 +160,44 @@ def extras(options: SegmentOptions) -> dict[str, Callable[[Photo, Photo], Photo]
     return {"_overlay": overlay} if options.overlay else {}
 
 
+# ----------------------------------------------------------------------------- calibration
+
+CUTS = np.linspace(-4.0, 6.0, 51)  # candidate logit cuts (log-odds of thresholds 0.018 to 0.998)
+
+
+def pooled_iou(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
+    """IoU from pixel counts pooled over all images, as the benchmark scores it."""
+    return tp / np.maximum(tp + fp + fn, 1)
+
+
+@torch.no_grad()
+def calibrate_threshold(model: torch.nn.Module, batches: list[dict[str, torch.Tensor]], device: torch.device) -> dict:
+    """Binary detector: move the decision threshold to the validation IoU optimum, by folding
+    that logit cut into the last layer's bias, so a threshold of 0.5 means "best IoU".
+
+    Dice + BCE on rare damage leaves the 0.5 cut too eager or too shy, and by
+    how much changes with training (measured on the shipped weights: pooled IoU
+    0.09 at 0.5 vs 0.19 at the best threshold on Kodak24)."""
+    if model.out_channels != 1:
+        return {}
+    model.eval()
+    tp, fp, fn = (np.zeros(len(CUTS)) for _ in range(3))
+    for batch in batches:
+        logits = model(batch["input"].to(device)).float()[:, 0].flatten().cpu().numpy()
+        truth = batch["target"][:, 0].flatten().numpy() > 0.5
+        got = logits[None, :] > CUTS[:, None]
+        tp += (got & truth).sum(1)
+        fp += (got & ~truth).sum(1)
+        fn += (~got & truth).sum(1)
+    scores = pooled_iou(tp, fp, fn)
+    best = int(np.argmax(scores))
+    before = float(scores[np.argmin(np.abs(CUTS))])  # the cut at probability 0.5
+    model.head[-1].bias -= float(CUTS[best])
+    model.train()
+    return {"logit_shift": round(-float(CUTS[best]), 3), "val_pooled_iou_at_0.5_before": round(before, 4),
+            "val_pooled_iou_after": round(float(scores[best]), 4)}
+
+
 # ----------------------------------------------------------------------------- training on labels
 
 
@@ -194,4 +232,5 @@ TASK = Task(
     output_format="PNG",
     extras=extras,
     for_labels=for_labels,
+    calibrate=calibrate_threshold,
 )

@@ -143,9 +143,10 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
         opt.load_state_dict(ckpt["optimizer"])
         state = ckpt["state"]
         _seed_everything(cfg.seed + dist.rank + state["step"])  # fresh but repeatable crops after resume
-    net = dist.wrap(model, device)
-
     stream, val, n_train = _prepare_data(task, cfg, patch, cfg.seed + 1000 * dist.rank + state["step"])
+    if task.initialise is not None and not cfg.from_weights and not cfg.resume and not cfg.masks:
+        task.initialise(model, stream.images)  # in place; same images and seed on every rank: same start
+    net = dist.wrap(model, device)
     loader = iter(torch.utils.data.DataLoader(stream, batch_size=cfg.batch_size, collate_fn=collate, num_workers=cfg.workers))
     amp = device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=amp)
@@ -206,6 +207,10 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
     dist.barrier()
     path = out / f"{task.weights_name}.safetensors"
     if dist.main:
+        calibration = {}
+        if task.calibrate is not None:  # after the checkpoint: a resumed run trains the uncalibrated model
+            calibration = task.calibrate(model, [collate([s]) for s in val], device)
+            scores = evaluate(model, task, val, device)
         training = {
             "command": "restore train",
             "config": _jsonable(cfg),
@@ -215,6 +220,7 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
             "world_size": dist.world,
             "train_images": n_train,
             "val_images": len(val),
+            **({"calibration": calibration} if calibration else {}),
         }
         save_weights(model, spec, path, task.name, training=training, validation={k: round(v, 3) for k, v in scores.items()})
     return path
