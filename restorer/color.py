@@ -24,7 +24,10 @@ AB_GRID = 20.0  # bin width in ab units: Zhang et al. use 10 (226 bins here), 20
 # full-resolution 57-way output head cheap enough for CPU training (measured: 226 bins doubled the step time)
 AB_RANGE = 110.0  # bin centres span [-AB_RANGE, AB_RANGE] on each axis
 SOFT_SIGMA = AB_GRID / 2  # Gaussian width of the soft encoding (Zhang et al.: 5 at grid 10)
-ANNEAL_T = 0.38  # annealed-mean temperature (Zhang et al.): vivid yet spatially coherent
+# Annealed-mean temperature: Zhang et al. use 0.38; on the held-out bsds432 split our
+# weights score +1.07 dB over grey at 0.38 and +1.31 at 0.6, colourfulness 0.88 vs 0.80
+# of the originals' (at 256 px): 0.6 keeps colours vivid enough and nearer the truth.
+ANNEAL_T = 0.6
 
 
 # ------------------------------------------------------------------ sRGB and Lab
