@@ -104,3 +104,17 @@ def test_black_and_white_includes_toned_prints_and_excludes_colour():
     sepia = np.clip(gray * np.array([1.07, 0.9, 0.7], np.float32), 0, 1)
     assert is_monochrome(sepia)
     assert not is_monochrome(smooth_image(64, 64))
+
+
+def test_bench_oldphoto_scores_the_shipped_pipeline_against_classical_and_input(tmp_path):
+    import json
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(2):
+        Image.fromarray((smooth_image(72, 96, i) * 255).astype(np.uint8)).save(data / f"p{i}.png")
+    r = CliRunner().invoke(main, ["bench", "oldphoto", "--data", str(data), "--device", "cpu", "--json"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    rows = {row["method"]: row for row in json.loads(r.output)["results"]}
+    assert set(rows) == {"ours", "classical", "input"} and all(row["images"] == 2 for row in rows.values())
+    assert rows["ours"]["PSNR"] > rows["input"]["PSNR"] + 2  # grain and damage removed by the shipped weights

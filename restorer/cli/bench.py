@@ -121,6 +121,27 @@ def bench_blend(data, weights, ae_weights, fit_dir, per_image, figures, device, 
         click.echo(emit(f"autoencoder vs PCA on {data.name} (held-out images)", ae, False))
 
 
+@bench_command.command(name="oldphoto")
+@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("../shared/datasets/kodak24"), show_default=True)
+@click.option("--methods", default="ours,classical,input", show_default=True, help="Comma-separated subset.")
+@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
+@click.option("--limit", type=int, default=None, help="Only the first N images.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic damage and grain.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a markdown table.")
+def bench_oldphoto(data, methods, device, limit, seed, as_json) -> None:
+    """Damaged, grainy black-and-white photos restored by `oldphoto` and a classical pipeline; PSNR/SSIM vs the originals."""
+    from ..bench import oldphoto
+    from ..bench.common import emit
+    from ..weights import WeightsError
+
+    chosen = _methods(methods, oldphoto.METHODS)
+    try:
+        table = oldphoto.run(data, chosen, device, limit, seed)
+    except WeightsError as e:
+        raise click.ClickException(f"{e} (or leave 'ours' out of --methods)") from None
+    click.echo(emit(f"oldphoto on {data.name}", table, as_json, {"data": str(data), "seed": seed, "grain_sigma": oldphoto.GRAIN}))
+
+
 @bench_command.command(name="large")
 @click.option("--task", default="denoise", show_default=True)
 @click.option("--size", default="6000x4000", show_default=True, help="WIDTHxHEIGHT of the synthetic photo.")
