@@ -23,6 +23,15 @@ TINY_UNET = ModelSpec(
 )
 
 
+
+def tiny_unet_for(task: str) -> ModelSpec:
+    """TINY_UNET shaped like a task's own model: its channels in and out, residual and output bias."""
+    from restorer.tasks import TASKS
+
+    args = TASKS[task].model.args
+    return ModelSpec(TINY_UNET.arch, {**TINY_UNET.args, **{k: args[k] for k in ("in_channels", "out_channels", "residual", "out_bias") if k in args}})
+
+
 def smooth_image(h: int, w: int, seed: int = 0) -> np.ndarray:
     """A photo-like float32 HxWx3 image: smooth gradients and a few edges."""
     rng = np.random.default_rng(seed)

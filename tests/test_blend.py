@@ -26,7 +26,7 @@ from restorer.tasks.ae_losses import regularised_losses
 from restorer.tasks.blend import paste_photo, seam_band
 from restorer.weights import load_model, save_weights
 
-from .conftest import TINY_UNET, save_rgb, smooth_image
+from .conftest import save_rgb, smooth_image, tiny_unet_for
 
 TINY_AE = ModelSpec("conv_autoencoder", {"in_channels": 3, "out_channels": 3, "widths": (8, 16), "code_channels": 4,
                                          "regulariser": "none", "reg_weight": None})
@@ -35,7 +35,7 @@ TINY_AE = ModelSpec("conv_autoencoder", {"in_channels": 3, "out_channels": 3, "w
 @pytest.fixture(scope="module")
 def weights(tmp_path_factory) -> dict[str, Path]:
     torch.manual_seed(0)
-    spec = ModelSpec(TINY_UNET.arch, {**TINY_UNET.args, "in_channels": TASKS["blend"].model.args["in_channels"]})
+    spec = tiny_unet_for("blend")
     unet = spec.build().eval()
     torch.nn.init.normal_(unet.head[-1].weight, std=0.05)  # zero-init would return the Poisson blend unchanged
     folder = tmp_path_factory.mktemp("w")
@@ -234,3 +234,23 @@ def test_bench_scores_every_method_and_the_pca_baseline(tmp_path, weights):
     (ae,) = result["autoencoder_vs_pca"]
     assert ae["numbers/block"] == 4 and ae["images"] == 1 and np.isfinite(ae["AE PSNR"]) and ae["PCA PSNR"] > 15
     assert (tmp_path / "fig" / "blend_paste.png").is_file() and (tmp_path / "fig" / "blend_morph.png").is_file()
+
+
+def test_bench_record_writes_each_models_numbers_into_its_json(tmp_path, weights):
+    import shutil
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(2):
+        save_rgb(data / f"img{i}.png", smooth_image(64, 96, i))
+    copies = {}
+    for name, path in weights.items():  # record into copies: the module's fixture stays as it was
+        copies[name] = shutil.copy(path, tmp_path / path.name)
+        shutil.copy(path.with_suffix(".json"), tmp_path / path.with_suffix(".json").name)
+    r = invoke("bench", "blend", "--data", data, "--weights", copies["blend"], "--ae-weights", copies["morph"],
+               "--device", "cpu", "--per-image", "1", "--record")
+    assert r.exit_code == 0, r.output
+    paste = json.loads((tmp_path / "blend.json").read_text())["benchmark"]["data (2 composites)"]
+    assert set(paste) == {"ours", "poisson (opencv)", "poisson (exact)", "naive paste"} and "PSNR region" in paste["ours"]
+    ae = json.loads((tmp_path / "morph.json").read_text())["benchmark"]["data (held-out images)"]
+    assert "AE - PCA" in ae["vs PCA"]

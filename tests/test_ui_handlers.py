@@ -21,7 +21,7 @@ from restorer.ui import handlers as H
 from restorer.ui.controls import build_options, controls_for, initial_value
 from restorer.weights import save_weights
 
-from .conftest import TINY_UNET, save_rgb, smooth_image
+from .conftest import TINY_UNET, save_rgb, smooth_image, tiny_unet_for
 
 SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
@@ -261,9 +261,10 @@ def blend_state(state) -> H.AppState:
     from .test_blend import TINY_AE
 
     torch.manual_seed(0)
-    unet = TINY_UNET.build().eval()
-    torch.nn.init.normal_(unet.head[-1].weight, std=0.05)  # zero-init would return the composite unchanged
-    save_weights(unet, TINY_UNET, state.settings.weights_dir / "blend.safetensors", "blend")
+    spec = tiny_unet_for("blend")
+    unet = spec.build().eval()
+    torch.nn.init.normal_(unet.head[-1].weight, std=0.05)  # zero-init would return the Poisson blend unchanged
+    save_weights(unet, spec, state.settings.weights_dir / "blend.safetensors", "blend")
     save_weights(TINY_AE.build().eval(), TINY_AE, state.settings.weights_dir / "morph.safetensors", "morph")
     return state
 

@@ -101,16 +101,19 @@ def bench_colorize(data, methods, weights, device, limit, grid, as_json) -> None
 @click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
 @click.option("--limit", type=int, default=None, help="Only the first N images.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of markdown tables.")
-def bench_blend(data, weights, ae_weights, fit_dir, per_image, figures, device, limit, as_json) -> None:
+@click.option("--record", is_flag=True, help="Store the results in the weights' JSONs (harmoniser and each autoencoder).")
+def bench_blend(data, weights, ae_weights, fit_dir, per_image, figures, device, limit, as_json, record) -> None:
     """Harmonised paste vs naive paste and Poisson blending; our autoencoder vs PCA at the same code size."""
     import json
 
     from ..bench import blend
-    from ..bench.common import emit, machine
+    from ..bench.common import Table, emit, machine
+    from ..bench.common import record as record_in
     from ..weights import WeightsError, default_weights
 
+    ae_paths = list(ae_weights) or [default_weights("morph")]
     try:
-        paste, ae = blend.run(data, weights, list(ae_weights) or [default_weights("morph")], fit_dir, device, limit, per_image, figures)
+        paste, ae = blend.run(data, weights, ae_paths, fit_dir, device, limit, per_image, figures)
     except WeightsError as e:
         raise click.ClickException(str(e)) from None
     if as_json:
@@ -119,6 +122,12 @@ def bench_blend(data, weights, ae_weights, fit_dir, per_image, figures, device, 
     else:
         click.echo(emit(f"seamless paste on {data.name}", paste, False))
         click.echo(emit(f"autoencoder vs PCA on {data.name} (held-out images)", ae, False))
+    if record:
+        composites = paste.records()[0]["composites"] if paste.rows else 0
+        _record(weights, "blend", f"{data.name} ({composites} composites)", paste, ["PSNR", "SSIM", "PSNR region"], None)
+        for path, rec in zip(ae_paths, ae.records()):  # each autoencoder's own line
+            one = Table(["method", *ae.columns], [["vs PCA", *rec.values()]])
+            click.echo(f"recorded in {record_in(path, f'{data.name} (held-out images)', one, ['AE PSNR', 'PCA PSNR', 'AE - PCA'])}", err=True)
 
 
 @bench_command.command(name="oldphoto")
