@@ -52,9 +52,6 @@ class Task:
         default_factory=lambda: {"psnr": psnr_metric}
     )
     patch: int = 128  # training crop size
-    # Training crops come from the image resized by a factor drawn from this range first
-    # (colorize: photos are coloured at a reduced size, so it learns at that scale).
-    crop_scale: tuple[float, float] = (1.0, 1.0)
     rotate: bool = True  # 90-degree turns as augmentation (off where up matters: sky is blue on top)
     weights: str = ""  # file stem in weights/; defaults to the task name
     # Output naming for `restore <task>`: the result of photo.jpg is photo<output_suffix>.<format>

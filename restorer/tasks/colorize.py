@@ -177,6 +177,5 @@ TASK = Task(
     loss=rebalanced_cross_entropy,
     metrics={"psnr": psnr_rgb, "colourfulness": colourfulness_ratio},
     patch=128,
-    crop_scale=(0.4, 1.0),  # inference colours at PREDICT_SIDE, about half of a bsds photo's size
     rotate=False,
 )

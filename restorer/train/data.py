@@ -49,11 +49,9 @@ def split_paths(paths: list[Path], val_fraction: float, seed: int) -> tuple[list
     return [paths[i] for i in order[n_val:]], [paths[i] for i in order[:n_val]]
 
 
-def augmentation(patch: int, seed: int, scale: tuple[float, float] = (1.0, 1.0), rotate: bool = True) -> A.Compose:
-    steps: list[A.BasicTransform] = []
-    if scale != (1.0, 1.0):  # RandomScale's limits are offsets from 1
-        steps.append(A.RandomScale(scale_limit=(scale[0] - 1, scale[1] - 1), interpolation=cv2.INTER_AREA, p=1.0))
-    steps += [A.RandomCrop(patch, patch, pad_if_needed=True, border_mode=cv2.BORDER_REFLECT_101), A.HorizontalFlip()]
+def augmentation(patch: int, seed: int, rotate: bool = True) -> A.Compose:
+    steps: list[A.BasicTransform] = [
+        A.RandomCrop(patch, patch, pad_if_needed=True, border_mode=cv2.BORDER_REFLECT_101), A.HorizontalFlip()]
     if rotate:
         steps.append(A.RandomRotate90())
     return A.Compose(steps, seed=seed)
@@ -69,7 +67,7 @@ class SampleStream(torch.utils.data.IterableDataset):
         info = torch.utils.data.get_worker_info()
         seed = self.seed + (info.id if info else 0) * 7919
         rng = np.random.default_rng(seed)
-        aug = augmentation(self.patch, seed, self.task.crop_scale, self.task.rotate)
+        aug = augmentation(self.patch, seed, self.task.rotate)
         while True:
             img = self.images[rng.integers(len(self.images))]
             crop = aug(image=img)["image"].astype(np.float32) / 255
