@@ -254,3 +254,18 @@ def test_bench_record_writes_each_models_numbers_into_its_json(tmp_path, weights
     assert set(paste) == {"ours", "poisson (opencv)", "poisson (exact)", "naive paste"} and "PSNR region" in paste["ours"]
     ae = json.loads((tmp_path / "morph.json").read_text())["benchmark"]["data (held-out images)"]
     assert "AE - PCA" in ae["vs PCA"]
+
+
+def test_autoencoder_starts_at_the_pca_solution_of_its_code_size():
+    from restorer.tasks.morph import pca_start
+
+    imgs = [np.rint(smooth_image(48, 64, s) * 255).astype(np.uint8) for s in range(6)]
+    model = TINY_AE.build().eval()
+    pca_start(model, imgs)
+    m, k = model.multiple, model.code_channels
+    mean, comps = fit_pca(imgs, m, k, channel_mean=True)
+    x = smooth_image(48, 64, 9)
+    with torch.no_grad():
+        got = model(torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))[None])[0].numpy().transpose(1, 2, 0)
+    assert np.abs(got - pca_reconstruct(x, mean, comps, m)).max() < 1e-4
+    assert np.abs(got - x).mean() > 1e-3  # a real bottleneck: 4 numbers per 4x4x3 block

@@ -70,3 +70,16 @@ def test_tasks_where_up_matters_train_upright():
     fixed, turning = augmentation(48, seed=0, rotate=False), augmentation(48, seed=0)
     assert all(upright(fixed(image=img)["image"]) for _ in range(16))  # flips keep rows; crops keep order
     assert not all(upright(turning(image=img)["image"]) for _ in range(16))  # the default turns, upside down at times
+
+
+def test_initialise_runs_from_scratch_only(tmp_path, clean_folder, tiny_denoise):
+    import dataclasses
+
+    calls = []
+    task = dataclasses.replace(tiny_denoise, initialise=lambda model, images: calls.append(len(images)))
+    out = tmp_path / "run"
+    path = train(task, TrainConfig(data=clean_folder, steps=2, out=out, batch_size=2, val_every=100), progress=False)
+    assert calls == [5]  # the training split of 6 images (one held out)
+    train(task, TrainConfig(data=clean_folder, steps=3, out=out, batch_size=2, val_every=100, resume=True), progress=False)
+    train(task, TrainConfig(data=clean_folder, steps=1, out=tmp_path / "ft", batch_size=2, from_weights=path), progress=False)
+    assert calls == [5]  # a resumed or fine-tuned model keeps its weights

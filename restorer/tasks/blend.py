@@ -183,7 +183,7 @@ TASK = Task(
     name="blend",
     summary="Paste a masked region of one photo into another, harmonised; or morph two photos (`restore blend`).",
     options=PasteOptions,
-    # residual: output = composite + a correction, so the untouched background is right from step one.
+    # residual: output = Poisson blend + a correction (zero at first), so training starts at Poisson's quality.
     model=cpu_unet(7, 3, residual=True),
     make_sample=make_sample,
     apply=apply,
