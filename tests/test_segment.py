@@ -182,6 +182,15 @@ def test_bench_scores_ours_and_tophat(tmp_path, detector_weights):
         assert all(0 <= row[k] <= 1 for k in ("IoU", "F1", "precision", "recall"))
     assert rows["tophat"]["IoU"] > 0.02  # the baseline finds some of the damage
     assert Image.open(grid).size[0] > 4 * 160
+    # --record: the numbers go into the JSON beside the measured weights
+    import shutil
+
+    copy = Path(shutil.copy(detector_weights, tmp_path / "segment.safetensors"))
+    shutil.copy(detector_weights.with_suffix(".json"), copy.with_suffix(".json"))
+    r = invoke("bench", "segment", "--data", str(data), "--weights", str(copy), "--device", "cpu", "--record")
+    assert r.exit_code == 0, r.output
+    recorded = json.loads(copy.with_suffix(".json").read_text())["benchmark"]["data (2 images)"]
+    assert set(recorded) == {"ours", "tophat"} and recorded["ours"].startswith("IoU ")
 
 
 # ----------------------------------------------------------------------------- training on labels

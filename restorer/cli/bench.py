@@ -201,7 +201,8 @@ def bench_finetune(task_name, data, text_pages, minutes, steps, weights, as_json
 @click.option("--grid", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also save a picture grid (damaged, true mask, each method's mask) of the first images.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a markdown table.")
-def bench_segment(data, methods, weights, device, limit, seed, grid, as_json) -> None:
+@click.option("--record", is_flag=True, help="Store the results in the weights' JSON (shown by `restore models`).")
+def bench_segment(data, methods, weights, device, limit, seed, grid, as_json, record) -> None:
     """Seeded synthetic damage on clean images; IoU, F1, precision, recall of the mask and s/MP per method."""
     from ..bench import segment
     from ..bench.common import emit
@@ -214,6 +215,8 @@ def bench_segment(data, methods, weights, device, limit, seed, grid, as_json) ->
         raise click.ClickException(f"{e} (or leave 'ours' out of --methods)") from None
     extra = {"data": str(data), "seed": seed, "tophat": {"kernel": segment.TOPHAT_KERNEL, "threshold": segment.TOPHAT_THRESHOLD}}
     click.echo(emit(f"segment on {data.name}", table, as_json, extra))
+    if record:
+        _record(weights, "segment", f"{data.name} ({_images_in(table)} images)", table, ["IoU", "F1", "precision", "recall"], None)
 
 
 def _images_in(table) -> int:
