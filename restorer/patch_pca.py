@@ -27,10 +27,10 @@ def fit_pca(images: list[np.ndarray], m: int, k: int, seed: int = 0,
     per colour channel instead of one per block position, which is what a
     convolution's per-channel bias can represent."""
     rng = np.random.default_rng(seed)
-    x = np.concatenate([patches(_unit(img), m) for img in images])
+    x = np.concatenate([patches(img, m) for img in images])  # still uint8 for training images: 4x smaller
     if len(x) > MAX_PATCHES:
         x = x[rng.choice(len(x), MAX_PATCHES, replace=False)]
-    x = x.astype(np.float64)
+    x = _unit(x).astype(np.float64)
     if channel_mean:
         mean = np.tile(x.reshape(len(x), -1, 3).mean(axis=(0, 1)), m * m)
     else:

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ..imageio import Photo
 from ..train.data import list_images
 
 
@@ -23,6 +24,11 @@ def load_clean(folder: Path, limit: int | None = None) -> list[tuple[str, np.nda
     if not paths:
         raise FileNotFoundError(f"{folder}: no images")
     return [(p.stem, np.asarray(Image.open(p).convert("RGB"), np.float32) / 255) for p in paths]
+
+
+def plain_photo(pixels: np.ndarray) -> Photo:
+    """An in-memory 8-bit photo without metadata, for running a task's apply on benchmark pixels."""
+    return Photo(pixels=pixels, alpha=None, bit_depth=8, format="PNG", exif=None, icc_profile=None, text={}, dpi=None)
 
 
 def quantise(img: np.ndarray) -> np.ndarray:

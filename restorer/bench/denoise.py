@@ -8,18 +8,13 @@ from typing import Callable
 
 import numpy as np
 
-from ..imageio import Photo
 from ..inference import Restorer
 from ..metrics import psnr, ssim
 from ..tasks import TASKS
 from ..tasks.denoise import DenoiseOptions
-from .common import Table, load_clean, quantise, timed
+from .common import Table, load_clean, plain_photo, quantise, timed
 
 METHODS = ("ours", "ours-blind", "cbm3d", "nlm", "noisy")
-
-
-def _photo(pixels: np.ndarray) -> Photo:
-    return Photo(pixels=pixels, alpha=None, bit_depth=8, format="PNG", exif=None, icc_profile=None, text={}, dpi=None)
 
 
 def _cbm3d(noisy: np.ndarray, sigma: float) -> np.ndarray:
@@ -28,7 +23,7 @@ def _cbm3d(noisy: np.ndarray, sigma: float) -> np.ndarray:
     return bm3d.bm3d_rgb(noisy, sigma / 255)
 
 
-def _nlm(noisy: np.ndarray, sigma: float) -> np.ndarray:
+def nlm(noisy: np.ndarray, sigma: float) -> np.ndarray:
     import cv2
 
     u8 = np.clip(np.rint(noisy * 255), 0, 255).astype(np.uint8)
@@ -40,14 +35,14 @@ def run(data: Path, sigmas: list[float], methods: list[str], weights: Path | Non
     images = load_clean(data, limit)
     restorer = Restorer.load(TASKS["denoise"], weights, device) if any(m.startswith("ours") for m in methods) else None
     fns: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
-        "ours": lambda x, s: restorer(_photo(x), DenoiseOptions(sigma=s)).pixels,
-        "ours-blind": lambda x, s: restorer(_photo(x), DenoiseOptions(sigma=None)).pixels,
+        "ours": lambda x, s: restorer(plain_photo(x), DenoiseOptions(sigma=s)).pixels,
+        "ours-blind": lambda x, s: restorer(plain_photo(x), DenoiseOptions(sigma=None)).pixels,
         "cbm3d": _cbm3d,
-        "nlm": _nlm,
+        "nlm": nlm,
         "noisy": lambda x, s: x,
     }
     if restorer is not None:  # warm-up: the first call pays for allocator and kernel set-up
-        restorer(_photo(images[0][1][:64, :64]), DenoiseOptions(sigma=25))
+        restorer(plain_photo(images[0][1][:64, :64]), DenoiseOptions(sigma=25))
     table = Table(["method", "sigma", "PSNR", "SSIM", "s/MP", "images"])
     for sigma in sigmas:
         scores: dict[str, list[tuple[float, float, float]]] = defaultdict(list)

@@ -26,7 +26,7 @@ GRID_ROWS = 4
 GRID_MASK = "medium"  # the picture grid shows this mask size: input | Telea | ours | original
 
 
-def _opencv(flag: int) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+def opencv_inpaint(flag: int) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     def fill(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
         u8 = np.clip(np.rint(img * 255), 0, 255).astype(np.uint8)
         return cv2.inpaint(u8, hole.astype(np.uint8), RADIUS, flag).astype(np.float32) / 255
@@ -49,8 +49,8 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
     restorer = Restorer.load(TASKS["inpaint"], weights, device) if "ours" in methods else None
     fns: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
         "ours": lambda x, m: inpaint_pixels(x, m, restorer.predict),
-        "telea": _opencv(cv2.INPAINT_TELEA),
-        "ns": _opencv(cv2.INPAINT_NS),
+        "telea": opencv_inpaint(cv2.INPAINT_TELEA),
+        "ns": opencv_inpaint(cv2.INPAINT_NS),
         "grey": lambda x, m: x,  # the holes as the methods receive them: the floor to beat
     }
     table = Table(["method", "mask", "hole %", "PSNR", "SSIM", "PSNR hole", "SSIM hole", "s/image", "images"])

@@ -14,10 +14,11 @@ import numpy as np
 
 from .. import color as C
 from ..corrupt.damage import random_damage
-from ..imageio import Photo
 from ..metrics import psnr, ssim_map
 from ..oldphoto import OldPhoto, OldPhotoOptions, StageWeights
-from .common import Table, load_clean, quantise, timed
+from .common import Table, load_clean, plain_photo, quantise, timed
+from .denoise import nlm
+from .inpaint import opencv_inpaint
 from .segment import tophat_mask
 
 METHODS = ("ours", "classical", "input")
@@ -35,23 +36,18 @@ def damaged_bw(clean: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray,
 
 
 def classical(img: np.ndarray) -> np.ndarray:
-    u8 = np.clip(np.rint(img * 255), 0, 255).astype(np.uint8)
+    """The other benchmarks' baselines in a row: top-hat mask, OpenCV Telea, OpenCV NLM."""
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * DILATE + 1,) * 2)
     mask = cv2.dilate(tophat_mask(img).astype(np.uint8), kernel)
-    filled = cv2.inpaint(u8, mask, 3, cv2.INPAINT_TELEA)
-    h = 0.75 * GRAIN  # as the denoise benchmark's NLM
-    return cv2.fastNlMeansDenoisingColored(filled, None, h, h, 5, 21).astype(np.float32) / 255
+    return nlm(opencv_inpaint(cv2.INPAINT_TELEA)(img, mask), GRAIN)
 
 
 def run(data: Path, methods: list[str], device: str, limit: int | None, seed: int = 0) -> Table:
     images = load_clean(data, limit)
     pipeline = OldPhoto.load(OldPhotoOptions(no_colorize=True), StageWeights(), device) if "ours" in methods else None
 
-    def ours(img: np.ndarray) -> np.ndarray:
-        photo = Photo(pixels=img, alpha=None, bit_depth=8, format="PNG", exif=None, icc_profile=None, text={}, dpi=None)
-        return pipeline(photo)[""].pixels
-
-    fns: dict[str, Callable[[np.ndarray], np.ndarray]] = {"ours": ours, "classical": classical, "input": lambda x: x}
+    fns: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+        "ours": lambda x: pipeline(plain_photo(x))[""].pixels, "classical": classical, "input": lambda x: x}
     scores: dict[str, list[tuple[float, float, float]]] = {m: [] for m in methods}
     for i, (_, clean) in enumerate(images):
         damaged, original = damaged_bw(clean, np.random.default_rng(seed * 100_003 + i))

@@ -128,14 +128,15 @@ def parse_at(text: str | None) -> tuple[int, int] | None:
     return x, y
 
 
-def place(bg_hw: tuple[int, int], fg: np.ndarray, matte: np.ndarray, at: tuple[int, int] | None) -> tuple[np.ndarray, np.ndarray]:
-    """The pasted photo and its matte on the background's canvas: (HxWx3 fg, HxW alpha), zero off the paste."""
-    (h, w), (fh, fw) = bg_hw, fg.shape[:2]
+def place(bg: np.ndarray, fg: np.ndarray, matte: np.ndarray, at: tuple[int, int] | None) -> tuple[np.ndarray, np.ndarray]:
+    """The pasted photo and its matte on the HxWx3 background's canvas: (fg where it lies, bg elsewhere;
+    HxW alpha, zero off the paste). bg off the paste keeps Poisson's guidance field there bg's own."""
+    (h, w), (fh, fw) = bg.shape[:2], fg.shape[:2]
     x, y = at if at is not None else ((w - fw) // 2, (h - fh) // 2)
     y0, y1, x0, x1 = max(0, y), min(h, y + fh), max(0, x), min(w, x + fw)
     if y0 >= y1 or x0 >= x1:
         raise ValueError(f"the pasted photo ({fw}x{fh} at {x},{y}) lies outside the background ({w}x{h})")
-    fg_canvas = np.zeros((h, w, 3), np.float32)
+    fg_canvas = bg.astype(np.float32, copy=True)
     alpha = np.zeros((h, w), np.float32)
     fg_canvas[y0:y1, x0:x1] = fg[y0 - y : y1 - y, x0 - x : x1 - x]
     alpha[y0:y1, x0:x1] = matte[y0 - y : y1 - y, x0 - x : x1 - x]
@@ -157,14 +158,11 @@ def _rgb(pixels: np.ndarray) -> np.ndarray:
 
 def paste_photo(fg: Photo, bg: Photo, matte: np.ndarray, at: tuple[int, int] | None, predict: Predictor) -> Photo:
     """bg with fg's matted region pasted at `at` and harmonised; bg's metadata, size and channels."""
-    fg_rgb, bg_rgb = _rgb(fg.pixels), _rgb(bg.pixels)
-    fg_canvas, alpha = place((bg.height, bg.width), fg_rgb, matte, at)
+    bg_rgb = _rgb(bg.pixels)
+    fg_canvas, alpha = place(bg_rgb, _rgb(fg.pixels), matte, at)
     if not (alpha >= 0.5).any():
         raise ValueError("the mask selects nothing inside the background (white = paste)")
-    # Poisson follows fg's gradients over the whole seam band; off the pasted photo there are none: bg's
-    covered = place((bg.height, bg.width), fg_rgb, np.ones(fg_rgb.shape[:2], np.float32), at)[1] > 0
-    fg_full = np.where(covered[..., None], fg_canvas, bg_rgb)
-    out = harmonise(fg_full, composite(fg_canvas, bg_rgb, alpha), alpha, predict)
+    out = harmonise(fg_canvas, composite(fg_canvas, bg_rgb, alpha), alpha, predict)
     if bg.channels == 1:
         out = out.mean(axis=2, keepdims=True)
     band = seam_band(alpha >= 0.5, alpha)[..., None]
