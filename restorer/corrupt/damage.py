@@ -31,6 +31,16 @@ def _finish(img: np.ndarray, cover: np.ndarray, colour: np.ndarray, opacity: flo
     return np.where(mask[..., None], blended, img).astype(np.float32), mask
 
 
+def _coloured(marks: np.ndarray, tones: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(cover, HxWx3 colour) from an int32 canvas where mark i was drawn with value i + 1 (later
+    marks over earlier ones) and its tone: one canvas instead of a full-frame layer per mark."""
+    cover = marks > 0
+    colour = np.zeros((*marks.shape, 3), np.float32)
+    if tones:
+        colour[cover] = np.asarray(tones, np.float32)[marks[cover] - 1]
+    return cover, colour
+
+
 def _tone(rng: np.random.Generator, bright_odds: float) -> np.ndarray:
     """Near-white (emulsion scraped off, paper showing) or near-black (dirt, ink), slightly warm."""
     if rng.random() < bright_odds:
@@ -61,17 +71,14 @@ def _per_area(h: int, w: int, per: float = 256**2) -> float:
 def scratches(img: np.ndarray, rng: np.random.Generator) -> Damage:
     """1-4 long, nearly straight lines 1-3 px wide, mostly bright: scratches across the print."""
     h, w = img.shape[:2]
-    cover = np.zeros((h, w), np.uint8)
-    colour = np.zeros_like(img)
-    for _ in range(int(rng.integers(1, 5))):
-        layer = np.zeros((h, w), np.uint8)
+    marks, tones = np.zeros((h, w), np.int32), []
+    for i in range(int(rng.integers(1, 5))):
         start = (rng.uniform(0, w), rng.uniform(0, h))
         length = rng.uniform(0.4, 1.2) * np.hypot(h, w)
         pts = _walk(rng, start, rng.uniform(0, 2 * np.pi), length, 4.0, 0.02)
-        cv2.polylines(layer, [pts], False, 1, _width(rng, 0.6, 2.8))
-        colour[layer > 0] = _tone(rng, 0.75)
-        cover |= layer
-    return _finish(img, cover, colour, rng.uniform(0.6, 1.0))
+        cv2.polylines(marks, [pts], False, i + 1, _width(rng, 0.6, 2.8))
+        tones.append(_tone(rng, 0.75))
+    return _finish(img, *_coloured(marks, tones), rng.uniform(0.6, 1.0))
 
 
 def cracks(img: np.ndarray, rng: np.random.Generator) -> Damage:
@@ -94,21 +101,17 @@ def cracks(img: np.ndarray, rng: np.random.Generator) -> Damage:
 def dust(img: np.ndarray, rng: np.random.Generator) -> Damage:
     """Specks (round, 1-6 px) and a few short hairs, dark or bright."""
     h, w = img.shape[:2]
-    cover = np.zeros((h, w), np.uint8)
-    colour = np.zeros_like(img)
-    n = int(rng.integers(5, 40) * _per_area(h, w))
-    for _ in range(n):
-        layer = np.zeros((h, w), np.uint8)
+    marks, tones = np.zeros((h, w), np.int32), []
+    for i in range(int(rng.integers(5, 40) * _per_area(h, w))):
         c = (int(rng.integers(w)), int(rng.integers(h)))
         if rng.random() < 0.9:
             axes = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
-            cv2.ellipse(layer, c, axes, float(rng.uniform(0, 180)), 0, 360, 1, -1)
+            cv2.ellipse(marks, c, axes, float(rng.uniform(0, 180)), 0, 360, i + 1, -1)
         else:  # a hair: short, curly
             pts = _walk(rng, c, rng.uniform(0, 2 * np.pi), rng.uniform(10, 40), 2.0, 0.3)
-            cv2.polylines(layer, [pts], False, 1, 1)
-        colour[layer > 0] = _tone(rng, 0.5)
-        cover |= layer
-    return _finish(img, cover, colour, rng.uniform(0.7, 1.0))
+            cv2.polylines(marks, [pts], False, i + 1, 1)
+        tones.append(_tone(rng, 0.5))
+    return _finish(img, *_coloured(marks, tones), rng.uniform(0.7, 1.0))
 
 
 def tears(img: np.ndarray, rng: np.random.Generator) -> Damage:
