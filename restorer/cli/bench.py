@@ -8,6 +8,18 @@ import click
 from ..engine import DEVICES
 
 DEFAULT_DATA = Path("../shared/datasets/cbsd68")
+KODAK = Path("../shared/datasets/kodak24")
+
+# Options several benchmarks share, declared once.
+_WEIGHTS = click.option("--weights", type=click.Path(exists=True, path_type=Path), default=None)
+_DEVICE = click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
+_LIMIT = click.option("--limit", type=int, default=None, help="Only the first N images.")
+_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a markdown table.")
+_RECORD = click.option("--record", is_flag=True, help="Store the results in the weights' JSON (shown by `restore models`).")
+
+
+def _data(default: Path = DEFAULT_DATA):
+    return click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=default, show_default=True)
 
 
 @click.group(name="bench")
@@ -16,15 +28,15 @@ def bench_command() -> None:
 
 
 @bench_command.command(name="denoise")
-@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=DEFAULT_DATA, show_default=True)
+@_data()
 @click.option("--sigma", "sigma_first", type=float, multiple=True, help="Noise levels, e.g. --sigma 15 25 50.")
 @click.argument("sigma_more", nargs=-1, type=float)
 @click.option("--methods", default="ours,ours-blind,cbm3d,nlm,noisy", show_default=True, help="Comma-separated subset.")
-@click.option("--weights", type=click.Path(exists=True, path_type=Path), default=None)
-@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
-@click.option("--limit", type=int, default=None, help="Only the first N images.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a markdown table.")
-@click.option("--record", is_flag=True, help="Store the results in the weights' JSON (shown by `restore models`).")
+@_WEIGHTS
+@_DEVICE
+@_LIMIT
+@_JSON
+@_RECORD
 def bench_denoise(data, sigma_first, sigma_more, methods, weights, device, limit, as_json, record) -> None:
     """Seeded Gaussian noise on clean images; PSNR, SSIM and s/MP per method."""
     from ..bench import denoise
@@ -39,58 +51,50 @@ def bench_denoise(data, sigma_first, sigma_more, methods, weights, device, limit
 
 
 @bench_command.command(name="inpaint")
-@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=DEFAULT_DATA, show_default=True)
+@_data()
 @click.option("--methods", default="ours,telea,ns,grey", show_default=True, help="Comma-separated subset.")
-@click.option("--weights", type=click.Path(exists=True, path_type=Path), default=None)
-@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
-@click.option("--limit", type=int, default=None, help="Only the first N images.")
+@_WEIGHTS
+@_DEVICE
+@_LIMIT
 @click.option("--grid", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also save a picture grid (input with holes | Telea | ours | original, medium masks) of the first images.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a markdown table.")
-@click.option("--record", is_flag=True, help="Store the results in the weights' JSON (shown by `restore models`).")
+@_JSON
+@_RECORD
 def bench_inpaint(data, methods, weights, device, limit, grid, as_json, record) -> None:
     """Seeded thin/medium/thick masks on clean images; PSNR and SSIM (whole image and holes) and s/image per method."""
     from ..bench import inpaint
     from ..bench.common import emit
-    from ..weights import WeightsError
 
     chosen = _methods(methods, inpaint.METHODS)
-    try:
-        table = inpaint.run(data, chosen, weights, device, limit, grid=grid)
-    except WeightsError as e:
-        raise click.ClickException(f"{e} (or leave 'ours' out of --methods)") from None
+    table = _measure(inpaint.run, data, chosen, weights, device, limit, grid=grid)
     click.echo(emit(f"inpaint on {data.name}", table, as_json, {"data": str(data), "opencv_radius": inpaint.RADIUS}))
     if record:
         _record(weights, "inpaint", f"{data.name} ({_images_in(table)} images)", table, ["PSNR hole", "SSIM hole", "s/image"], "mask")
 
 
 @bench_command.command(name="colorize")
-@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=DEFAULT_DATA, show_default=True)
+@_data()
 @click.option("--methods", default="ours,grey", show_default=True, help="Comma-separated subset.")
-@click.option("--weights", type=click.Path(exists=True, path_type=Path), default=None)
-@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
-@click.option("--limit", type=int, default=None, help="Only the first N images.")
+@_WEIGHTS
+@_DEVICE
+@_LIMIT
 @click.option("--grid", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also save a picture grid (grey input | ours | original) of the first images here.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a markdown table.")
+@_JSON
 def bench_colorize(data, methods, weights, device, limit, grid, as_json) -> None:
     """Clean images turned grey and colorized; PSNR against the originals, colourfulness ratio and s/MP per method."""
     from ..bench import colorize
     from ..tasks.colorize import PREDICT_SIDE
     from ..bench.common import emit
-    from ..weights import WeightsError
 
     chosen = _methods(methods, colorize.METHODS)
-    try:
-        table = colorize.run(data, chosen, weights, device, limit, grid)
-    except WeightsError as e:
-        raise click.ClickException(f"{e} (or leave 'ours' out of --methods)") from None
+    table = _measure(colorize.run, data, chosen, weights, device, limit, grid)
     click.echo(emit(f"colorize on {data.name}", table, as_json, {"data": str(data), "predict_side": PREDICT_SIDE}))
     if grid is not None:
         click.echo(f"grid saved to {grid}", err=True)
 
 
 @bench_command.command(name="blend")
-@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("../shared/datasets/kodak24"), show_default=True)
+@_data(KODAK)
 @click.option("--weights", type=click.Path(exists=True, path_type=Path), default=None, help="Harmoniser weights (default: shipped).")
 @click.option("--ae-weights", type=click.Path(exists=True, path_type=Path), multiple=True,
               help="Autoencoder weights to compare with PCA, one per code size (repeatable; default: weights/morph.safetensors).")
@@ -98,8 +102,8 @@ def bench_colorize(data, methods, weights, device, limit, grid, as_json) -> None
               help="Images to fit the PCA on (default: every other image of --data; the rest are held out).")
 @click.option("--per-image", type=click.IntRange(min=1), default=2, show_default=True, help="Synthetic composites per image.")
 @click.option("--figures", type=click.Path(file_okay=False, path_type=Path), default=None, help="Write picture grids (paste, morph strip) here.")
-@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
-@click.option("--limit", type=int, default=None, help="Only the first N images.")
+@_DEVICE
+@_LIMIT
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of markdown tables.")
 @click.option("--record", is_flag=True, help="Store the results in the weights' JSONs (harmoniser and each autoencoder).")
 def bench_blend(data, weights, ae_weights, fit_dir, per_image, figures, device, limit, as_json, record) -> None:
@@ -108,7 +112,6 @@ def bench_blend(data, weights, ae_weights, fit_dir, per_image, figures, device, 
 
     from ..bench import blend
     from ..bench.common import Table, emit, machine
-    from ..bench.common import record as record_in
     from ..weights import WeightsError, default_weights
 
     ae_paths = list(ae_weights) or [default_weights("morph")]
@@ -127,27 +130,23 @@ def bench_blend(data, weights, ae_weights, fit_dir, per_image, figures, device, 
         _record(weights, "blend", f"{data.name} ({composites} composites)", paste, ["PSNR", "SSIM", "PSNR region"], None)
         for path, rec in zip(ae_paths, ae.records()):  # each autoencoder's own line
             one = Table(["method", *ae.columns], [["vs PCA", *rec.values()]])
-            click.echo(f"recorded in {record_in(path, f'{data.name} (held-out images)', one, ['AE PSNR', 'PCA PSNR', 'AE - PCA'])}", err=True)
+            _record(path, "morph", f"{data.name} (held-out images)", one, ["AE PSNR", "PCA PSNR", "AE - PCA"], None)
 
 
 @bench_command.command(name="oldphoto")
-@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("../shared/datasets/kodak24"), show_default=True)
+@_data(KODAK)
 @click.option("--methods", default="ours,classical,input", show_default=True, help="Comma-separated subset.")
-@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
-@click.option("--limit", type=int, default=None, help="Only the first N images.")
+@_DEVICE
+@_LIMIT
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic damage and grain.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a markdown table.")
+@_JSON
 def bench_oldphoto(data, methods, device, limit, seed, as_json) -> None:
     """Damaged, grainy black-and-white photos restored by `oldphoto` and a classical pipeline; PSNR/SSIM vs the originals."""
     from ..bench import oldphoto
     from ..bench.common import emit
-    from ..weights import WeightsError
 
     chosen = _methods(methods, oldphoto.METHODS)
-    try:
-        table = oldphoto.run(data, chosen, device, limit, seed)
-    except WeightsError as e:
-        raise click.ClickException(f"{e} (or leave 'ours' out of --methods)") from None
+    table = _measure(oldphoto.run, data, chosen, device, limit, seed)
     click.echo(emit(f"oldphoto on {data.name}", table, as_json, {"data": str(data), "seed": seed, "grain_sigma": oldphoto.GRAIN}))
 
 
@@ -173,7 +172,7 @@ def bench_large(task, size, tiles, as_json, extra) -> None:
 @click.option("--text-pages", type=int, default=0, help="Instead of --data: generate N grayscale text 'scans' (a domain the shipped weights never saw).")
 @click.option("--minutes", type=float, default=5.0, show_default=True)
 @click.option("--steps", type=int, default=None)
-@click.option("--weights", type=click.Path(exists=True, path_type=Path), default=None)
+@_WEIGHTS
 @click.option("--json", "as_json", is_flag=True)
 def bench_finetune(task_name, data, text_pages, minutes, steps, weights, as_json) -> None:
     """Held-out quality before and after fine-tuning the shipped weights on a folder."""
@@ -192,31 +191,37 @@ def bench_finetune(task_name, data, text_pages, minutes, steps, weights, as_json
 
 
 @bench_command.command(name="segment")
-@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=DEFAULT_DATA, show_default=True)
+@_data()
 @click.option("--methods", default="ours,tophat", show_default=True, help="Comma-separated subset.")
-@click.option("--weights", type=click.Path(exists=True, path_type=Path), default=None)
-@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
-@click.option("--limit", type=int, default=None, help="Only the first N images.")
+@_WEIGHTS
+@_DEVICE
+@_LIMIT
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic damage.")
 @click.option("--grid", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also save a picture grid (damaged, true mask, each method's mask) of the first images.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a markdown table.")
-@click.option("--record", is_flag=True, help="Store the results in the weights' JSON (shown by `restore models`).")
+@_JSON
+@_RECORD
 def bench_segment(data, methods, weights, device, limit, seed, grid, as_json, record) -> None:
     """Seeded synthetic damage on clean images; IoU, F1, precision, recall of the mask and s/MP per method."""
     from ..bench import segment
     from ..bench.common import emit
-    from ..weights import WeightsError
 
     chosen = _methods(methods, segment.METHODS)
-    try:
-        table = segment.run(data, chosen, weights, device, limit, seed, grid)
-    except WeightsError as e:
-        raise click.ClickException(f"{e} (or leave 'ours' out of --methods)") from None
+    table = _measure(segment.run, data, chosen, weights, device, limit, seed, grid)
     extra = {"data": str(data), "seed": seed, "tophat": {"kernel": segment.TOPHAT_KERNEL, "threshold": segment.TOPHAT_THRESHOLD}}
     click.echo(emit(f"segment on {data.name}", table, as_json, extra))
     if record:
         _record(weights, "segment", f"{data.name} ({_images_in(table)} images)", table, ["IoU", "F1", "precision", "recall"], None)
+
+
+def _measure(run, *args, **kwargs):
+    """run(...), with missing weights for 'ours' answered as a one-line usage hint."""
+    from ..weights import WeightsError
+
+    try:
+        return run(*args, **kwargs)
+    except WeightsError as e:
+        raise click.ClickException(f"{e} (or leave 'ours' out of --methods)") from None
 
 
 def _images_in(table) -> int:
