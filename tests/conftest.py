@@ -2,13 +2,16 @@
 test needs ../shared, a GPU or a network."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from click.testing import CliRunner, Result
 from PIL import Image
 
+from restorer.cli import main
 from restorer.models import ModelSpec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +33,27 @@ def tiny_unet_for(task: str) -> ModelSpec:
 
     args = TASKS[task].model.args
     return ModelSpec(TINY_UNET.arch, {**TINY_UNET.args, **{k: args[k] for k in ("in_channels", "out_channels", "residual", "out_bias") if k in args}})
+
+
+def tiny_model(spec: ModelSpec, head_std: float) -> torch.nn.Module:
+    """A seeded tiny model whose zero-initialised last layer is made random (std `head_std`),
+    so its output depends on its input and tests can tell a model ran."""
+    torch.manual_seed(0)
+    model = spec.build().eval()
+    torch.nn.init.normal_(model.head[-1].weight, std=head_std)
+    return model
+
+
+def invoke(*args: object) -> Result:
+    """The `restore` CLI in-process; exceptions propagate, so a crash fails the test with its traceback."""
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def bench_rows(output: str, *keys: str) -> dict:
+    """The rows of a `restore bench ... --json` table, keyed by the values of `keys` (one key: the value itself).
+    Only the JSON object is read: notes printed around it (e.g. "grid saved to") are skipped."""
+    rows = json.loads(output[output.index("{") : output.rindex("}") + 1])["results"]
+    return {(row[keys[0]] if len(keys) == 1 else tuple(row[k] for k in keys)): row for row in rows}
 
 
 def smooth_image(h: int, w: int, seed: int = 0) -> np.ndarray:

@@ -4,7 +4,7 @@ from click.testing import CliRunner
 
 from restorer.cli import main
 
-from .conftest import save_rgb, smooth_image
+from .conftest import bench_rows, save_rgb, smooth_image
 
 
 def test_denoise_bench_prints_json_with_every_method(tmp_path):
@@ -13,7 +13,7 @@ def test_denoise_bench_prints_json_with_every_method(tmp_path):
     r = CliRunner().invoke(main, ["bench", "denoise", "--data", str(tmp_path), "--sigma", "25", "50",
                                   "--methods", "ours,nlm,noisy", "--json"], catch_exceptions=False)
     assert r.exit_code == 0, r.output
-    rows = {(row["method"], row["sigma"]): row for row in json.loads(r.output)["results"]}
+    rows = bench_rows(r.output, "method", "sigma")
     assert set(rows) == {(m, s) for m in ("ours", "nlm", "noisy") for s in (25, 50)}
     for s in (25, 50):
         assert rows[("ours", s)]["PSNR"] > rows[("noisy", s)]["PSNR"] + 5

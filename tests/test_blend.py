@@ -26,7 +26,7 @@ from restorer.tasks.ae_losses import regularised_losses
 from restorer.tasks.blend import paste_photo, seam_band
 from restorer.weights import load_model, save_weights
 
-from .conftest import save_rgb, smooth_image, tiny_unet_for
+from .conftest import invoke, save_rgb, smooth_image, tiny_unet_for
 
 TINY_AE = ModelSpec("conv_autoencoder", {"in_channels": 3, "out_channels": 3, "widths": (8, 16), "code_channels": 4,
                                          "regulariser": "none", "reg_weight": None})
@@ -55,10 +55,6 @@ def _fitted_autoencoder() -> torch.nn.Module:
         loss.backward()
         opt.step()
     return ae.eval()
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
 def read_u8(path: Path) -> np.ndarray:

@@ -8,24 +8,17 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
-from click.testing import CliRunner
 from PIL import Image
 
-from restorer.cli import main
 from restorer.metrics import psnr
 
-from .conftest import EXAMPLES, save_rgb, smooth_image
+from .conftest import EXAMPLES, invoke, save_rgb, smooth_image
 
 RESTORE = shutil.which("restore", path=str(Path(sys.executable).parent)) or "restore"
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([RESTORE, *args], capture_output=True, text=True, timeout=300)
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def _u8(path: Path) -> np.ndarray:

@@ -4,51 +4,37 @@ noted), prediction at moderate resolution for large photos, and the bench.
 A tiny random model stands in for trained weights."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 import torch
-from click.testing import CliRunner
 from PIL import Image
 
 from restorer import color as C
-from restorer.cli import main
 from restorer.color_prior import AB_PRIOR
 from restorer.engine import TiledPredictor
 from restorer.imageio import Photo, read_image
-from restorer.models import ModelSpec
 from restorer.tasks import TASKS
 from restorer.tasks.colorize import PREDICT_SIDE, ColorizeOptions, apply
 from restorer.weights import save_weights
 
-from .conftest import save_rgb, smooth_image
+from .conftest import bench_rows, invoke, save_rgb, smooth_image, tiny_unet_for
+from .conftest import tiny_model as tiny_model_of
 
 TASK = TASKS["colorize"]
-TINY = ModelSpec(
-    "refined_unet",
-    {"in_channels": 1, "out_channels": C.N_BINS, "encoder": "resnet18", "encoder_depth": 3,
-     "decoder_channels": (32, 16, 8), "head_channels": 8, "head_layers": 2, "residual": False},
-)
+TINY = tiny_unet_for("colorize")
 
 
 @pytest.fixture(scope="module")
 def tiny_model():
-    torch.manual_seed(0)
-    model = TINY.build().eval()
-    torch.nn.init.normal_(model.head[-1].weight, std=0.5)  # zero-init would predict one flat colour
-    return model
+    return tiny_model_of(TINY, head_std=0.5)  # zero-init would predict one flat colour
 
 
 @pytest.fixture(scope="module")
 def tiny_weights(tiny_model, tmp_path_factory) -> Path:
     return save_weights(tiny_model, TINY, tmp_path_factory.mktemp("w") / "colorize.safetensors", task="colorize")
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def colorize(src: Path, weights: Path, out: Path, *more: str):
@@ -229,10 +215,10 @@ def test_bench_scores_ours_and_grey_and_saves_a_grid(tmp_path, tiny_weights):
     r = invoke("bench", "colorize", "--data", str(data), "--weights", str(tiny_weights), "--device", "cpu",
                "--json", "--limit", "2", "--grid", str(grid))
     assert r.exit_code == 0, r.output
-    rows = {row["method"]: row for row in json.loads(r.output[r.output.index("{"):r.output.rindex("}") + 1])["results"]}
+    rows = bench_rows(r.output, "method")
     assert set(rows) == {"ours", "grey"}
     assert rows["grey"]["colourfulness ratio"] == pytest.approx(0, abs=1e-6)
     assert rows["ours"]["colourfulness ratio"] > 0 and np.isfinite(rows["ours"]["PSNR"])
     assert all(row["images"] == 2 and row["s/MP"] >= 0 for row in rows.values())
     im = Image.open(grid)
-    assert im.height == 2 * 192 + 4 and im.width > 3 * 192  # two rows of grey | ours | original
+    assert im.width == 3 * 324 and im.height == 2 * round(64 * 320 / 80 + 4)  # two rows of grey | ours | original

@@ -3,7 +3,6 @@ masks found by stem and resized), the crop-around-holes path, and the bench.
 A tiny random model stands in for trained weights."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -20,26 +19,20 @@ from restorer.tasks import TASKS
 from restorer.tasks.inpaint import InpaintOptions, apply, hole_boxes, model_input
 from restorer.weights import save_weights
 
-from .conftest import TINY_UNET, save_rgb, smooth_image
+from .conftest import TINY_UNET, bench_rows, invoke, save_rgb, smooth_image
+from .conftest import tiny_model as tiny_model_of
 
 TASK = TASKS["inpaint"]
 
 
 @pytest.fixture(scope="module")
 def tiny_model():
-    torch.manual_seed(0)
-    model = TINY_UNET.build().eval()
-    torch.nn.init.normal_(model.head[-1].weight, std=0.05)  # zero-init would just return the pre-fill
-    return model
+    return tiny_model_of(TINY_UNET, head_std=0.05)  # zero-init would just return the pre-fill
 
 
 @pytest.fixture(scope="module")
 def tiny_weights(tiny_model, tmp_path_factory) -> Path:
     return save_weights(tiny_model, TINY_UNET, tmp_path_factory.mktemp("w") / "inpaint.safetensors", task="inpaint")
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def inpaint(src: Path, mask: Path, weights: Path, out: Path, *more: str):
@@ -201,8 +194,7 @@ def test_bench_scores_ours_and_opencv(tmp_path, tiny_weights):
     assert r.exit_code == 0, r.output
     grid = np.asarray(Image.open(tmp_path / "grid.png"))
     assert grid.shape[1] == 4 * 324 and grid.shape[0] > 2 * 324 * 64 / 80  # input | Telea | ours | original, a row per image
-    rows = json.loads(r.output)["results"]
-    assert {(row["method"], row["mask"]) for row in rows} == {(m, z) for m in ("ours", "telea", "ns", "grey") for z in SIZES}
-    assert all(row["images"] == 2 and np.isfinite(row["PSNR hole"]) and row["s/image"] >= 0 for row in rows)
-    by = {(row["method"], row["mask"]): row for row in rows}
+    by = bench_rows(r.output, "method", "mask")
+    assert set(by) == {(m, z) for m in ("ours", "telea", "ns", "grey") for z in SIZES}
+    assert all(row["images"] == 2 and np.isfinite(row["PSNR hole"]) and row["s/image"] >= 0 for row in by.values())
     assert by["telea", "medium"]["PSNR hole"] > by["grey", "medium"]["PSNR hole"]  # smooth images: diffusion wins easily

@@ -18,7 +18,7 @@ from restorer.oldphoto import is_monochrome
 from restorer.tasks import TASKS
 from restorer.weights import save_weights
 
-from .conftest import TINY_UNET, smooth_image
+from .conftest import TINY_UNET, bench_rows, invoke, smooth_image
 from .test_segment import TINY_SEG, bright_detector
 
 
@@ -31,8 +31,9 @@ def weights_dir(tmp_path_factory) -> Path:
     return folder
 
 
-def invoke(*args: str):
-    return CliRunner().invoke(main, [*args, "--device", "cpu", "-q"], catch_exceptions=False)
+def restore(*args: str):
+    """The CLI on CPU, quietly."""
+    return invoke(*args, "--device", "cpu", "-q")
 
 
 def scratched_gray_photo(folder: Path) -> tuple[Path, np.ndarray, np.ndarray]:
@@ -54,8 +55,8 @@ def read(path: Path) -> np.ndarray:
 def test_inpaint_auto_fills_exactly_what_the_detector_found(tmp_path, weights_dir, monkeypatch):
     monkeypatch.setattr(restorer.weights, "WEIGHTS_DIR", weights_dir)  # the detector's default weights
     src, clean, marks = scratched_gray_photo(tmp_path / "in")
-    r = invoke("inpaint", str(src), "--auto", "-o", str(tmp_path / "out"),
-               "--weights", str(weights_dir / "inpaint.safetensors"))
+    r = restore("inpaint", str(src), "--auto", "-o", str(tmp_path / "out"),
+                "--weights", str(weights_dir / "inpaint.safetensors"))
     assert r.exit_code == 0, r.output
     before, after = read(src), read(tmp_path / "out" / "old.png")
     assert np.array_equal(before[~marks], after[~marks])  # bit for bit outside the detected damage
@@ -75,7 +76,7 @@ def test_oldphoto_repairs_a_damaged_black_and_white_photo(tmp_path, weights_dir)
     src, clean, marks = scratched_gray_photo(tmp_path / "in")
     out = tmp_path / "out"
     stage_weights = [f"--{n}-weights={weights_dir / n}.safetensors" for n in ("segment", "inpaint", "denoise")]
-    r = invoke("oldphoto", str(src.parent), "-o", str(out), "--dilate", "0", "--keep-stages", *stage_weights)
+    r = restore("oldphoto", str(src.parent), "-o", str(out), "--dilate", "0", "--keep-stages", *stage_weights)
     assert r.exit_code == 0, r.output
     if TASKS.get("colorize") is None:
         assert "colorize" in r.output  # the skipped stage is reported, not silently dropped
@@ -86,7 +87,7 @@ def test_oldphoto_repairs_a_damaged_black_and_white_photo(tmp_path, weights_dir)
     assert psnr(restored, clean) > psnr(read(src), clean) + 5
     assert np.array_equal(read(out / "old_3_denoised.png"), read(out / "old_2_inpainted.png"))  # identity denoiser
 
-    again = invoke("oldphoto", str(src.parent), "-o", str(out), *stage_weights)
+    again = restore("oldphoto", str(src.parent), "-o", str(out), *stage_weights)
     assert again.exit_code == 1 and "output exists" in again.output
 
 
@@ -107,14 +108,12 @@ def test_black_and_white_includes_toned_prints_and_excludes_colour():
 
 
 def test_bench_oldphoto_scores_the_shipped_pipeline_against_classical_and_input(tmp_path):
-    import json
-
     data = tmp_path / "data"
     data.mkdir()
     for i in range(2):
         Image.fromarray((smooth_image(72, 96, i) * 255).astype(np.uint8)).save(data / f"p{i}.png")
-    r = CliRunner().invoke(main, ["bench", "oldphoto", "--data", str(data), "--device", "cpu", "--json"], catch_exceptions=False)
+    r = invoke("bench", "oldphoto", "--data", data, "--device", "cpu", "--json")
     assert r.exit_code == 0, r.output
-    rows = {row["method"]: row for row in json.loads(r.output)["results"]}
+    rows = bench_rows(r.output, "method")
     assert set(rows) == {"ours", "classical", "input"} and all(row["images"] == 2 for row in rows.values())
     assert rows["ours"]["PSNR"] > rows["input"]["PSNR"] + 2  # grain and damage removed by the shipped weights

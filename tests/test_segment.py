@@ -24,7 +24,7 @@ from restorer.train.config import TrainConfig
 from restorer.train.loop import train
 from restorer.weights import save_weights
 
-from .conftest import save_rgb, smooth_image
+from .conftest import bench_rows, invoke, save_rgb, smooth_image
 
 TASK = TASKS["segment"]
 TINY_SEG = ModelSpec(
@@ -32,10 +32,6 @@ TINY_SEG = ModelSpec(
     {"in_channels": 3, "out_channels": 1, "encoder": "resnet18", "encoder_depth": 3,
      "decoder_channels": (32, 16, 8), "head_channels": 8, "head_layers": 2, "residual": False},
 )
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def bright_detector() -> torch.nn.Module:
@@ -175,7 +171,7 @@ def test_bench_scores_ours_and_tophat(tmp_path, detector_weights):
     r = invoke("bench", "segment", "--data", str(data), "--weights", str(detector_weights), "--device", "cpu",
                "--json", "--grid", str(grid))
     assert r.exit_code == 0, r.output
-    rows = {row["method"]: row for row in json.loads(r.output)["results"]}
+    rows = bench_rows(r.output, "method")
     assert set(rows) == {"ours", "tophat"}
     for row in rows.values():
         assert row["images"] == 2 and row["s/MP"] > 0 and 0 < row["damage %"] < 50

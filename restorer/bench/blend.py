@@ -31,7 +31,7 @@ from ..tasks import TASKS
 from ..tasks.blend import harmonise, seam_band
 from ..tasks.morph import morph_frames
 from ..weights import load_model
-from .common import Table, load_clean, quantise, timed
+from .common import Table, load_clean, quantise, save_grid, timed
 
 MARGIN = 8  # composites keep this far from the border (seamlessClone needs room around its mask)
 
@@ -108,16 +108,10 @@ def autoencoder_table(held_out: list[np.ndarray], fit: list[np.ndarray], ae_weig
     return table
 
 
-def _save_grid(path: Path, tiles: list[np.ndarray], long_side: int = 384) -> None:
-    from PIL import Image
-
+def _save_strip(path: Path, tiles: list[np.ndarray], long_side: int = 384) -> None:
+    """One row of same-size tiles, the long side of each `long_side` px."""
     h, w = tiles[0].shape[:2]
-    s = long_side / max(h, w)
-    small = [cv2.resize(t, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA) for t in tiles]
-    gap = np.ones((small[0].shape[0], 4, 3), np.float32)
-    row = np.concatenate([x for t in small for x in (t, gap)][:-1], axis=1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(_u8(row)).save(path)
+    save_grid(path, [tiles], round(long_side * w / max(h, w)))
 
 
 def run(data: Path, weights: Path | None, ae_weights: list[Path], fit_dir: Path | None, device: str,
@@ -132,10 +126,10 @@ def run(data: Path, weights: Path | None, ae_weights: list[Path], fit_dir: Path 
         fit, held_out = [img for _, img in images[0::2]], [img for _, img in images[1::2]]
     ae = autoencoder_table(held_out, fit, ae_weights, device)
     if figures is not None:
-        _save_grid(figures / "blend_paste.png", keep)  # naive | Poisson | ours | original
+        _save_strip(figures / "blend_paste.png", keep)  # naive | Poisson | ours | original
         model = load_model(ae_weights[0], task="morph")[0].to(pick_device(device))
         a, b = images[0][1], images[min(1, len(images) - 1)][1]
         strip = morph_frames(model, a, cv2.resize(b, (a.shape[1], a.shape[0]), interpolation=cv2.INTER_AREA),
                              [1.0, 0.75, 0.5, 0.25, 0.0])
-        _save_grid(figures / "blend_morph.png", [a, *strip, cv2.resize(b, (a.shape[1], a.shape[0]))], long_side=256)
+        _save_strip(figures / "blend_morph.png", [a, *strip, cv2.resize(b, (a.shape[1], a.shape[0]))], long_side=256)
     return paste, ae

@@ -12,17 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
-
 from .. import color as C
 from ..inference import Restorer
 from ..metrics import psnr
 from ..tasks import TASKS
 from ..tasks.colorize import predict_ab
-from .common import Table, load_clean, quantise, timed
+from .common import Table, load_clean, quantise, save_grid, timed
 
 METHODS = ("ours", "grey")
-GRID_ROW_HEIGHT = 192
+GRID_WIDTH = 320  # px per panel in the picture grid
 
 
 def run(data: Path, methods: list[str], weights: Path | None, device: str, limit: int | None,
@@ -51,30 +49,8 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
                 outputs[m].append(out)
         table.add(m, float(np.mean(scores)), float(ours_m / max(orig_m, 1e-9)), secs / len(images), len(images))
     if grid is not None:
-        save_grid(grid, [c for _, c in images[:grid_rows]], outputs.get("ours"))
+        # one row per image: grey input | ours (if run) | original
+        save_grid(grid, [[np.repeat(C.grey_of(clean), 3, axis=2), *([outputs["ours"][i]] if "ours" in outputs else []), clean]
+                         for i, (_, clean) in enumerate(images[:grid_rows])], GRID_WIDTH)
     return table
 
-
-def _fit(img: np.ndarray, height: int) -> Image.Image:
-    pil = Image.fromarray(np.rint(np.clip(img, 0, 1) * 255).astype(np.uint8))
-    return pil.resize((max(1, round(pil.width * height / pil.height)), height), Image.LANCZOS)
-
-
-def save_grid(path: Path, originals: list[np.ndarray], ours: list[np.ndarray] | None) -> Path:
-    """One row per image: grey input | ours (if run) | original."""
-    rows = []
-    for i, clean in enumerate(originals):
-        cells = [np.repeat(C.grey_of(clean), 3, axis=2)] + ([ours[i]] if ours else []) + [clean]
-        pics = [_fit(c, GRID_ROW_HEIGHT) for c in cells]
-        rows.append(pics)
-    width = max(sum(p.width for p in r) + 4 * (len(r) - 1) for r in rows)
-    canvas = Image.new("RGB", (width, len(rows) * (GRID_ROW_HEIGHT + 4) - 4), "white")
-    for y, r in enumerate(rows):
-        x = 0
-        for p in r:
-            canvas.paste(p, (x, y * (GRID_ROW_HEIGHT + 4)))
-            x += p.width + 4
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    canvas.save(path)
-    return path
