@@ -1,6 +1,8 @@
 """Regenerate examples/ from scikit-image's bundled sample images (needs scikit-image).
 
-Clean originals go to examples/clean/, noisy versions to examples/noisy/.
+Clean originals go to examples/clean/, noisy versions to examples/noisy/, a
+damaged black-and-white print to examples/old/ and a hole mask to examples/masks/
+(both drawn by restorer's own damage and mask generators, the benchmarks' ones).
 Seeded, so the files are reproducible: python examples/make_examples.py
 """
 from __future__ import annotations
@@ -10,6 +12,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageCms
 from skimage import data
+
+from restorer.bench.oldphoto import damaged_bw
+from restorer.corrupt.masks import random_mask
 
 HERE = Path(__file__).parent
 SOURCES = {"astronaut": data.astronaut, "coffee": data.coffee, "chelsea": data.chelsea, "camera": data.camera}
@@ -38,6 +43,15 @@ def main() -> None:
         noisy, ext, save_kw = noisy_version(name, img, rng)
         u8 = np.clip(np.rint(noisy * 255), 0, 255).astype(np.uint8)
         Image.fromarray(u8).save(HERE / "noisy" / f"{name}.{ext}", **save_kw)
+    # an old print: the astronaut in black-and-white, scratched, dusty, stained, with film grain
+    (HERE / "old").mkdir(exist_ok=True)
+    damaged, _ = damaged_bw(data.astronaut().astype(np.float32) / 255, np.random.default_rng(7))
+    Image.fromarray(np.rint(damaged * 255).astype(np.uint8)).save(HERE / "old" / "astronaut.png")
+    # brush strokes to fill on the clean cat (white = fill), matched to clean/chelsea.png by name
+    (HERE / "masks").mkdir(exist_ok=True)
+    h, w = data.chelsea().shape[:2]
+    holes = random_mask(h, w, np.random.default_rng(3), "medium")
+    Image.fromarray(holes.astype(np.uint8) * 255).save(HERE / "masks" / "chelsea.png")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from restorer.oldphoto import is_monochrome
 from restorer.tasks import TASKS
 from restorer.weights import save_weights
 
-from .conftest import TINY_UNET, bench_rows, invoke, smooth_image
+from .conftest import EXAMPLES, TINY_UNET, bench_rows, invoke, smooth_image
 from .test_segment import TINY_SEG, bright_detector
 
 
@@ -117,3 +117,16 @@ def test_bench_oldphoto_scores_the_shipped_pipeline_against_classical_and_input(
     rows = bench_rows(r.output, "method")
     assert set(rows) == {"ours", "classical", "input"} and all(row["images"] == 2 for row in rows.values())
     assert rows["ours"]["PSNR"] > rows["input"]["PSNR"] + 2  # grain and damage removed by the shipped weights
+
+
+def test_bundled_old_print_comes_out_closer_to_the_undamaged_photo(tmp_path):
+    """The README's example with the shipped weights: examples/old/astronaut.png is the clean
+    astronaut turned black-and-white, damaged and grainy (examples/make_examples.py)."""
+    from restorer import color as C
+
+    r = restore("oldphoto", EXAMPLES / "old", "-o", tmp_path / "out", "--no-colorize")
+    assert r.exit_code == 0, r.output
+    original = C.grey_of(read(EXAMPLES / "clean" / "astronaut.png").astype(np.float32))[..., 0]
+    grey = lambda img: img if img.ndim == 2 else img.mean(axis=2)  # noqa: E731 (stains tint the input)
+    gain = psnr(grey(read(tmp_path / "out" / "astronaut.png")), original) - psnr(grey(read(EXAMPLES / "old" / "astronaut.png")), original)
+    assert gain > 0.5, gain

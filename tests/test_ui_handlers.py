@@ -365,3 +365,16 @@ def test_restore_ui_is_a_command_and_the_cli_does_not_import_gradio():
             "assert 'gradio' not in sys.modules, 'gradio imported by the CLI'")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_each_tab_offers_bundled_photos_of_its_kind_and_never_a_mask():
+    from restorer.ui.tabs_special import SPECIAL_TABS
+    from restorer.ui.widgets import EXAMPLES_DIR, example_files
+
+    masks = set((EXAMPLES_DIR / "masks").iterdir())
+    tabs = [*TASKS, *(t.title.lower().replace(" ", "") for t in SPECIAL_TABS)]
+    for tab in tabs:
+        assert not masks & set(example_files(tab)), tab  # a mask offered as a photo would be nonsense input
+    assert example_files("denoise") == sorted((EXAMPLES_DIR / "noisy").iterdir())
+    assert example_files("oldphoto") == [EXAMPLES_DIR / "old" / "astronaut.png"]
+    assert EXAMPLES_DIR / "clean" / "chelsea.png" in example_files("inpaint")  # the one examples/masks/ fits

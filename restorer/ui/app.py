@@ -9,25 +9,15 @@ from pathlib import Path
 
 import gradio as gr
 
-from ..imageio import SUPPORTED_SUFFIXES
 from ..tasks import TASKS
 from ..tasks.base import Task
 from . import handlers as H
 from .controls import controls_for
 from .tabs_special import SPECIAL_TABS
-from .widgets import FILE_TYPES, MODEL_SLOT, SpecialTab, brush_editor, option_widgets, read_options, user_errors
+from .widgets import (EXAMPLES_DIR, FILE_TYPES, MODEL_SLOT, SpecialTab, brush_editor, example_buttons, option_widgets,
+                      read_options, user_errors)
 
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent.parent / "examples"
-# Which examples/ subfolder suits a task; tasks not listed get every example.
-EXAMPLE_FOLDERS = {"denoise": "noisy", "inpaint": "clean"}
 MAX_FILE_SIZE = "100mb"
-
-
-def example_files(task_name: str, folder: Path = EXAMPLES_DIR) -> list[Path]:
-    sub = folder / EXAMPLE_FOLDERS.get(task_name, "")
-    if not sub.is_dir():
-        return []
-    return sorted(p for p in sub.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES)
 
 
 # ----------------------------------------------------------------------------- generic task tab
@@ -55,9 +45,7 @@ def task_tab(state: H.AppState, task: Task, examples: Path = EXAMPLES_DIR) -> No
                                   concurrency_id=MODEL_SLOT)
             widgets, autos = option_widgets(task.name, controls)
             run = gr.Button(f"Run {task.name}", variant="primary", elem_id=f"{task.name}-run")
-            ex = example_files(task.name, examples)
-            if ex:
-                gr.Examples([[[str(p)]] for p in ex] + [[[str(p) for p in ex]]], inputs=[files], label="Examples (one click)")
+            example_buttons(task.name, files, examples)
         with gr.Column():
             slider = gr.ImageSlider(label="Before / after", type="filepath", elem_id=f"{task.name}-result")
             download = gr.File(label="Download (input's format, metadata kept; a zip for several)",

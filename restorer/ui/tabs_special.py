@@ -11,7 +11,7 @@ from ..tasks.morph import MorphOptions
 from . import handlers as H
 from . import special as S
 from .controls import controls_for
-from .widgets import (FILE_TYPES, MODEL_SLOT, TRAIN_SLOT, SpecialTab, brush_editor, option_widgets, read_options,
+from .widgets import (FILE_TYPES, MODEL_SLOT, TRAIN_SLOT, SpecialTab, brush_editor, example_buttons, option_widgets, read_options,
                       user_errors)
 
 
@@ -24,6 +24,7 @@ def oldphoto_tab(state: H.AppState) -> None:
                             type="filepath", elem_id="oldphoto-files")
             widgets, autos = option_widgets("oldphoto", controls_for(OldPhotoOptions))
             run = gr.Button("Restore", variant="primary", elem_id="oldphoto-run")
+            example_buttons("oldphoto", files)
         with gr.Column():
             slider = gr.ImageSlider(label="Before / after", type="filepath", elem_id="oldphoto-result")
             stages = gr.Gallery(label="Stages (keep stages): damage found, inpainted, denoised", columns=3,

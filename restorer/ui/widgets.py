@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import gradio as gr
@@ -14,6 +15,9 @@ from .controls import Control, initial_value
 FILE_TYPES = sorted(SUPPORTED_SUFFIXES)
 MODEL_SLOT = "model"  # every event that runs a model shares this queue slot, so users never stack models in memory
 TRAIN_SLOT = "train"
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent.parent / "examples"
+# Which examples/ subfolder suits a tab; the others get the clean photos (examples/masks holds masks, not photos).
+EXAMPLE_FOLDERS = {"denoise": "noisy", "segment": "old", "oldphoto": "old"}
 
 
 @dataclass(frozen=True)
@@ -89,3 +93,18 @@ def brush_editor(label: str, elem_id: str) -> gr.ImageEditor:
         label=label, type="numpy", image_mode="RGBA", format="png", sources=("upload", "clipboard"),
         brush=gr.Brush(colors=["rgb(255, 64, 64)"], color_mode="fixed"), layers=False, transforms=(), elem_id=elem_id,
     )
+
+
+def example_files(tab: str, folder: Path = EXAMPLES_DIR) -> list[Path]:
+    sub = folder / EXAMPLE_FOLDERS.get(tab, "clean")
+    if not sub.is_dir():
+        return []
+    return sorted(p for p in sub.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES)
+
+
+def example_buttons(tab: str, files: gr.File, folder: Path = EXAMPLES_DIR) -> None:
+    """One click puts a bundled example (or, when there are several, all of them) into `files`."""
+    ex = example_files(tab, folder)
+    if ex:
+        gr.Examples([[[str(p)]] for p in ex] + ([[[str(p) for p in ex]]] if len(ex) > 1 else []), inputs=[files],
+                    label="Examples (one click)")
