@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,13 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .imageio import SUPPORTED_SUFFIXES, Photo, format_for_suffix, read_image, suffix_for_format, write_image
+
+# Images that a folder walk finds but restore does not read (animations, camera raw, HEIF, layered files): named in
+# the summary so a photographer knows they were not restored. Other files (sidecars, notes) pass unmentioned.
+OTHER_IMAGE_SUFFIXES = frozenset({
+    ".gif", ".heic", ".heif", ".avif", ".jxl", ".jp2", ".j2k", ".psd", ".tga", ".ico", ".dng", ".cr2", ".cr3",
+    ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".raf", ".orf", ".rw2", ".pef", ".srw", ".x3f", ".raw",
+})
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,7 @@ class Summary:
     failed: list[Failure] = field(default_factory=list)
     elapsed: float = 0.0
     dry_run: bool = False
+    left_out: list[Path] = field(default_factory=list)  # images in the folders of a type restore does not read
 
     @property
     def ok(self) -> bool:
@@ -96,7 +105,8 @@ def _same_file(a: Path, b: Path) -> bool:
 # ----------------------------------------------------------------------------- inputs
 
 
-def _walk(folder: Path, recursive: bool, exclude: Path | None, failures: list[Failure]) -> list[tuple[Path, Path]]:
+def _walk(folder: Path, recursive: bool, exclude: Path | None, failures: list[Failure],
+          left_out: list[Path]) -> list[tuple[Path, Path]]:
     found: list[tuple[Path, Path]] = []
     skip = exclude.resolve() if exclude is not None else None
 
@@ -111,17 +121,23 @@ def _walk(folder: Path, recursive: bool, exclude: Path | None, failures: list[Fa
         )
         for name in sorted(files):
             p = root_p / name
-            if not _hidden(name) and p.suffix.lower() in SUPPORTED_SUFFIXES and p.is_file():
+            if _hidden(name) or not p.is_file():
+                continue
+            if p.suffix.lower() in SUPPORTED_SUFFIXES:
                 found.append((p, p.relative_to(folder)))
+            elif p.suffix.lower() in OTHER_IMAGE_SUFFIXES:
+                left_out.append(p)
     return found
 
 
 def collect_inputs(
-    paths: Sequence[Path], recursive: bool, exclude: Path | None = None
+    paths: Sequence[Path], recursive: bool, exclude: Path | None = None, left_out: list[Path] | None = None
 ) -> tuple[list[tuple[Path, Path]], list[Failure]]:
     """(file, path relative to the output folder) pairs, in argument order with each
     folder's files sorted; a file reached twice is kept once (first occurrence).
-    `exclude` (the output folder) is pruned while walking so re-runs skip their own output."""
+    `exclude` (the output folder) is pruned while walking so re-runs skip their own output.
+    Images of types restore does not read, found in folders, are added to `left_out`."""
+    left_out = [] if left_out is None else left_out
     pairs: list[tuple[Path, Path]] = []
     failures: list[Failure] = []
     seen: set[Path] = set()
@@ -130,7 +146,7 @@ def collect_inputs(
             failures.append(_fail(arg, "no such file or directory"))
             continue
         # An explicit file is attempted whatever its name: the reader gives a clear error.
-        found = _walk(arg, recursive, exclude, failures) if arg.is_dir() else [(arg, Path(arg.name))]
+        found = _walk(arg, recursive, exclude, failures, left_out) if arg.is_dir() else [(arg, Path(arg.name))]
         for path, rel in found:
             key = path.resolve()
             if key not in seen:
@@ -270,7 +286,14 @@ def _duration(s: float) -> str:
 
 
 def format_summary(summary: Summary) -> str:
-    """"12 written, 1 skipped, 2 failed in 3.4 s", then one line per failure."""
+    """"12 written, 1 skipped, 2 failed in 3.4 s", a line on images of unread types, one line per failure."""
     verb = "to write (dry run)" if summary.dry_run else "written"
     head = f"{len(summary.done)} {verb}, {len(summary.skipped)} skipped, {len(summary.failed)} failed in {_duration(summary.elapsed)}"
-    return "\n".join([head, *(f"  {f.message}" for f in summary.failed)])
+    lines = [head]
+    if summary.left_out:
+        kinds = Counter(p.suffix.lower() for p in summary.left_out)
+        example = summary.left_out[0]
+        lines.append(f"  left out {len(summary.left_out)} image(s) of types restore does not read "
+                     f"({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))}; e.g. {example}): "
+                     f"convert them to TIFF, PNG or JPEG first")
+    return "\n".join([*lines, *(f"  {f.message}" for f in summary.failed)])

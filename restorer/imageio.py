@@ -145,6 +145,10 @@ def read_image(path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
                     f"too many pixels ({w}x{h} = {w * h:,}, limit {max_pixels:,}); "
                     "use --max-pixels to raise the limit if you trust this file"
                 )
+            frames = getattr(im, "n_frames", 1) if im.format != "MPO" else 1  # MPO: a camera JPEG and its previews
+            if frames > 1:  # restoring the first frame alone would silently drop the rest
+                raise fail(f"{frames} frames (an animation or a multi-page file): restore works on single images; "
+                           "save the frame or page you want as its own file")
             return _decode(im, data, p)
         except ImageReadError:
             raise

@@ -97,6 +97,20 @@ def test_missing_path_and_unknown_suffix_file(tmp_path):
     assert "no such file or directory" in failures[0].message and "nope" in failures[0].message
 
 
+def test_images_of_unread_types_in_a_folder_are_named_in_the_summary_not_silently_dropped(tmp_path):
+    make_image(tmp_path / "in" / "a.png")
+    for name in ("b.CR2", "c.CR2", "d.gif"):  # camera raw beside its JPEG, an animation
+        (tmp_path / "in" / name).write_bytes(b"x")
+    (tmp_path / "in" / "a.xmp").write_text("sidecar")  # not an image: passes unmentioned
+    left_out: list[Path] = []
+    pairs, failures = collect_inputs([tmp_path / "in"], recursive=False, left_out=left_out)
+    assert rels(pairs) == ["a.png"] and failures == []
+    assert sorted(p.name for p in left_out) == ["b.CR2", "c.CR2", "d.gif"]
+    text = format_summary(Summary([Path("a")], left_out=left_out))
+    assert "left out 3 image(s)" in text and "2 .cr2, 1 .gif" in text
+    assert Summary(left_out=left_out).exit_code == 0  # nothing the user named failed
+
+
 # ----------------------------------------------------------------------- planning
 
 

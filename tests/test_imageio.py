@@ -385,6 +385,16 @@ def test_bad_input_raises_one_line_error(tmp_path, kind):
     assert p.name in msg and "\n" not in msg
 
 
+@pytest.mark.parametrize("suffix", [".gif", ".png", ".webp", ".tif"])
+def test_animations_and_multi_page_files_are_refused_not_cut_to_one_frame(tmp_path, suffix):
+    frames = [Image.fromarray(noise(32, 40)), Image.fromarray(255 - noise(32, 40))]
+    frames[0].save(tmp_path / f"two{suffix}", save_all=True, append_images=frames[1:])
+    with pytest.raises(ImageReadError, match=r"two.*: 2 frames .*single images"):
+        read_image(tmp_path / f"two{suffix}")
+    frames[0].save(tmp_path / f"one{suffix}")  # a single frame of the same format is fine
+    assert read_image(tmp_path / f"one{suffix}").pixels.shape[:2] == (32, 40)
+
+
 def test_too_many_pixels(tmp_path):
     Image.new("RGB", (40, 30)).save(tmp_path / "big.png")
     with pytest.raises(ImageReadError) as err:

@@ -72,7 +72,8 @@ def run_photos(name: str, args: BatchArgs, load: Callable[[], tuple[Callable[[Ph
     policy = OutputPolicy(out_dir=args.out, suffix=args.suffix, format=args.fmt.upper() if args.fmt else output_format,
                           overwrite=args.overwrite, skip_existing=args.skip_existing, in_place=args.in_place,
                           tag=tag, extras=dict(extras or {}))
-    inputs, failures = collect_inputs(args.paths, args.recursive, exclude=args.out)
+    left_out: list[Path] = []
+    inputs, failures = collect_inputs(args.paths, args.recursive, exclude=args.out, left_out=left_out)
     jobs, skipped, plan_failures = plan_jobs(inputs, policy)
     failures += plan_failures
     for f in failures:
@@ -93,6 +94,7 @@ def run_photos(name: str, args: BatchArgs, load: Callable[[], tuple[Callable[[Ph
         dry_run=args.dry_run,
     )
     summary.skipped += skipped
+    summary.left_out = left_out
     summary.failed[:0] = failures
     click.echo(format_summary(summary), err=True)
     if summary.done and not args.dry_run:
