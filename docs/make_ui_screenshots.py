@@ -1,4 +1,4 @@
-"""Regenerate docs/ui_denoise.png and docs/ui_inpaint.png: starts `restore ui`,
+"""Regenerate docs/ui_denoise.png, docs/ui_inpaint.png and docs/ui_oldphoto.png: starts `restore ui`,
 drives it with Playwright through Debian's chromium, and screenshots the tabs.
 
     python docs/make_ui_screenshots.py [--weights-dir weights]
@@ -74,11 +74,19 @@ def main() -> None:
             page.locator("#inpaint-status").get_by_text("restored").wait_for()
             page.wait_for_timeout(1500)
             page.screenshot(path=ROOT / "docs/ui_inpaint.png", full_page=True)
+
+            page.get_by_role("tab", name="Old photo").click()
+            page.set_input_files("#oldphoto-files input[type=file]", str(ROOT / "examples/old/astronaut.png"))
+            page.locator("#oldphoto-keep_stages input").check()
+            page.click("#oldphoto-run")
+            page.locator("#oldphoto-status").get_by_text("restored").wait_for()
+            page.wait_for_timeout(2500)
+            page.screenshot(path=ROOT / "docs/ui_oldphoto.png", full_page=True)
             browser.close()
     finally:
         server.terminate()
         server.wait(10)
-    print("wrote docs/ui_denoise.png and docs/ui_inpaint.png")
+    print("wrote docs/ui_denoise.png, docs/ui_inpaint.png and docs/ui_oldphoto.png")
 
 
 if __name__ == "__main__":
