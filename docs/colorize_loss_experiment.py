@@ -1,34 +1,27 @@
-"""Why colorize classifies ab bins instead of regressing ab: two short CPU runs
-with the same model, data and budget, one per loss, scored like the bench
-(PSNR against the original colour image, colourfulness ratio).
+"""Why colorize classifies ab bins instead of regressing ab: the shipped model
+(rebalanced cross-entropy over 57 ab bins) against the same network trained
+with L1 on ab under the shipped model's own recipe (data, crops, batch, learning
+rate, seed and number of steps, read from its weights JSON), both scored through
+the production path (colour predicted at PREDICT_SIDE, laid over the full-size
+lightness) like `restore bench colorize`: PSNR against the original colour
+image and colourfulness ratio, on the held-out 10 % of the training folder and
+on a test folder.
 
-    PYTHONPATH=. OMP_NUM_THREADS=1 python docs/colorize_loss_experiment.py \
-        /work/shared/datasets/bsds432 /work/shared/datasets/kodak24 --minutes 3
+    PYTHONPATH=. OMP_NUM_THREADS=1 python docs/colorize_loss_experiment.py \\
+        ../shared/datasets/bsds432 ../shared/datasets/kodak24 --out runs/colorize_l1
 
-Measured 2026-11-22 (1 thread on a heavily shared 2-core EPYC, so step counts
-differ; 64 px crops, batch 16, lr 1e-3; first 12 Kodak images at half size;
-grey baseline 21.64 dB):
-
-| loss | steps | PSNR | colourfulness ratio |
-|---|---|---|---|
-| rebalanced CE, 57 bins, T = 0.38 | 64 | 23.09 | 0.252 |
-| same model, T = 1.0 (plain mean) | 64 | 22.54 | 0.382 |
-| same model, T = 0.2 | 64 | 23.02 | 0.217 |
-| L1 on ab | 109 | 22.81 | 0.401 |
-
-At this budget (minutes, not the hours real training takes) neither model
-is past the stage of learning a global tint, and the comparison does not yet
-show the desaturation of L1 that Zhang et al. report for trained models;
-re-run it with --minutes 30 or more for a conclusive answer.
+Measured results are in docs/BENCHMARKS.md (Colorization). `--weights` keeps an
+already trained L1 model (`<out>/colorize_l1.safetensors`) instead of training.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
+import cv2
 import numpy as np
 import torch
 
@@ -37,16 +30,17 @@ from restorer.bench.common import load_clean, quantise
 from restorer.metrics import psnr
 from restorer.models import ModelSpec
 from restorer.tasks.base import l1_loss
-from restorer.tasks.colorize import TASK, make_sample, model_input
+from restorer.tasks.colorize import PREDICT_SIDE, TASK, make_sample, model_input
 from restorer.train.config import TrainConfig
+from restorer.train.data import list_images, load_rgb, split_paths
 from restorer.train.loop import train
-from restorer.weights import load_model
+from restorer.weights import default_weights, load_model
 
-AB_SCALE = 110.0
+AB_SCALE = 110.0  # the L1 model predicts ab / AB_SCALE
 
 
 def _l1_sample(clean: np.ndarray, rng: np.random.Generator) -> dict:
-    s = make_sample(clean, rng)
+    s = make_sample(clean, rng)  # same input (aged grey) and same random stream as the shipped model's samples
     ab = C.rgb_to_lab(clean)[..., 1:].transpose(2, 0, 1) / AB_SCALE
     return {"input": s["input"], "target": np.ascontiguousarray(ab, np.float32)}
 
@@ -61,47 +55,60 @@ L1_TASK = replace(
 )
 
 
-def score(model, decode, images) -> dict:
-    rows = []
+def colorized(model: torch.nn.Module, decode: Callable[[np.ndarray], np.ndarray], clean: np.ndarray) -> np.ndarray:
+    """The production path: grey -> colour predicted with the long side at PREDICT_SIDE -> over the full-size grey."""
+    grey = C.grey_of(clean)
+    h, w = grey.shape[:2]
+    s = min(1.0, PREDICT_SIDE / max(h, w))
+    small = cv2.resize(grey[..., 0], (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA) if s < 1 else grey[..., 0]
     with torch.inference_mode():
-        for _, clean in images:
-            grey = C.grey_of(clean)
-            out = model(torch.from_numpy(model_input(C.lightness_of_grey(grey[..., 0])))[None])[0].numpy()
-            rgb = quantise(C.colorize_grey(grey, decode(out)))
-            rows.append((psnr(rgb, clean), C.colourfulness(rgb), C.colourfulness(clean), psnr(quantise(np.repeat(grey, 3, 2)), clean)))
-    a = np.array(rows)
-    return {"psnr": round(a[:, 0].mean(), 2), "colourfulness_ratio": round(a[:, 1].sum() / a[:, 2].sum(), 3),
-            "grey_psnr": round(a[:, 3].mean(), 2)}
+        out = model(torch.from_numpy(model_input(C.lightness_of_grey(small)))[None])[0].float().numpy()
+    ab = cv2.resize(decode(out), (w, h), interpolation=cv2.INTER_LINEAR)
+    return quantise(C.colorize_grey(grey, ab.astype(np.float32)))
+
+
+def score(model: torch.nn.Module, decode: Callable[[np.ndarray], np.ndarray], images: list[np.ndarray]) -> dict:
+    ours, grey, col, col_orig = [], [], 0.0, 0.0
+    for clean in images:
+        rgb = colorized(model, decode, clean)
+        ours.append(psnr(rgb, clean))
+        grey.append(psnr(quantise(np.repeat(C.grey_of(clean), 3, 2)), clean))
+        col += C.colourfulness(rgb)
+        col_orig += C.colourfulness(clean)
+    return {"psnr": round(float(np.mean(ours)), 2), "over_grey": round(float(np.mean(ours) - np.mean(grey)), 2),
+            "colourfulness_ratio": round(col / col_orig, 3)}
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("data", type=Path)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("data", type=Path, help="the shipped model's training folder (its held-out split is scored)")
     ap.add_argument("test", type=Path)
-    ap.add_argument("--minutes", type=float, default=3.0)
-    ap.add_argument("--patch", type=int, default=64)
-    ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--limit", type=int, default=12)
-    ap.add_argument("--only", choices=("colorize", "colorize_l1"), default=None, help="Run one variant.")
+    ap.add_argument("--out", type=Path, default=Path("runs/colorize_l1"))
+    ap.add_argument("--weights", type=Path, default=None, help="an L1 model trained before (skips training)")
     args = ap.parse_args()
-    images = [(n, img[::2, ::2].copy()) for n, img in load_clean(args.test, args.limit)]  # half size: quick
-    results = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for task, decode in ((TASK, C.decode_ab), (L1_TASK, lambda out: out.transpose(1, 2, 0) * AB_SCALE)):
-            if args.only not in (None, task.name):
-                continue
-            cfg = TrainConfig(data=args.data, minutes=args.minutes, patch=args.patch, batch_size=args.batch,
-                              lr=1e-3, out=Path(tmp) / task.name, device="cpu", val_every=10**9)
-            path = train(task, cfg, progress=False)
-            model, info = load_model(path)
-            steps = info.meta["training"]["steps"]
-            results[task.name] = {"steps": steps, "s_per_step": round(60 * args.minutes / steps, 2), **score(model, decode, images)}
-            print(json.dumps({task.name: results[task.name]}), flush=True)
-            if task is TASK:  # the decoding temperature trades vividness for coherence
-                for t in (1.0, 0.2):
-                    results[f"{task.name} T={t}"] = score(model, lambda out: C.decode_ab(out, t), images)
-                    print(json.dumps({f"{task.name} T={t}": results[f"{task.name} T={t}"]}), flush=True)
-    print(json.dumps(results, indent=2))
+    ce, ce_info = load_model(default_weights(TASK.weights_name), task="colorize")
+    recipe = ce_info.meta["training"]
+    l1_path = args.weights
+    if l1_path is None:
+        c = recipe["config"]
+        cfg = TrainConfig(data=args.data, steps=recipe["steps"], patch=c["patch"], batch_size=c["batch_size"], lr=c["lr"],
+                          seed=c["seed"], out=args.out, device="cpu", val_every=10**9)
+        l1_path = train(L1_TASK, cfg, progress=False)
+    l1, _ = load_model(l1_path)
+    ce, l1 = ce.float().eval(), l1.float().eval()
+    _, val = split_paths(list_images(args.data), 0.1, recipe["config"]["seed"])
+    sets = {"held-out": [a.astype(np.float32) / 255 for a in load_rgb(val, 0)],
+            args.test.name: [img for _, img in load_clean(args.test)]}
+    decoders = {"rebalanced CE, T = %.2g (shipped)" % C.ANNEAL_T: (ce, C.decode_ab),
+                "rebalanced CE, T = 1 (mean)": (ce, lambda out: C.decode_ab(out, 1.0)),
+                "L1 on ab": (l1, lambda out: out.transpose(1, 2, 0) * AB_SCALE)}
+    print(f"| loss | steps | " + " | ".join(f"{n}: PSNR / over grey / colourfulness" for n in sets) + " |")
+    print("|---|---|" + "---|" * len(sets))
+    for name, (model, decode) in decoders.items():
+        cells = [score(model, decode, imgs) for imgs in sets.values()]
+        print(f"| {name} | {recipe['steps']} | " + " | ".join(
+            f"{r['psnr']:.2f} / {r['over_grey']:+.2f} / {r['colourfulness_ratio']:.3f}" for r in cells) + " |", flush=True)
+    print(json.dumps({"l1_weights": str(l1_path), "recipe": recipe["config"]}))
 
 
 if __name__ == "__main__":
