@@ -102,7 +102,7 @@ def main() -> None:
     decoders = {"rebalanced CE, T = %.2g (shipped)" % C.ANNEAL_T: (ce, C.decode_ab),
                 "rebalanced CE, T = 1 (mean)": (ce, lambda out: C.decode_ab(out, 1.0)),
                 "L1 on ab": (l1, lambda out: out.transpose(1, 2, 0) * AB_SCALE)}
-    print(f"| loss | steps | " + " | ".join(f"{n}: PSNR / over grey / colourfulness" for n in sets) + " |")
+    print("| loss | steps | " + " | ".join(f"{n}: PSNR / over grey / colourfulness" for n in sets) + " |")
     print("|---|---|" + "---|" * len(sets))
     for name, (model, decode) in decoders.items():
         cells = [score(model, decode, imgs) for imgs in sets.values()]

@@ -288,7 +288,8 @@ def _duration(s: float) -> str:
 def format_summary(summary: Summary) -> str:
     """"12 written, 1 skipped, 2 failed in 3.4 s", a line on images of unread types, one line per failure."""
     verb = "to write (dry run)" if summary.dry_run else "written"
-    head = f"{len(summary.done)} {verb}, {len(summary.skipped)} skipped, {len(summary.failed)} failed in {_duration(summary.elapsed)}"
+    counts = f"{len(summary.done)} {verb}, {len(summary.skipped)} skipped, {len(summary.failed)} failed"
+    head = f"{counts} in {_duration(summary.elapsed)}"
     lines = [head]
     if summary.left_out:
         kinds = Counter(p.suffix.lower() for p in summary.left_out)
