@@ -123,9 +123,10 @@ def _walk(folder: Path, recursive: bool, exclude: Path | None, failures: list[Fa
             p = root_p / name
             if _hidden(name) or not p.is_file():
                 continue
-            if p.suffix.lower() in SUPPORTED_SUFFIXES:
+            suffix = p.suffix.lower()
+            if suffix in SUPPORTED_SUFFIXES:
                 found.append((p, p.relative_to(folder)))
-            elif p.suffix.lower() in OTHER_IMAGE_SUFFIXES:
+            elif suffix in OTHER_IMAGE_SUFFIXES:
                 left_out.append(p)
     return found
 

@@ -26,16 +26,16 @@ TINY_UNET = ModelSpec(
 )
 
 
-
 def tiny_unet_for(task: str) -> ModelSpec:
     """TINY_UNET shaped like a task's own model: its channels in and out, residual and output bias."""
     from restorer.tasks import TASKS
 
     args = TASKS[task].model.args
-    return ModelSpec(TINY_UNET.arch, {**TINY_UNET.args, **{k: args[k] for k in ("in_channels", "out_channels", "residual", "out_bias") if k in args}})
+    shape = {k: args[k] for k in ("in_channels", "out_channels", "residual", "out_bias") if k in args}
+    return ModelSpec(TINY_UNET.arch, {**TINY_UNET.args, **shape})
 
 
-def tiny_model(spec: ModelSpec, head_std: float) -> torch.nn.Module:
+def random_head_model(spec: ModelSpec, head_std: float) -> torch.nn.Module:
     """A seeded tiny model whose zero-initialised last layer is made random (std `head_std`),
     so its output depends on its input and tests can tell a model ran."""
     torch.manual_seed(0)

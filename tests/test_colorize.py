@@ -20,8 +20,7 @@ from restorer.tasks import TASKS
 from restorer.tasks.colorize import PREDICT_SIDE, ColorizeOptions, apply
 from restorer.weights import save_weights
 
-from .conftest import bench_rows, invoke, save_rgb, smooth_image, tiny_unet_for
-from .conftest import tiny_model as tiny_model_of
+from .conftest import bench_rows, invoke, random_head_model, save_rgb, smooth_image, tiny_unet_for
 
 TASK = TASKS["colorize"]
 TINY = tiny_unet_for("colorize")
@@ -29,7 +28,7 @@ TINY = tiny_unet_for("colorize")
 
 @pytest.fixture(scope="module")
 def tiny_model():
-    return tiny_model_of(TINY, head_std=0.5)  # zero-init would predict one flat colour
+    return random_head_model(TINY, head_std=0.5)  # zero-init would predict one flat colour
 
 
 @pytest.fixture(scope="module")

@@ -19,15 +19,14 @@ from restorer.tasks import TASKS
 from restorer.tasks.inpaint import InpaintOptions, apply, hole_boxes, model_input
 from restorer.weights import save_weights
 
-from .conftest import TINY_UNET, bench_rows, invoke, save_rgb, smooth_image
-from .conftest import tiny_model as tiny_model_of
+from .conftest import TINY_UNET, bench_rows, invoke, random_head_model, save_rgb, smooth_image
 
 TASK = TASKS["inpaint"]
 
 
 @pytest.fixture(scope="module")
 def tiny_model():
-    return tiny_model_of(TINY_UNET, head_std=0.05)  # zero-init would just return the pre-fill
+    return random_head_model(TINY_UNET, head_std=0.05)  # zero-init would just return the pre-fill
 
 
 @pytest.fixture(scope="module")

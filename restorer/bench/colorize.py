@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+
 from .. import color as C
 from ..inference import Restorer
 from ..metrics import psnr
