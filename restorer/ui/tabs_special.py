@@ -108,7 +108,8 @@ def finetune_tab(state: H.AppState) -> None:
         with gr.Column():
             folder = gr.Textbox(label="Folder of training images (relative to the data folder, or absolute inside it)",
                                 elem_id="finetune-folder")
-            task = gr.Dropdown(list(TASKS), value=next(iter(TASKS)), label="Task", elem_id="finetune-task")  # TASKS order: denoise first
+            # TASKS order: denoise first
+            task = gr.Dropdown(list(TASKS), value=next(iter(TASKS)), label="Task", elem_id="finetune-task")
             minutes = gr.Slider(1, 120, value=10, step=1, label="Time budget (minutes)", elem_id="finetune-minutes")
             steps = gr.Number(0, precision=0, label="Step limit (0: none)", elem_id="finetune-steps")
             start = gr.Button("Fine-tune", variant="primary", elem_id="finetune-run")
