@@ -43,3 +43,20 @@ def test_record_stores_numbers_in_the_weights_json(tmp_path):
     summary = meta["benchmark"]["data (1 images)"]
     assert set(summary) == {"ours @25", "noisy @25"} and summary["noisy @25"].startswith("PSNR ")
     assert sha256(weights) == before == meta["sha256"]  # the tensors and their checksum are untouched
+
+
+def test_colorize_record_stores_psnr_and_colourfulness(tmp_path):
+    from restorer.weights import save_weights
+
+    from .conftest import tiny_unet_for
+
+    spec = tiny_unet_for("colorize")
+    weights = save_weights(spec.build(), spec, tmp_path / "w" / "colorize.safetensors", "colorize")
+    data = tmp_path / "data"
+    data.mkdir()
+    save_rgb(data / "a.png", smooth_image(48, 48))
+    r = CliRunner().invoke(main, ["bench", "colorize", "--data", str(data), "--device", "cpu",
+                                  "--weights", str(weights), "--record"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    summary = json.loads(weights.with_suffix(".json").read_text())["benchmark"]["data (1 images)"]
+    assert set(summary) == {"ours", "grey"} and "colourfulness ratio" in summary["ours"]

@@ -86,7 +86,7 @@ def record(weights: Path, key: str, table: Table, value_columns: list[str], grou
     summary: dict[str, str] = {}
     for rec in table.records():
         label = rec["method"] + (f" @{rec[group_by]}" if group_by else "")
-        summary[label] = ", ".join(f"{c} {rec[c]:.2f}" if isinstance(rec[c], float) else f"{c} {rec[c]}" for c in value_columns)
+        summary[label] = ", ".join(f"{c} {rec[c]:.4g}" if isinstance(rec[c], float) else f"{c} {rec[c]}" for c in value_columns)
     meta.setdefault("benchmark", {})[key] = summary
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(meta, indent=2) + "\n")

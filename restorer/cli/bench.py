@@ -80,17 +80,20 @@ def bench_inpaint(data, methods, weights, device, limit, grid, as_json, record) 
 @_LIMIT
 @click.option("--grid", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also save a picture grid (grey input | ours | original) of the first images here.")
 @_JSON
-def bench_colorize(data, methods, weights, device, limit, grid, as_json) -> None:
+@_RECORD
+def bench_colorize(data, methods, weights, device, limit, grid, as_json, record) -> None:
     """Clean images turned grey and colorized; PSNR against the originals, colourfulness ratio and s/MP per method."""
     from ..bench import colorize
-    from ..tasks.colorize import PREDICT_SIDE
     from ..bench.common import emit
+    from ..tasks.colorize import PREDICT_SIDE
 
     chosen = _methods(methods, colorize.METHODS)
     table = _measure(colorize.run, data, chosen, weights, device, limit, grid)
     click.echo(emit(f"colorize on {data.name}", table, as_json, {"data": str(data), "predict_side": PREDICT_SIDE}))
     if grid is not None:
         click.echo(f"grid saved to {grid}", err=True)
+    if record:
+        _record(weights, "colorize", f"{data.name} ({_images_in(table)} images)", table, ["PSNR", "colourfulness ratio"], None)
 
 
 @bench_command.command(name="blend")
