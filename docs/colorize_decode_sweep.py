@@ -3,7 +3,7 @@ temperature T and prior correction alpha (logit adjustment: the rebalanced loss
 trains the network towards p(colour | grey) x w(colour), so subtracting
 alpha * log w moves it back towards the plain posterior; alpha = 0 is what
 ships). Scored through the production path like `restore bench colorize`
-(colour at PREDICT_SIDE over the full-size lightness): PSNR over grey and
+(colour at colorize.PREDICT_SIDE over the full-size lightness): PSNR over grey and
 colourfulness ratio on the held-out 10 % of the training folder and on a test
 folder. The network runs once per image; every decoding reuses its logits.
 
@@ -16,27 +16,27 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Callable
 
-import cv2
 import numpy as np
 import torch
 
 from restorer import color as C
 from restorer.bench.common import load_clean, quantise
 from restorer.metrics import psnr
-from restorer.tasks.colorize import CLASS_WEIGHTS, PREDICT_SIDE, model_input
+from restorer.tasks.colorize import CLASS_WEIGHTS, predict_logits, upsample_ab
 from restorer.train.data import list_images, load_rgb, split_paths
 from restorer.weights import default_weights, load_model
 
 LOG_W = np.log(CLASS_WEIGHTS.numpy())[:, None, None]
 
 
-def logits_of(model: torch.nn.Module, grey: np.ndarray) -> np.ndarray:
-    h, w = grey.shape[:2]
-    s = min(1.0, PREDICT_SIDE / max(h, w))
-    small = cv2.resize(grey[..., 0], (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA) if s < 1 else grey[..., 0]
-    with torch.inference_mode():
-        return model(torch.from_numpy(model_input(C.lightness_of_grey(small)))[None])[0].float().numpy()
+def model_predictor(model: torch.nn.Module) -> Callable[[np.ndarray], np.ndarray]:
+    """The fp32 model called on one CxHxW array (the production path tiles; colour at 256 px is one tile)."""
+    def predict(x: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            return model(torch.from_numpy(x)[None])[0].float().numpy()
+    return predict
 
 
 def sweep(model: torch.nn.Module, images: list[np.ndarray], decodes: list[tuple[float, float]]) -> dict:
@@ -44,14 +44,14 @@ def sweep(model: torch.nn.Module, images: list[np.ndarray], decodes: list[tuple[
     scores = {d: [] for d in decodes}
     colour = dict.fromkeys(decodes, 0.0)
     grey_psnr, colour_orig = [], 0.0
+    predict = model_predictor(model)
     for clean in images:
         grey = C.grey_of(clean)
-        z = logits_of(model, grey)
+        z = predict_logits(grey, predict)
         grey_psnr.append(psnr(quantise(np.repeat(grey, 3, 2)), clean))
         colour_orig += C.colourfulness(clean)
         for alpha, t in decodes:
-            ab = cv2.resize(C.decode_ab(z - alpha * LOG_W, t), grey.shape[1::-1], interpolation=cv2.INTER_LINEAR)
-            rgb = quantise(C.colorize_grey(grey, ab.astype(np.float32)))
+            rgb = quantise(C.colorize_grey(grey, upsample_ab(C.decode_ab(z - alpha * LOG_W, t), grey.shape)))
             scores[(alpha, t)].append(psnr(rgb, clean))
             colour[(alpha, t)] += C.colourfulness(rgb)
     return {d: (float(np.mean(scores[d]) - np.mean(grey_psnr)), colour[d] / colour_orig) for d in decodes}
@@ -62,7 +62,8 @@ def main() -> None:
     ap.add_argument("data", type=Path, help="the model's training folder (its held-out split is scored)")
     ap.add_argument("test", type=Path)
     ap.add_argument("--weights", type=Path, default=None, help="default: the shipped colorize weights")
-    ap.add_argument("--decode", default="0:0.6,0.25:0.6,0.5:0.6,0.5:0.8", help="ALPHA:T,ALPHA:T,... (write --decode=-0.25:0.8,...)")
+    ap.add_argument("--decode", default="0:0.6,0.25:0.6,0.5:0.6,0.5:0.8",
+                    help="ALPHA:T,ALPHA:T,... (write --decode=-0.25:0.8,...)")
     args = ap.parse_args()
     model, info = load_model(args.weights or default_weights("colorize"), task="colorize")
     model = model.float().eval()

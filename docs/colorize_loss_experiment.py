@@ -23,16 +23,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-import cv2
 import numpy as np
 import torch
+from colorize_decode_sweep import model_predictor  # beside this script
 
 from restorer import color as C
 from restorer.bench.common import load_clean, quantise
 from restorer.metrics import psnr
 from restorer.models import ModelSpec
 from restorer.tasks.base import l1_loss
-from restorer.tasks.colorize import PREDICT_SIDE, TASK, make_sample, model_input
+from restorer.tasks.colorize import TASK, make_sample, predict_logits, upsample_ab
 from restorer.train.config import TrainConfig
 from restorer.train.data import list_images, load_rgb, split_paths
 from restorer.train.loop import train
@@ -60,13 +60,8 @@ L1_TASK = replace(
 def colorized(model: torch.nn.Module, decode: Callable[[np.ndarray], np.ndarray], clean: np.ndarray) -> np.ndarray:
     """The production path: grey -> colour predicted with the long side at PREDICT_SIDE -> over the full-size grey."""
     grey = C.grey_of(clean)
-    h, w = grey.shape[:2]
-    s = min(1.0, PREDICT_SIDE / max(h, w))
-    small = cv2.resize(grey[..., 0], (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA) if s < 1 else grey[..., 0]
-    with torch.inference_mode():
-        out = model(torch.from_numpy(model_input(C.lightness_of_grey(small)))[None])[0].float().numpy()
-    ab = cv2.resize(decode(out), (w, h), interpolation=cv2.INTER_LINEAR)
-    return quantise(C.colorize_grey(grey, ab.astype(np.float32)))
+    ab = upsample_ab(decode(predict_logits(grey, model_predictor(model))).astype(np.float32), grey.shape)
+    return quantise(C.colorize_grey(grey, ab))
 
 
 def score(model: torch.nn.Module, decode: Callable[[np.ndarray], np.ndarray], images: list[np.ndarray]) -> dict:

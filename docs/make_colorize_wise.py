@@ -40,8 +40,8 @@ def main() -> None:
     args = ap.parse_args()
     start, start_info = load_model(args.start, task="colorize")
     tuned, tuned_info = load_model(args.tuned, task="colorize")
-    a, b = start.float().state_dict(), tuned.float().state_dict()
-    start.load_state_dict({k: (1 - MIX) * a[k] + MIX * b[k] if a[k].is_floating_point() else b[k] for k in a})
+    s0, s1 = start.float().state_dict(), tuned.float().state_dict()
+    start.load_state_dict({k: (1 - MIX) * s0[k] + MIX * s1[k] if s0[k].is_floating_point() else s1[k] for k in s0})
     with torch.no_grad():
         start.head[-1].bias -= ALPHA * torch.log(CLASS_WEIGHTS)
     training = {"runs": [start_info.meta["training"], tuned_info.meta["training"]],

@@ -123,17 +123,25 @@ def colourfulness_ratio(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> f
 # ----------------------------------------------------------------------------- inference
 
 
-def predict_ab(grey: np.ndarray, predict: Predictor, side: int = PREDICT_SIDE) -> np.ndarray:
-    """HxWx1 grey -> HxWx2 ab, predicted with the long side at most `side` and upsampled."""
+def predict_logits(grey: np.ndarray, predict: Predictor, side: int = PREDICT_SIDE) -> np.ndarray:
+    """HxWx1 grey -> the model's output (QxhxW bin logits) with the long side at most `side`."""
     h, w = grey.shape[:2]
     scale = min(1.0, side / max(h, w))
     small = grey[..., 0]
     if scale < 1:
         small = cv2.resize(small, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-    ab = C.decode_ab(predict(model_input(C.lightness_of_grey(small))))
-    if ab.shape[:2] != (h, w):
-        ab = cv2.resize(ab, (w, h), interpolation=cv2.INTER_LINEAR)
-    return ab
+    return predict(model_input(C.lightness_of_grey(small)))
+
+
+def upsample_ab(ab: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """hxwx2 ab -> the photo's HxW."""
+    h, w = shape[:2]
+    return ab if ab.shape[:2] == (h, w) else cv2.resize(ab, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def predict_ab(grey: np.ndarray, predict: Predictor, side: int = PREDICT_SIDE) -> np.ndarray:
+    """HxWx1 grey -> HxWx2 ab, predicted with the long side at most `side` and upsampled."""
+    return upsample_ab(C.decode_ab(predict_logits(grey, predict, side)), grey.shape)
 
 
 def is_colour(pixels: np.ndarray, rows: int = 256) -> bool:
