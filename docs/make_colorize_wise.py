@@ -13,6 +13,9 @@ previous +1.50 / 0.646).
 
     PYTHONPATH=. python docs/make_colorize_wise.py runs/colorize_backup_1163/colorize.safetensors \\
         runs/colorize_ft/colorize.safetensors weights/colorize.safetensors --data ../shared/datasets/bsds432
+
+--mix and --alpha make other candidates the same way (docs/BENCHMARKS.md,
+"Training at the scale inference predicts at").
 """
 from __future__ import annotations
 
@@ -37,19 +40,21 @@ def main() -> None:
     ap.add_argument("tuned", type=Path, help="the fine-tuned weights")
     ap.add_argument("out", type=Path)
     ap.add_argument("--data", type=Path, required=True, help="the training folder (its held-out split is scored)")
+    ap.add_argument("--mix", type=float, default=MIX, help="share of the fine-tuned weights (1: those alone)")
+    ap.add_argument("--alpha", type=float, default=ALPHA, help="prior correction folded into the last bias")
     args = ap.parse_args()
     start, start_info = load_model(args.start, task="colorize")
     tuned, tuned_info = load_model(args.tuned, task="colorize")
     s0, s1 = start.float().state_dict(), tuned.float().state_dict()
-    start.load_state_dict({k: (1 - MIX) * s0[k] + MIX * s1[k] if s0[k].is_floating_point() else s1[k] for k in s0})
+    start.load_state_dict({k: (1 - args.mix) * s0[k] + args.mix * s1[k] if s0[k].is_floating_point() else s1[k] for k in s0})
     with torch.no_grad():
-        start.head[-1].bias -= ALPHA * torch.log(CLASS_WEIGHTS)
+        start.head[-1].bias -= args.alpha * torch.log(CLASS_WEIGHTS)
     training = {"runs": [start_info.meta["training"], tuned_info.meta["training"]],
                 "steps": start_info.meta["training"]["steps"] + tuned_info.meta["training"]["steps"],
                 "minutes": start_info.meta["training"]["minutes"] + tuned_info.meta["training"]["minutes"],
                 "config": start_info.meta["training"]["config"],  # the first run's: its seed fixes the held-out split
-                "weight_average": {"mix": MIX, "of": [start_info.meta["sha256"], tuned_info.meta["sha256"]]},
-                "prior_correction": ALPHA, "made_by": "docs/make_colorize_wise.py"}
+                "weight_average": {"mix": args.mix, "of": [start_info.meta["sha256"], tuned_info.meta["sha256"]]},
+                "prior_correction": args.alpha, "made_by": "docs/make_colorize_wise.py"}
     _, val = split_paths(list_images(args.data), 0.1, training["config"]["seed"])
     over_grey, colour = sweep(start.eval(), [a.astype(np.float32) / 255 for a in load_rgb(val, 0)], [(0.0, 0.6)])[(0.0, 0.6)]
     validation = {"split": f"held-out {len(val)} images of {args.data.name}, production path",

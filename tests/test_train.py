@@ -72,6 +72,27 @@ def test_tasks_where_up_matters_train_upright():
     assert not all(upright(turning(image=img)["image"]) for _ in range(16))  # the default turns, upside down at times
 
 
+def test_a_task_with_train_side_trains_and_validates_at_that_scale():
+    import dataclasses
+    from itertools import islice
+
+    import numpy as np
+
+    from restorer.train.data import SampleStream, validation_samples
+
+    ramp = np.repeat(np.linspace(0, 255, 512)[None], 384, axis=0)  # left-to-right ramp, 512x384
+    img = np.repeat(ramp[..., None], 3, axis=2).astype(np.uint8)
+    keep = dataclasses.replace(TASKS["denoise"], make_sample=lambda crop, rng: {"input": crop}, rotate=False)
+    span = lambda s: np.ptp(s["input"][..., 0].mean(0)) * 255  # noqa: E731 - ramp values one crop covers
+
+    native = [span(s) for s in islice(iter(SampleStream([img], keep, 32, seed=0)), 8)]
+    small = [span(s) for s in islice(iter(SampleStream([img], dataclasses.replace(keep, train_side=64), 32, seed=0)), 8)]
+    assert max(native) < 20  # 32 of 512 columns
+    assert min(small) > 80  # 32 of at most 80 columns: the image was shrunk to about 64 px first
+    assert validation_samples([img], dataclasses.replace(keep, train_side=64), 256)[0]["input"].shape == (32, 32, 3)
+    assert TASKS["colorize"].train_side  # colour is predicted at a fixed scale, and learnt at it
+
+
 def test_initialise_runs_from_scratch_only(tmp_path, clean_folder, tiny_denoise):
     import dataclasses
 

@@ -53,6 +53,10 @@ class Task:
     )
     patch: int = 128  # training crop size
     rotate: bool = True  # 90-degree turns as augmentation (off where up matters: sky is blue on top)
+    # Long side (px) each training image is resized to before cropping, jittered by up to
+    # TRAIN_SIDE_JITTER either way: tasks that predict at a fixed scale (colorize) then learn
+    # objects at the size inference shows them. None: native resolution.
+    train_side: int | None = None
     weights: str = ""  # file stem in weights/; defaults to the task name
     # Output naming for `restore <task>`: the result of photo.jpg is photo<output_suffix>.<format>
     # (segment: photo_mask.png); None keeps the input's format. --suffix and --format still apply.

@@ -186,4 +186,5 @@ TASK = Task(
     metrics={"psnr": psnr_rgb, "colourfulness": colourfulness_ratio},
     patch=128,
     rotate=False,
+    train_side=PREDICT_SIDE,
 )

@@ -57,6 +57,17 @@ def augmentation(patch: int, seed: int, rotate: bool = True) -> A.Compose:
     return A.Compose(steps, seed=seed)
 
 
+TRAIN_SIDE_JITTER = 1.25
+
+
+def resize_long_side(img: np.ndarray, side: int) -> np.ndarray:
+    """img with its long side `side` px (area-averaged when shrinking)."""
+    h, w = img.shape[:2]
+    scale = side / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(img, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+
+
 class SampleStream(torch.utils.data.IterableDataset):
     """An endless, seeded stream of training samples."""
 
@@ -70,6 +81,9 @@ class SampleStream(torch.utils.data.IterableDataset):
         aug = augmentation(self.patch, seed, self.task.rotate)
         while True:
             img = self.images[rng.integers(len(self.images))]
+            if self.task.train_side:
+                jitter = TRAIN_SIDE_JITTER ** rng.uniform(-1, 1)
+                img = resize_long_side(img, round(self.task.train_side * jitter))
             crop = aug(image=img)["image"].astype(np.float32) / 255
             yield self.task.make_sample(crop, rng)
 
@@ -78,6 +92,8 @@ def validation_samples(images: list[np.ndarray], task: Task, size: int, limit: i
     """Fixed centre crops with fixed corruption seeds: comparable across runs."""
     samples = []
     for i, img in enumerate(images[:limit]):
+        if task.train_side:
+            img = resize_long_side(img, task.train_side)
         h, w = img.shape[:2]
         s = min(size, h, w) // 32 * 32
         y, x = (h - s) // 2, (w - s) // 2
