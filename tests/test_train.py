@@ -83,7 +83,10 @@ def test_a_task_with_train_side_trains_and_validates_at_that_scale():
     ramp = np.repeat(np.linspace(0, 255, 512)[None], 384, axis=0)  # left-to-right ramp, 512x384
     img = np.repeat(ramp[..., None], 3, axis=2).astype(np.uint8)
     keep = dataclasses.replace(TASKS["denoise"], make_sample=lambda crop, rng: {"input": crop}, rotate=False)
-    span = lambda s: np.ptp(s["input"][..., 0].mean(0)) * 255  # noqa: E731 - ramp values one crop covers
+
+    def span(sample):  # how much of the ramp one crop covers, in grey levels
+        return np.ptp(sample["input"][..., 0].mean(0)) * 255
+
 
     native = [span(s) for s in islice(iter(SampleStream([img], keep, 32, seed=0)), 8)]
     small = [span(s) for s in islice(iter(SampleStream([img], dataclasses.replace(keep, train_side=64), 32, seed=0)), 8)]
