@@ -15,8 +15,8 @@ folder. The network runs once per image; every decoding reuses its logits.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch

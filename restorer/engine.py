@@ -52,7 +52,7 @@ class TiledPredictor:
     half: bool = False
 
     @classmethod
-    def create(cls, model: nn.Module, device: torch.device, tile: int | None = None) -> "TiledPredictor":
+    def create(cls, model: nn.Module, device: torch.device, tile: int | None = None) -> TiledPredictor:
         half = device.type == "cuda"  # fp16 halves memory and doubles speed on GPUs; CPUs gain nothing
         model = model.to(device).eval()
         if half:

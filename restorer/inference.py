@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
 from .engine import TiledPredictor, pick_device
 from .imageio import Photo
 from .tasks.base import Task
@@ -19,11 +18,11 @@ class Restorer:
     predict: TiledPredictor
     info: WeightsInfo
     # Tasks run first for this one's apply (Task.helpers), with their options: name -> (restorer, options)
-    helpers: dict[str, tuple["Restorer", Any]] = field(default_factory=dict)
+    helpers: dict[str, tuple[Restorer, Any]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, task: Task, weights: Path | None = None, device: str = "auto", tile: int | None = None,
-             options: Any = None) -> "Restorer":
+             options: Any = None) -> Restorer:
         """The task's model; with `options`, also the helper tasks they ask for (default weights)."""
         from .tasks import TASKS  # the registry imports every task module; only needed here
 

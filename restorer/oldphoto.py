@@ -66,7 +66,7 @@ class OldPhoto:
     notes: list[str] = field(default_factory=list)  # stages skipped, and why
 
     @classmethod
-    def load(cls, options: OldPhotoOptions, weights: StageWeights, device: str = "auto", tile: int | None = None) -> "OldPhoto":
+    def load(cls, options: OldPhotoOptions, weights: StageWeights, device: str = "auto", tile: int | None = None) -> OldPhoto:
         """WeightsError when a required stage has no weights; colorize is optional."""
         given = {"segment": weights.segment_weights, "inpaint": weights.inpaint_weights, "denoise": weights.denoise_weights}
         stages = {name: Restorer.load(TASKS[name], path, device, tile) for name, path in given.items()}

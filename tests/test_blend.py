@@ -14,13 +14,13 @@ from click.testing import CliRunner
 from PIL import Image
 
 from restorer.bench.blend import opencv_poisson
-from restorer.patch_pca import fit_pca, pca_reconstruct
 from restorer.cli import main
 from restorer.corrupt.harmonize import synthetic_composite
 from restorer.engine import TiledPredictor
 from restorer.imageio import Photo
 from restorer.models import ModelSpec
 from restorer.models.autoencoder import REGULARISERS
+from restorer.patch_pca import fit_pca, pca_reconstruct
 from restorer.tasks import TASKS
 from restorer.tasks.ae_losses import regularised_losses
 from restorer.tasks.blend import paste_photo, seam_band

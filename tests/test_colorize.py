@@ -138,7 +138,7 @@ def test_lightness_of_the_output_is_the_input_s(tiny_model):
 def test_a_greyscale_icc_profile_is_dropped_an_rgb_one_kept(tiny_model):
     predictor = TiledPredictor.create(tiny_model, torch.device("cpu"), 512)
     grey = C.grey_of(smooth_image(32, 32, 2))
-    header = lambda space: bytes(16) + space + bytes(108)  # noqa: E731 - the colour space field of an ICC header
+    header = lambda space: bytes(16) + space + bytes(108)  # the colour space field of an ICC header
     gray_icc = Photo(grey, None, 8, "PNG", None, header(b"GRAY"), {}, None, None)
     assert apply(gray_icc, ColorizeOptions(), predictor).icc_profile is None
     rgb_icc = Photo(np.repeat(grey, 3, axis=2), None, 8, "PNG", None, header(b"RGB "), {}, None, None)

@@ -66,7 +66,7 @@ def test_tasks_where_up_matters_train_upright():
 
     yy = np.repeat(np.linspace(0, 255, 64)[:, None], 64, axis=1)
     img = np.stack([yy, 255 - yy, np.full_like(yy, 90)], axis=2).astype(np.uint8)  # dark top, bright bottom
-    upright = lambda c: np.array_equal(np.sort(c[..., 0], axis=0), c[..., 0])  # noqa: E731
+    upright = lambda c: np.array_equal(np.sort(c[..., 0], axis=0), c[..., 0])
     fixed, turning = augmentation(48, seed=0, rotate=False), augmentation(48, seed=0)
     assert all(upright(fixed(image=img)["image"]) for _ in range(16))  # flips keep rows; crops keep order
     assert not all(upright(turning(image=img)["image"]) for _ in range(16))  # the default turns, upside down at times

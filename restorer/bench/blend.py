@@ -14,8 +14,8 @@ other images, so both hold exactly as many numbers per image.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import numpy as np

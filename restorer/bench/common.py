@@ -5,9 +5,9 @@ import json
 import os
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import numpy as np
@@ -51,7 +51,7 @@ class Table:
         self.rows.append(list(row))
 
     def markdown(self) -> str:
-        fmt = lambda v: f"{v:.2f}" if isinstance(v, float) and abs(v) >= 1 else (f"{v:.4f}" if isinstance(v, float) else str(v))  # noqa: E731
+        fmt = lambda v: f"{v:.2f}" if isinstance(v, float) and abs(v) >= 1 else (f"{v:.4f}" if isinstance(v, float) else str(v))
         lines = ["| " + " | ".join(self.columns) + " |", "|" + "---|" * len(self.columns)]
         lines += ["| " + " | ".join(fmt(v) for v in r) + " |" for r in self.rows]
         return "\n".join(lines)

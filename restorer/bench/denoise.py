@@ -3,8 +3,8 @@ images), our model with known and estimated sigma, CBM3D and OpenCV NLM."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 

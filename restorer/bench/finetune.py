@@ -16,7 +16,7 @@ from ..train.loop import VAL_SIZE, evaluate, train
 from ..weights import default_weights, load_model
 from .common import Table
 
-WORDS = "the quick brown fox jumps over lazy dog invoice total page scan archive letter dear sir photo album".split()
+WORDS = ["the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "invoice", "total", "page", "scan", "archive", "letter", "dear", "sir", "photo", "album"]
 
 
 def text_pages(folder: Path, count: int, size: int = 256, seed: int = 0) -> Path:

@@ -4,8 +4,8 @@ a plain grey fill, scored over the whole image and inside the holes alone."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import numpy as np
@@ -15,7 +15,6 @@ from ..inference import Restorer
 from ..metrics import psnr, ssim_map
 from ..tasks import TASKS
 from ..tasks.inpaint import inpaint_pixels
-
 from .common import Table, load_clean, quantise, save_grid, timed
 
 FILL = 0.5  # grey in the holes before any method sees them

@@ -6,8 +6,8 @@ measured in the same run (top-hat damage mask -> OpenCV Telea inpainting ->
 OpenCV non-local means), and for the damaged input itself."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import numpy as np

@@ -5,8 +5,8 @@ top-hats (what stands out from its surroundings as a thin bright or dark
 structure) with a fixed threshold."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import numpy as np
@@ -35,7 +35,7 @@ def tophat_mask(img: np.ndarray) -> np.ndarray:
 
 def scores(tp: int, fp: int, fn: int) -> dict[str, float]:
     """IoU, F1, precision and recall from pixel counts (1.0 where nothing was there to find or miss)."""
-    ratio = lambda a, b: a / b if b else 1.0  # noqa: E731
+    ratio = lambda a, b: a / b if b else 1.0
     return {"IoU": ratio(tp, tp + fp + fn), "F1": ratio(2 * tp, 2 * tp + fp + fn),
             "precision": ratio(tp, tp + fp), "recall": ratio(tp, tp + fn)}
 

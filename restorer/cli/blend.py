@@ -71,7 +71,7 @@ def morph(a_path: Path, b_path: Path, options: MorphOptions, alpha: float | None
     model = model.to(pick_device(device))
     alphas = [alpha if alpha is not None else 0.5] if frames is None else list(np.linspace(1.0, 0.0, frames))
     images = morph_frames(model, a.pixels, b.pixels, [float(x) for x in alphas], options.size)
-    as_a = lambda img: a.with_pixels(img if a.channels == 3 else img.mean(axis=2, keepdims=True))  # noqa: E731
+    as_a = lambda img: a.with_pixels(img if a.channels == 3 else img.mean(axis=2, keepdims=True))
     if frames is None:
         _write(as_a(images[0]), target, overwrite)
         return target

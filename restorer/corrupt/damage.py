@@ -12,7 +12,7 @@ area), so damage on a training crop looks like damage on a whole benchmark photo
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import cv2
 import numpy as np

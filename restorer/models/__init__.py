@@ -31,7 +31,7 @@ class ModelSpec:
         return {"arch": self.arch, "args": dict(self.args)}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "ModelSpec":
+    def from_json(cls, data: dict[str, Any]) -> ModelSpec:
         args = {k: tuple(v) if isinstance(v, list) else v for k, v in data.get("args", {}).items()}
         return cls(data["arch"], args)
 

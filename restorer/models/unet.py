@@ -70,7 +70,7 @@ class RefinedUNet(nn.Module):
 def _drop_unused_stages(encoder: nn.Module, depth: int) -> None:
     """smp keeps the encoder stages below `depth` even though forward never
     runs them; drop them so they cost neither memory nor weights-file size."""
-    stages = getattr(encoder, "get_stages", lambda: {})()
+    stages = getattr(encoder, "get_stages", dict)()
     unused = {id(m) for stride, mods in stages.items() if stride > 2**depth for m in mods}
     for name, child in list(encoder.named_children()):
         if id(child) in unused:

@@ -2,8 +2,9 @@
 branch on a task's name."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -71,7 +72,7 @@ class Task:
     helpers: Callable[[Any], dict[str, Any]] = no_helpers
     # for_labels(task, N): the task retrained on a user's own label masks with N classes
     # (`restore train --masks`); None: the task learns from clean images only.
-    for_labels: Callable[["Task", int], "Task"] | None = None
+    for_labels: Callable[[Task, int], Task] | None = None
     # Optional, defaults keep the plain per-file tasks as they were:
     # objective(model, batch) -> loss, for losses that need more of the model than its
     # output (an autoencoder's code); None: loss(model(batch["input"]), batch).

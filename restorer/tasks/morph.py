@@ -120,7 +120,7 @@ def morph_frames(model: nn.Module, a: np.ndarray, b: np.ndarray, alphas: list[fl
     h, w = a.shape[:2]
     wh, ww = work_shape(h, w, size, int(getattr(model, "multiple", 16)))
     param = next(model.parameters())
-    to_t = lambda img: torch.from_numpy(np.ascontiguousarray(_resize(_rgb(img), wh, ww).transpose(2, 0, 1)))[None].to(param)  # noqa: E731
+    to_t = lambda img: torch.from_numpy(np.ascontiguousarray(_resize(_rgb(img), wh, ww).transpose(2, 0, 1)))[None].to(param)
     z1, z2 = model.encode(to_t(a)), model.encode(to_t(b))
     frames = []
     for alpha in alphas:

@@ -5,8 +5,8 @@ with `restore train segment --masks`, on a user's own labelled folder."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import albumentations as A
 import cv2

@@ -17,8 +17,8 @@ def _panel(draw: ImageDraw.ImageDraw, x0: int, title: str, pts: list[tuple[float
     xmin, xmax, ymin, ymax = min(xs), max(xs), min(ys), max(ys)
     ymax = ymax if ymax > ymin else ymin + 1
     xmax = xmax if xmax > xmin else xmin + 1
-    sx = lambda v: x0 + PAD + (v - xmin) / (xmax - xmin) * (W - PAD - 10)  # noqa: E731
-    sy = lambda v: H - PAD - (v - ymin) / (ymax - ymin) * (H - 2 * PAD)  # noqa: E731
+    sx = lambda v: x0 + PAD + (v - xmin) / (xmax - xmin) * (W - PAD - 10)
+    sy = lambda v: H - PAD - (v - ymin) / (ymax - ymin) * (H - 2 * PAD)
     draw.line([(sx(x), sy(y)) for x, y in pts], fill=colour, width=2)
     draw.text((x0 + 2, PAD - 5), f"{ymax:.3g}", fill="black")
     draw.text((x0 + 2, H - PAD - 8), f"{ymin:.3g}", fill="black")

@@ -3,8 +3,8 @@ then the task's corruption pipeline, generated on the fly."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import albumentations as A
 import cv2

@@ -22,8 +22,17 @@ from ..tasks.base import Task
 from ..weights import load_model, save_weights
 from .config import TrainConfig
 from .curve import save_curve
-from .data import (LabelledStream, SampleStream, collate, labelled_validation, list_images, load_labelled, load_rgb,
-                   split_paths, validation_samples)
+from .data import (
+    LabelledStream,
+    SampleStream,
+    collate,
+    labelled_validation,
+    list_images,
+    load_labelled,
+    load_rgb,
+    split_paths,
+    validation_samples,
+)
 
 log = logging.getLogger(__name__)
 VAL_SIZE = 256

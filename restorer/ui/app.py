@@ -14,8 +14,17 @@ from ..tasks.base import Task
 from . import handlers as H
 from .controls import controls_for
 from .tabs_special import SPECIAL_TABS
-from .widgets import (EXAMPLES_DIR, FILE_TYPES, MODEL_SLOT, SpecialTab, brush_editor, example_buttons, option_widgets,
-                      read_options, user_errors)
+from .widgets import (
+    EXAMPLES_DIR,
+    FILE_TYPES,
+    MODEL_SLOT,
+    SpecialTab,
+    brush_editor,
+    example_buttons,
+    option_widgets,
+    read_options,
+    user_errors,
+)
 
 MAX_FILE_SIZE = "100mb"
 

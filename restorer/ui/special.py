@@ -16,8 +16,18 @@ from ..tasks import TASKS
 from ..tasks.blend import paste_photo
 from ..tasks.morph import MorphOptions, morph_frames
 from .controls import controls_for
-from .handlers import (AppState, Progress, RunResult, UiError, _editor_background_file, _no_progress, _save_preview,
-                       make_options, mask_from_editor, run_files)
+from .handlers import (
+    AppState,
+    Progress,
+    RunResult,
+    UiError,
+    _editor_background_file,
+    _no_progress,
+    _save_preview,
+    make_options,
+    mask_from_editor,
+    run_files,
+)
 
 OLDPHOTO_STAGES = ("segment", "inpaint", "denoise")  # needed; colorize is used when its weights exist
 

@@ -11,8 +11,17 @@ from ..tasks.morph import MorphOptions
 from . import handlers as H
 from . import special as S
 from .controls import controls_for
-from .widgets import (FILE_TYPES, MODEL_SLOT, TRAIN_SLOT, SpecialTab, brush_editor, example_buttons, option_widgets,
-                      read_options, user_errors)
+from .widgets import (
+    FILE_TYPES,
+    MODEL_SLOT,
+    TRAIN_SLOT,
+    SpecialTab,
+    brush_editor,
+    example_buttons,
+    option_widgets,
+    read_options,
+    user_errors,
+)
 
 
 def oldphoto_tab(state: H.AppState) -> None:
