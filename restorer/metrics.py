@@ -33,7 +33,7 @@ def ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     maps = []
     for ch in range(a.shape[2]):
         x, y = a[..., ch], b[..., ch]
-        blur = lambda z: cv2.GaussianBlur(z, (11, 11), 1.5)[5:-5, 5:-5]
+        blur = lambda z: cv2.GaussianBlur(z, (11, 11), 1.5)[5:-5, 5:-5]  # valid region only
         mx, my = blur(x), blur(y)
         sxx, syy, sxy = blur(x * x) - mx**2, blur(y * y) - my**2, blur(x * y) - mx * my
         maps.append(((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx**2 + my**2 + c1) * (sxx + syy + c2)))

@@ -30,6 +30,7 @@ from ..color_prior import AB_PRIOR
 from ..imageio import Photo
 from ..metrics import psnr_torch
 from ..models import cpu_unet
+from ..resize import resize_long_side
 from .base import Predictor, Sample, Task
 
 # Long side at which colour is predicted (colour is low-frequency; the full-resolution
@@ -125,11 +126,9 @@ def colourfulness_ratio(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> f
 
 def predict_logits(grey: np.ndarray, predict: Predictor, side: int = PREDICT_SIDE) -> np.ndarray:
     """HxWx1 grey -> the model's output (QxhxW bin logits) with the long side at most `side`."""
-    h, w = grey.shape[:2]
-    scale = min(1.0, side / max(h, w))
     small = grey[..., 0]
-    if scale < 1:
-        small = cv2.resize(small, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    if max(small.shape) > side:
+        small = resize_long_side(small, side)
     return predict(model_input(C.lightness_of_grey(small)))
 
 

@@ -13,6 +13,7 @@ import torch
 from PIL import Image, ImageOps
 
 from ..imageio import SUPPORTED_SUFFIXES
+from ..resize import resize_long_side
 from ..tasks.base import Sample, Task
 
 log = logging.getLogger(__name__)
@@ -58,14 +59,6 @@ def augmentation(patch: int, seed: int, rotate: bool = True) -> A.Compose:
 
 
 TRAIN_SIDE_JITTER = 1.25
-
-
-def resize_long_side(img: np.ndarray, side: int) -> np.ndarray:
-    """img with its long side `side` px (area-averaged when shrinking)."""
-    h, w = img.shape[:2]
-    scale = side / max(h, w)
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return cv2.resize(img, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
 
 
 class SampleStream(torch.utils.data.IterableDataset):
