@@ -289,3 +289,18 @@ def test_train_cli_needs_a_mask_for_every_image(tmp_path):
     r = CliRunner().invoke(main, ["train", "segment", "--data", str(images), "--masks", str(masks), "--steps", "1",
                                   "--device", "cpu", "--out", str(tmp_path / "run")])
     assert r.exit_code == 1 and "p01" in r.output and "no mask" in r.output
+
+
+def test_calibration_sees_whole_photos_both_as_scanned_and_as_clean_photos_with_damage():
+    from restorer.tasks.segment import calibration_samples
+    rng = np.random.default_rng(3)
+    photos = [(rng.random((321, 481, 3)) * 255).astype(np.uint8), (rng.random((700, 300, 3)) * 255).astype(np.uint8)]
+    samples = calibration_samples(photos)
+    assert [s["input"].shape for s in samples] == [(3, 320, 480)] * 2 + [(3, 512, 288)] * 2
+    for k, (scanned, plain) in enumerate(zip(samples[::2], samples[1::2])):
+        h, w = plain["input"].shape[1:]
+        y, x = (photos[k].shape[0] - h) // 2, (photos[k].shape[1] - w) // 2
+        clean = photos[k][y : y + h, x : x + w].transpose(2, 0, 1).astype(np.float32) / 255
+        untouched = plain["target"][0] == 0
+        assert plain["target"].any() and np.allclose(plain["input"][:, untouched], clean[:, untouched], atol=0.5 / 255)
+        assert not np.allclose(scanned["input"][:, untouched], clean[:, untouched], atol=0.5 / 255)  # toned / grainy

@@ -88,6 +88,9 @@ class Task:
     # calibrate(model, validation batches, device) -> record for the weights JSON: adjusts the
     # trained model in place before it is saved (segment: the decision threshold); None: nothing.
     calibrate: Callable[[torch.nn.Module, list[dict[str, torch.Tensor]], torch.device], dict] | None = None
+    # calibration_samples(held-out clean photos as HxWx3 uint8) -> what calibrate scores;
+    # None: the validation crops. (A user's own labelled folder always uses its validation crops.)
+    calibration_samples: Callable[[list[np.ndarray]], list[Sample]] | None = None
 
     def training_loss(self, model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         if self.objective is not None:
