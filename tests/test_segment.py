@@ -172,12 +172,12 @@ def test_bench_scores_ours_and_tophat(tmp_path, detector_weights):
                "--json", "--grid", str(grid))
     assert r.exit_code == 0, r.output
     rows = bench_rows(r.output, "method")
-    assert set(rows) == {"ours", "tophat"}
+    assert set(rows) == {"ours", "ours-1view", "tophat"}
     for row in rows.values():
         assert row["images"] == 2 and row["s/MP"] > 0 and 0 < row["damage %"] < 50
         assert all(0 <= row[k] <= 1 for k in ("IoU", "F1", "precision", "recall"))
     assert rows["tophat"]["IoU"] > 0.02  # the baseline finds some of the damage
-    assert Image.open(grid).size[0] > 4 * 160
+    assert Image.open(grid).size[0] > 5 * 160  # damaged, truth and one mask per method
     # --record: the numbers go into the JSON beside the measured weights
     import shutil
 
@@ -186,7 +186,7 @@ def test_bench_scores_ours_and_tophat(tmp_path, detector_weights):
     r = invoke("bench", "segment", "--data", str(data), "--weights", str(copy), "--device", "cpu", "--record")
     assert r.exit_code == 0, r.output
     recorded = json.loads(copy.with_suffix(".json").read_text())["benchmark"]["data (2 images)"]
-    assert set(recorded) == {"ours", "tophat"} and recorded["ours"].startswith("IoU ")
+    assert set(recorded) == {"ours", "ours-1view", "tophat"} and recorded["ours"].startswith("IoU ")
 
 
 # ----------------------------------------------------------------------------- training on labels

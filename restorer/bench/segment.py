@@ -17,7 +17,7 @@ from ..tasks import TASKS
 from ..tasks.segment import predict_labels
 from .common import Table, load_clean, quantise, save_grid, timed
 
-METHODS = ("ours", "tophat")
+METHODS = ("ours", "ours-1view", "tophat")  # ours-1view: the same weights without the view ensemble
 TOPHAT_KERNEL = 11  # px: wider than scratches and specks, narrower than most image detail
 TOPHAT_THRESHOLD = 0.3  # 0-1 scale; kernel and threshold: the best IoU on 30 bsds432 images (not the benchmark sets)
 GRID_ROWS = 4
@@ -52,14 +52,16 @@ def damaged_set(images: list[tuple[str, np.ndarray]], seed: int) -> list[tuple[n
 def run(data: Path, methods: list[str], weights: Path | None, device: str, limit: int | None,
         seed: int = 0, grid: Path | None = None) -> Table:
     images = load_clean(data, limit)
-    restorer = Restorer.load(TASKS["segment"], weights, device) if "ours" in methods else None
+    ours = [m for m in methods if m.startswith("ours")]
+    restorer = Restorer.load(TASKS["segment"], weights, device) if ours else None
     fns: dict[str, Callable[[np.ndarray], np.ndarray]] = {
         "ours": lambda x: predict_labels(x, restorer.predict)[0] > 0,
+        "ours-1view": lambda x: predict_labels(x, restorer.predict, views=1)[0] > 0,
         "tophat": tophat_mask,
     }
     cases = damaged_set(images, seed)
     if restorer is not None:
-        fns["ours"](cases[0][0][:64, :64])  # warm-up: first-call allocations are not the method's speed
+        fns[ours[0]](cases[0][0][:64, :64])  # warm-up: first-call allocations are not the method's speed
     counts = {m: np.zeros(3, np.int64) for m in methods}
     seconds = dict.fromkeys(methods, 0.0)
     shown: list[list[np.ndarray]] = []

@@ -195,7 +195,8 @@ def bench_finetune(task_name, data, text_pages, minutes, steps, weights, as_json
 
 @bench_command.command(name="segment")
 @_data()
-@click.option("--methods", default="ours,tophat", show_default=True, help="Comma-separated subset.")
+@click.option("--methods", default="ours,ours-1view,tophat", show_default=True,
+              help="Comma-separated subset (ours-1view: our detector without the view ensemble).")
 @_WEIGHTS
 @_DEVICE
 @_LIMIT

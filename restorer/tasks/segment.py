@@ -15,6 +15,7 @@ import segmentation_models_pytorch as smp
 import torch
 
 from ..corrupt.damage import random_damage
+from ..ensemble import averaged_over_views
 from ..imageio import Photo
 from ..models import ModelSpec, cpu_unet
 from .base import Predictor, Sample, Task
@@ -32,6 +33,11 @@ class SegmentOptions:
         metadata={"help": "Damage probability above which a pixel is marked (lower: more is marked); "
                   "trained weights are calibrated so that 0.5 gives the best IoU on held-out images. "
                   "Binary models only; multi-class models take the most likely class.", "min": 0.0, "max": 1.0},
+    )
+    views: int = field(
+        default=4,
+        metadata={"help": "Average the detector over this many mirrored/turned views of the photo (1-8): "
+                  "each costs one more pass; 1 is fastest, 4 finds damage more reliably.", "min": 1, "max": 8},
     )
     overlay: bool = field(
         default=False, metadata={"help": "Also write <name>_overlay.png: the mask tinted over the photo."}
@@ -117,9 +123,10 @@ _dice_multi = smp.losses.DiceLoss("multiclass", from_logits=True)
 # ----------------------------------------------------------------------------- inference
 
 
-def predict_labels(rgb: np.ndarray, predict: Predictor, threshold: float = 0.5) -> tuple[np.ndarray, bool]:
+def predict_labels(rgb: np.ndarray, predict: Predictor, threshold: float = 0.5,
+                   views: int = SegmentOptions.views) -> tuple[np.ndarray, bool]:
     """HxWx3 -> (HxW uint8 class indices, binary model?); binary: 1 = damage."""
-    logits = predict(np.ascontiguousarray(rgb.transpose(2, 0, 1)))
+    logits = averaged_over_views(predict, np.ascontiguousarray(rgb.transpose(2, 0, 1)), views)
     if logits.shape[0] == 1:
         # compare logits with the threshold's log-odds: no overflow, and 0 / 1 mean all / nothing
         with np.errstate(divide="ignore"):
@@ -143,7 +150,7 @@ def labels_of(mask: Photo) -> np.ndarray:
 def apply(photo: Photo, options: SegmentOptions, predict: Predictor) -> Photo:
     pixels = photo.pixels
     rgb = pixels if pixels.shape[2] == 3 else np.repeat(pixels, 3, axis=2)
-    return mask_photo(photo, *predict_labels(rgb, predict, options.threshold))
+    return mask_photo(photo, *predict_labels(rgb, predict, options.threshold, options.views))
 
 
 def overlay(photo: Photo, mask: Photo) -> Photo:

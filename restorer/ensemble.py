@@ -1,0 +1,37 @@
+"""Self-ensemble: a prediction averaged over mirrored and transposed views of the input,
+each mapped back (the "x8" of the restoration literature). A model trained with flips and
+90-degree turns sees each view as an equally likely photo, so its errors partly cancel."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+# (flip rows, flip columns, swap rows and columns), applied in that order; the first N are used.
+# Mirrors first: they are valid even for a model trained without 90-degree turns.
+VIEWS = ((False, False, False), (False, True, False), (True, False, False), (True, True, False),
+         (False, False, True), (False, True, True), (True, False, True), (True, True, True))
+
+
+def _forward(chw: np.ndarray, view: tuple[bool, bool, bool]) -> np.ndarray:
+    rows, cols, swap = view
+    out = chw[:, ::-1] if rows else chw
+    out = out[:, :, ::-1] if cols else out
+    return np.ascontiguousarray(out.transpose(0, 2, 1) if swap else out)
+
+
+def _backward(chw: np.ndarray, view: tuple[bool, bool, bool]) -> np.ndarray:
+    rows, cols, swap = view
+    out = chw.transpose(0, 2, 1) if swap else chw
+    out = out[:, :, ::-1] if cols else out
+    return out[:, ::-1] if rows else out
+
+
+def averaged_over_views(predict: Callable[[np.ndarray], np.ndarray], chw: np.ndarray, views: int) -> np.ndarray:
+    """The mean of predict over the first `views` (1-8) views of the C x H x W input, in its frame."""
+    if not 1 <= views <= len(VIEWS):
+        raise ValueError(f"views must be 1-{len(VIEWS)}, got {views}")
+    total = predict(chw).astype(np.float32)
+    for view in VIEWS[1:views]:
+        total += _backward(predict(_forward(chw, view)), view)
+    return total / views
