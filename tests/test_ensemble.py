@@ -14,7 +14,10 @@ def test_a_per_pixel_model_gives_the_same_result_over_any_number_of_views(views)
 
 def test_a_bias_towards_one_side_cancels_over_mirrored_views():
     x = np.zeros((1, 4, 6), np.float32)
-    lean_left = lambda a: a + np.linspace(-1, 1, a.shape[2], dtype=np.float32)  # noqa: E731 - position-dependent error
+
+    def lean_left(a):  # an error that depends on the position across the photo
+        return a + np.linspace(-1, 1, a.shape[2], dtype=np.float32)
+
     assert np.abs(averaged_over_views(lean_left, x, 1)).max() == 1
     np.testing.assert_allclose(averaged_over_views(lean_left, x, 2), 0, atol=1e-6)
 
