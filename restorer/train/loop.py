@@ -99,7 +99,8 @@ def evaluate(model: nn.Module, task: Task, samples, device: torch.device) -> dic
 
 
 def _prepare_data(task: Task, cfg: TrainConfig, patch: int, seed: int):
-    """(endless training stream, fixed validation samples, calibration samples, number of training images)."""
+    """(endless training stream, fixed validation samples, held-out clean photos (None for a
+    labelled folder), number of training images)."""
     paths = list_images(cfg.data)
     if cfg.val:
         train_paths, val_paths = paths, list_images(cfg.val)
@@ -110,14 +111,13 @@ def _prepare_data(task: Task, cfg: TrainConfig, patch: int, seed: int):
         if not train_pairs:
             raise ValueError(f"{cfg.data}: no usable training images")
         val = labelled_validation(load_labelled(val_paths, cfg.masks, cfg.classes, min_size=32), VAL_SIZE)
-        return LabelledStream(train_pairs, patch, seed), val, val, len(train_pairs)
+        return LabelledStream(train_pairs, patch, seed), val, None, len(train_pairs)
     train_images = load_rgb(train_paths, min_size=32)
     if not train_images:
         raise ValueError(f"{cfg.data}: no usable training images")
     val_images = load_rgb(val_paths, min_size=32)
     val = validation_samples(val_images, task, VAL_SIZE)
-    calib = task.calibration_samples(val_images) if task.calibrate and task.calibration_samples else val
-    return SampleStream(train_images, task, patch, seed), val, calib, len(train_images)
+    return SampleStream(train_images, task, patch, seed), val, val_images, len(train_images)
 
 
 def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
@@ -154,7 +154,7 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
         opt.load_state_dict(ckpt["optimizer"])
         state = ckpt["state"]
         _seed_everything(cfg.seed + dist.rank + state["step"])  # fresh but repeatable crops after resume
-    stream, val, calib, n_train = _prepare_data(task, cfg, patch, cfg.seed + 1000 * dist.rank + state["step"])
+    stream, val, held_out, n_train = _prepare_data(task, cfg, patch, cfg.seed + 1000 * dist.rank + state["step"])
     if task.initialise is not None and not cfg.from_weights and not cfg.resume and not cfg.masks:
         task.initialise(model, stream.images)  # in place; same images and seed on every rank: same start
     net = dist.wrap(model, device)
@@ -220,7 +220,10 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
     if dist.main:
         calibration = {}
         if task.calibrate is not None:  # after the checkpoint: a resumed run trains the uncalibrated model
-            calibration = task.calibrate(model, [collate([s]) for s in calib], device)
+            # built here, once, on the main rank: not held through training
+            use_photos = held_out is not None and task.calibration_samples is not None
+            samples = task.calibration_samples(held_out) if use_photos else val
+            calibration = task.calibrate(model, [collate([s]) for s in samples], device)
             scores = evaluate(model, task, val, device)
         training = {
             "command": "restore train",
