@@ -22,7 +22,8 @@ import numpy as np
 import torch
 
 from restorer import color as C
-from restorer.bench.common import load_clean, quantise
+from restorer.bench.common import load_clean
+from restorer.corrupt.functional import quantise
 from restorer.metrics import psnr
 from restorer.tasks.colorize import CLASS_WEIGHTS, predict_logits, upsample_ab
 from restorer.train.data import list_images, load_rgb, split_paths

@@ -28,7 +28,8 @@ import torch
 from colorize_decode_sweep import model_predictor  # beside this script
 
 from restorer import color as C
-from restorer.bench.common import load_clean, quantise
+from restorer.bench.common import load_clean
+from restorer.corrupt.functional import quantise
 from restorer.metrics import psnr
 from restorer.models import ModelSpec
 from restorer.tasks.base import l1_loss

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 import torch
 
+from ..corrupt.functional import quantise
 from ..corrupt.harmonize import synthetic_composite
 from ..engine import pick_device
 from ..inference import Restorer
@@ -31,7 +32,7 @@ from ..tasks import TASKS
 from ..tasks.blend import harmonise, seam_band
 from ..tasks.morph import morph_frames
 from ..weights import load_model
-from .common import Table, load_clean, quantise, save_grid, timed
+from .common import Table, load_clean, save_grid, timed
 
 MARGIN = 8  # composites keep this far from the border (seamlessClone needs room around its mask)
 

@@ -14,11 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from .. import color as C
+from ..corrupt.functional import quantise
 from ..inference import Restorer
 from ..metrics import psnr
 from ..tasks import TASKS
 from ..tasks.colorize import predict_ab
-from .common import Table, load_clean, quantise, save_grid, timed
+from .common import Table, load_clean, save_grid, timed
 
 METHODS = ("ours", "grey")
 GRID_WIDTH = 320  # px per panel in the picture grid

@@ -31,11 +31,6 @@ def plain_photo(pixels: np.ndarray) -> Photo:
     return Photo(pixels=pixels, alpha=None, bit_depth=8, format="PNG", exif=None, icc_profile=None, text={}, dpi=None)
 
 
-def quantise(img: np.ndarray) -> np.ndarray:
-    """Outputs are scored as the 8-bit images a user would save."""
-    return np.rint(np.clip(img, 0, 1) * 255).astype(np.float32) / 255
-
-
 def timed(fn: Callable[[], np.ndarray]) -> tuple[np.ndarray, float]:
     t = time.perf_counter()
     out = fn()

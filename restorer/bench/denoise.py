@@ -8,11 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..corrupt.functional import quantise
 from ..inference import Restorer
 from ..metrics import psnr, ssim
 from ..tasks import TASKS
 from ..tasks.denoise import DenoiseOptions
-from .common import Table, load_clean, plain_photo, quantise, timed
+from .common import Table, load_clean, plain_photo, timed
 
 METHODS = ("ours", "ours-blind", "cbm3d", "nlm", "noisy")
 

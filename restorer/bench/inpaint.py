@@ -10,12 +10,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..corrupt.functional import quantise
 from ..corrupt.masks import SIZES, random_mask
 from ..inference import Restorer
 from ..metrics import psnr, ssim_map
 from ..tasks import TASKS
 from ..tasks.inpaint import inpaint_pixels
-from .common import Table, load_clean, quantise, save_grid, timed
+from .common import Table, load_clean, save_grid, timed
 
 FILL = 0.5  # grey in the holes before any method sees them
 

@@ -14,9 +14,10 @@ import numpy as np
 
 from .. import color as C
 from ..corrupt.damage import random_damage
+from ..corrupt.functional import quantise
 from ..metrics import psnr, ssim_map
 from ..oldphoto import OldPhoto, OldPhotoOptions, StageWeights
-from .common import Table, load_clean, plain_photo, quantise, timed
+from .common import Table, load_clean, plain_photo, timed
 from .denoise import nlm
 from .inpaint import opencv_inpaint
 from .segment import tophat_mask

@@ -12,10 +12,11 @@ import cv2
 import numpy as np
 
 from ..corrupt.damage import random_damage
+from ..corrupt.functional import quantise
 from ..inference import Restorer
 from ..tasks import TASKS
 from ..tasks.segment import predict_labels
-from .common import Table, load_clean, quantise, save_grid, timed
+from .common import Table, load_clean, save_grid, timed
 
 METHODS = ("ours", "ours-1view", "tophat")  # ours-1view: the same weights without the view ensemble
 TOPHAT_KERNEL = 11  # px: wider than scratches and specks, narrower than most image detail

@@ -8,6 +8,12 @@ import numpy as np
 from PIL import Image
 
 
+def quantise(img: np.ndarray) -> np.ndarray:
+    """The image as an 8-bit file holds it (still float32 in [0, 1]): what a user saves and
+    what benchmarks score and feed their methods."""
+    return np.rint(np.clip(img, 0, 1) * 255).astype(np.float32) / 255
+
+
 def gaussian_noise(img: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
     """Additive white Gaussian noise; sigma on the 0-1 scale. Not clipped (the
     published AWGN protocol), so the noise stays zero-mean at black and white."""

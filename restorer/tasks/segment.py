@@ -15,6 +15,7 @@ import segmentation_models_pytorch as smp
 import torch
 
 from ..corrupt.damage import random_damage
+from ..corrupt.functional import quantise
 from ..ensemble import averaged_over_views
 from ..imageio import Photo
 from ..models import ModelSpec, cpu_unet
@@ -224,8 +225,7 @@ def calibration_samples(images: list[np.ndarray]) -> list[Sample]:
         rng = np.random.default_rng(20_000 + i)
         samples.append(make_sample(clean, rng))
         damaged, mask = random_damage(clean, rng, clean_odds=0.0)
-        as_saved = np.rint(np.clip(damaged, 0, 1) * 255).astype(np.float32) / 255  # the 8-bit file a user has
-        samples.append({"input": np.ascontiguousarray(as_saved.transpose(2, 0, 1)), "target": mask.astype(np.float32)[None]})
+        samples.append({"input": np.ascontiguousarray(quantise(damaged).transpose(2, 0, 1)), "target": mask.astype(np.float32)[None]})
     return samples
 
 
