@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from restorer.bench.common import load_clean
-from restorer.bench.segment import scores
+from restorer.bench.segment import pixel_counts, scores
 from restorer.corrupt.damage import KINDS
 from restorer.corrupt.functional import quantise
 from restorer.inference import Restorer
@@ -30,10 +30,6 @@ from restorer.train.data import list_images, load_rgb, split_paths
 KIND_IMAGES = 12
 
 
-def counts(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    return np.array([(pred & truth).sum(), (pred & ~truth).sum(), (~pred & truth).sum()], np.int64)
-
-
 def held_out(restorer: Restorer, data: Path, views: list[int]) -> dict[int, dict[str, float]]:
     _, val_paths = split_paths(list_images(data), 0.1, 0)  # the trainer's split for seed 0
     samples = calibration_samples(load_rgb(val_paths, min_size=32))
@@ -41,7 +37,7 @@ def held_out(restorer: Restorer, data: Path, views: list[int]) -> dict[int, dict
     for s in samples:
         rgb, truth = s["input"].transpose(1, 2, 0), s["target"][0] > 0.5
         for v in views:
-            totals[v] += counts(predict_labels(rgb, restorer.predict, views=v)[0] > 0, truth)
+            totals[v] += pixel_counts(predict_labels(rgb, restorer.predict, views=v)[0] > 0, truth)
     return {v: scores(*(int(c) for c in t)) for v, t in totals.items()}
 
 
@@ -52,7 +48,7 @@ def per_kind(restorer: Restorer, data: Path) -> dict[str, dict[str, float]]:
         total = np.zeros(3, np.int64)
         for i, (_, clean) in enumerate(images):
             damaged, truth = draw(clean, np.random.default_rng(1000 * k + i))
-            total += counts(predict_labels(quantise(damaged), restorer.predict, views=1)[0] > 0, truth)
+            total += pixel_counts(predict_labels(quantise(damaged), restorer.predict, views=1)[0] > 0, truth)
         out[name] = scores(*(int(c) for c in total))
     return out
 

@@ -41,6 +41,11 @@ def scores(tp: int, fp: int, fn: int) -> dict[str, float]:
             "precision": ratio(tp, tp + fp), "recall": ratio(tp, tp + fn)}
 
 
+def pixel_counts(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """[true positives, false positives, false negatives] of a bool mask against the exact one."""
+    return np.array([(pred & truth).sum(), (pred & ~truth).sum(), (~pred & truth).sum()], np.int64)
+
+
 def damaged_set(images: list[tuple[str, np.ndarray]], seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """(damaged 8-bit image, exact mask) per image, the same for every run with this seed."""
     out = []
@@ -72,7 +77,7 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
         for m in methods:
             pred, secs = timed(lambda: fns[m](damaged))
             seconds[m] += secs
-            counts[m] += [(pred & truth).sum(), (pred & ~truth).sum(), (~pred & truth).sum()]
+            counts[m] += pixel_counts(pred, truth)
             row.append(pred)
         if k < GRID_ROWS:
             shown.append(row)
