@@ -26,7 +26,7 @@ from restorer.bench.common import load_clean
 from restorer.corrupt.functional import quantise
 from restorer.metrics import psnr
 from restorer.tasks.colorize import CLASS_WEIGHTS, predict_logits, upsample_ab
-from restorer.train.data import list_images, load_rgb, split_paths
+from restorer.train.data import held_out_split, load_rgb
 from restorer.weights import default_weights, load_model
 
 LOG_W = np.log(CLASS_WEIGHTS.numpy())[:, None, None]
@@ -69,7 +69,7 @@ def main() -> None:
     model, info = load_model(args.weights or default_weights("colorize"), task="colorize")
     model = model.float().eval()
     decodes = [tuple(float(v) for v in d.split(":")) for d in args.decode.split(",")]
-    _, val = split_paths(list_images(args.data), 0.1, info.meta["training"]["config"]["seed"])
+    _, val = held_out_split(args.data, info.meta["training"]["config"]["seed"])
     sets = {"held-out": [a.astype(np.float32) / 255 for a in load_rgb(val, 0)],
             args.test.name: [img for _, img in load_clean(args.test)]}
     results = {name: sweep(model, imgs, decodes) for name, imgs in sets.items()}

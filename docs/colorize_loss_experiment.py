@@ -35,7 +35,7 @@ from restorer.models import ModelSpec
 from restorer.tasks.base import l1_loss
 from restorer.tasks.colorize import TASK, make_sample, predict_logits, upsample_ab
 from restorer.train.config import TrainConfig
-from restorer.train.data import list_images, load_rgb, split_paths
+from restorer.train.data import held_out_split, load_rgb
 from restorer.train.loop import train
 from restorer.weights import default_weights, load_model
 
@@ -94,7 +94,7 @@ def main() -> None:
         l1_path = train(L1_TASK, cfg, progress=False)
     l1, _ = load_model(l1_path)
     ce, l1 = ce.float().eval(), l1.float().eval()
-    _, val = split_paths(list_images(args.data), 0.1, recipe["config"]["seed"])
+    _, val = held_out_split(args.data, recipe["config"]["seed"])
     sets = {"held-out": [a.astype(np.float32) / 255 for a in load_rgb(val, 0)],
             args.test.name: [img for _, img in load_clean(args.test)]}
     decoders = {"rebalanced CE, T = %.2g (shipped)" % C.ANNEAL_T: (ce, C.decode_ab),

@@ -27,7 +27,7 @@ import torch
 from colorize_decode_sweep import sweep  # beside this script
 
 from restorer.tasks.colorize import CLASS_WEIGHTS
-from restorer.train.data import list_images, load_rgb, split_paths
+from restorer.train.data import held_out_split, load_rgb
 from restorer.weights import load_model, save_weights
 
 MIX = 0.5
@@ -55,7 +55,7 @@ def main() -> None:
                 "config": start_info.meta["training"]["config"],  # the first run's: its seed fixes the held-out split
                 "weight_average": {"mix": args.mix, "of": [start_info.meta["sha256"], tuned_info.meta["sha256"]]},
                 "prior_correction": args.alpha, "made_by": "docs/make_colorize_wise.py"}
-    _, val = split_paths(list_images(args.data), 0.1, training["config"]["seed"])
+    _, val = held_out_split(args.data, training["config"]["seed"])
     over_grey, colour = sweep(start.eval(), [a.astype(np.float32) / 255 for a in load_rgb(val, 0)], [(0.0, 0.6)])[(0.0, 0.6)]
     validation = {"split": f"held-out {len(val)} images of {args.data.name}, production path",
                   "psnr_over_grey": round(over_grey, 3), "colourfulness": round(colour, 3)}

@@ -25,13 +25,13 @@ from restorer.corrupt.functional import quantise
 from restorer.inference import Restorer
 from restorer.tasks import TASKS
 from restorer.tasks.segment import calibration_samples, predict_labels
-from restorer.train.data import list_images, load_rgb, split_paths
+from restorer.train.data import held_out_split, load_rgb
 
 KIND_IMAGES = 12
 
 
 def held_out(restorer: Restorer, data: Path, views: list[int]) -> dict[int, dict[str, float]]:
-    _, val_paths = split_paths(list_images(data), 0.1, 0)  # the trainer's split for seed 0
+    _, val_paths = held_out_split(data, seed=0)
     samples = calibration_samples(load_rgb(val_paths, min_size=32))
     totals = {v: np.zeros(3, np.int64) for v in views}
     for s in samples:

@@ -4,10 +4,11 @@ import pytest
 
 from restorer.tasks import TASKS
 from restorer.train.config import TrainConfig
+from restorer.train.data import held_out_split, list_images
 from restorer.train.loop import train
 from restorer.weights import load_model
 
-from .conftest import TINY_UNET
+from .conftest import TINY_UNET, save_rgb, smooth_image
 
 
 @pytest.fixture
@@ -36,6 +37,18 @@ def test_fine_tune_from_weights_keeps_their_architecture(tmp_path, clean_folder,
     first = train(tiny_denoise, TrainConfig(data=clean_folder, steps=2, out=tmp_path / "a", batch_size=2), progress=False)
     second = train(TASKS["denoise"], TrainConfig(data=clean_folder, steps=2, out=tmp_path / "b", batch_size=2, patch=32, from_weights=first), progress=False)
     assert load_model(second)[1].spec == TINY_UNET
+
+
+def test_held_out_split_is_repeatable_disjoint_and_the_one_training_uses(tmp_path, tiny_denoise):
+    folder = tmp_path / "clean"
+    folder.mkdir()
+    for i in range(20):
+        save_rgb(folder / f"img{i:02d}.png", smooth_image(48, 48, seed=i))
+    kept, held = held_out_split(folder, seed=3)
+    assert len(held) == 2 and not set(kept) & set(held) and sorted(kept + held) == list_images(folder)
+    assert held_out_split(folder, seed=3) == (kept, held) and held_out_split(folder, seed=4)[1] != held
+    path = train(tiny_denoise, TrainConfig(data=folder, steps=1, out=tmp_path / "run", batch_size=2, seed=3), progress=False)
+    assert load_model(path)[1].meta["training"]["train_images"] == len(kept)
 
 
 def test_no_images_is_a_clear_error(tmp_path, tiny_denoise):

@@ -50,6 +50,15 @@ def split_paths(paths: list[Path], val_fraction: float, seed: int) -> tuple[list
     return [paths[i] for i in order[n_val:]], [paths[i] for i in order[:n_val]]
 
 
+VAL_FRACTION = 0.1  # the trainer's held-out share when no --val folder is given
+
+
+def held_out_split(folder: Path, seed: int) -> tuple[list[Path], list[Path]]:
+    """(training, held-out) images of `folder` exactly as `restore train --data folder --seed seed`
+    splits them, so diagnostics can score a model on photos it never trained on."""
+    return split_paths(list_images(folder), VAL_FRACTION, seed)
+
+
 def augmentation(patch: int, seed: int, rotate: bool = True) -> A.Compose:
     steps: list[A.BasicTransform] = [
         A.RandomCrop(patch, patch, pad_if_needed=True, border_mode=cv2.BORDER_REFLECT_101), A.HorizontalFlip()]

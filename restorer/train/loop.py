@@ -26,11 +26,11 @@ from .data import (
     LabelledStream,
     SampleStream,
     collate,
+    held_out_split,
     labelled_validation,
     list_images,
     load_labelled,
     load_rgb,
-    split_paths,
     validation_samples,
 )
 
@@ -101,11 +101,10 @@ def evaluate(model: nn.Module, task: Task, samples, device: torch.device) -> dic
 def _prepare_data(task: Task, cfg: TrainConfig, patch: int, seed: int):
     """(endless training stream, fixed validation samples, held-out clean photos (None for a
     labelled folder), number of training images)."""
-    paths = list_images(cfg.data)
     if cfg.val:
-        train_paths, val_paths = paths, list_images(cfg.val)
+        train_paths, val_paths = list_images(cfg.data), list_images(cfg.val)
     else:
-        train_paths, val_paths = split_paths(paths, 0.1, cfg.seed)
+        train_paths, val_paths = held_out_split(cfg.data, cfg.seed)
     if cfg.masks:  # the user's own labels
         train_pairs = load_labelled(train_paths, cfg.masks, cfg.classes, min_size=32)
         if not train_pairs:
