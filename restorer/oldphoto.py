@@ -25,7 +25,7 @@ STAGE_OUTPUTS: dict[str, str | None] = {"_1_mask": "PNG", "_2_inpainted": None, 
 class OldPhotoOptions:
     threshold: float = field(default=0.5, metadata={
         "help": "Damage probability above which a pixel is repaired (lower: more is repaired).", "min": 0.0, "max": 1.0})
-    dilate: int = field(default=2, metadata={
+    dilate: int = field(default=1, metadata={
         "help": "Grow the detected damage by this many pixels before inpainting (covers soft edges).", "min": 0})
     sigma: float | None = field(default=None, metadata={
         "help": "Noise level for the denoising stage (0-255 scale); omit to estimate it per photo.", "min": 0.0, "max": 75.0})
