@@ -12,6 +12,7 @@ from pathlib import Path
 
 import torch
 
+from restorer.train.loop import write_checkpoint
 from restorer.weights import load_model
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -27,6 +28,5 @@ with torch.no_grad():
 optimizer = torch.optim.Adam(model.parameters(), lr=training["config"]["lr"])
 state = {"step": training["steps"], "minutes": training["minutes"], "loss": [], "val": []}
 args.out.mkdir(parents=True, exist_ok=True)
-torch.save({"spec": info.spec.to_json(), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-            "state": state, "config": training["config"]}, args.out / "checkpoint.pt")
+write_checkpoint(args.out / "checkpoint.pt", info.spec, model, optimizer, state, training["config"])
 print(f"{args.out / 'checkpoint.pt'}: step {state['step']}, {state['minutes']} minutes")

@@ -98,6 +98,15 @@ def evaluate(model: nn.Module, task: Task, samples, device: torch.device) -> dic
     return {k: v / max(1, len(samples)) for k, v in totals.items()}
 
 
+def write_checkpoint(path: Path, spec: ModelSpec, model: nn.Module, optimizer: torch.optim.Optimizer,
+                     state: dict, config: dict) -> None:
+    """What `--resume` reads back, written atomically (an interrupted save keeps the last checkpoint)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save({"spec": spec.to_json(), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                "state": state, "config": config}, tmp)
+    os.replace(tmp, path)
+
+
 def _prepare_data(task: Task, cfg: TrainConfig, patch: int, seed: int):
     """(endless training stream, fixed validation samples, held-out clean photos (None for a
     labelled folder), number of training images)."""
@@ -165,9 +174,7 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
     def checkpoint() -> None:
         if not dist.main:
             return
-        tmp = ckpt_path.with_name(".checkpoint.pt.tmp")
-        torch.save({"spec": spec.to_json(), "model": model.state_dict(), "optimizer": opt.state_dict(), "state": state, "config": _jsonable(cfg)}, tmp)
-        os.replace(tmp, ckpt_path)
+        write_checkpoint(ckpt_path, spec, model, opt, state, _jsonable(cfg))
         save_curve(out / "curve.png", state["loss"], state["val"], metric)
 
     minutes_before = state["minutes"]
