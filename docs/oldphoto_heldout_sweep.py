@@ -10,10 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from restorer.bench.common import plain_photo
-from restorer.bench.oldphoto import damaged_bw
-from restorer.corrupt.functional import quantise
-from restorer.metrics import psnr
+from restorer.bench.oldphoto import measure
 from restorer.oldphoto import OldPhoto, OldPhotoOptions, StageWeights
 from restorer.train.data import held_out_split, load_rgb
 
@@ -23,14 +20,12 @@ parser.add_argument("settings", nargs="+", help="threshold:dilate, e.g. 0.5:2")
 parser.add_argument("--data", type=Path, default=Path("../shared/datasets/bsds432"))
 args = parser.parse_args()
 
-# sorted, as a folder of these photos would be listed: the same damage seed per photo as `--data that-folder`
-photos = [rgb.astype(np.float32) / 255 for rgb in load_rgb(sorted(held_out_split(args.data, seed=0)[1]), min_size=32)]
+# sorted and 8-bit floats, as `load_clean` lists a folder of these photos: the same damage per photo as `--data that-folder`
+held = sorted(held_out_split(args.data, seed=0)[1])
+photos = [(str(i), rgb.astype(np.float32) / 255) for i, rgb in enumerate(load_rgb(held, min_size=32))]
 for setting in args.settings:
     threshold, dilate = setting.split(":")
     options = OldPhotoOptions(no_colorize=True, threshold=float(threshold), dilate=int(dilate))
     pipeline = OldPhoto.load(options, StageWeights(segment_weights=args.weights), "cpu")
-    scores = []
-    for i, clean in enumerate(photos):  # the benchmark's per-image seeds (its --seed 0)
-        damaged, original = damaged_bw(clean, np.random.default_rng(i))
-        scores.append(psnr(quantise(pipeline(plain_photo(damaged))[""].pixels), original))
-    print(f"{args.weights.name}  threshold {threshold}  dilate {dilate}  PSNR {np.mean(scores):.3f}  ({len(scores)} photos)", flush=True)
+    psnr_db, ssim, _, n = measure(photos, ["ours"], pipeline).rows[0][1:]
+    print(f"{args.weights.name}  threshold {threshold}  dilate {dilate}  PSNR {psnr_db:.3f}  SSIM {ssim:.4f}  ({n} photos)", flush=True)

@@ -44,9 +44,12 @@ def classical(img: np.ndarray) -> np.ndarray:
 
 
 def run(data: Path, methods: list[str], device: str, limit: int | None, seed: int = 0) -> Table:
-    images = load_clean(data, limit)
     pipeline = OldPhoto.load(OldPhotoOptions(no_colorize=True), StageWeights(), device) if "ours" in methods else None
+    return measure(load_clean(data, limit), methods, pipeline, seed)
 
+
+def measure(images: list[tuple[str, np.ndarray]], methods: list[str], pipeline: OldPhoto | None, seed: int = 0) -> Table:
+    """The benchmark on `images` (as `load_clean` gives them), `ours` being `pipeline`, whatever its settings."""
     fns: dict[str, Callable[[np.ndarray], np.ndarray]] = {
         "ours": lambda x: pipeline(plain_photo(x))[""].pixels, "classical": classical, "input": lambda x: x}
     scores: dict[str, list[tuple[float, float, float]]] = {m: [] for m in methods}
