@@ -24,7 +24,7 @@ from .segment import tophat_mask
 
 METHODS = ("ours", "classical", "input")
 GRAIN = 10.0  # film grain, Gaussian sigma on the 0-255 scale
-DILATE = 2  # px the classical mask grows before inpainting, as oldphoto's default
+DILATE = OldPhotoOptions.dilate  # px the classical mask grows before inpainting: oldphoto's default
 
 
 def damaged_bw(clean: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
