@@ -10,7 +10,9 @@ folder. The network runs once per image; every decoding reuses its logits.
     PYTHONPATH=. OMP_NUM_THREADS=1 python docs/colorize_decode_sweep.py \\
         ../shared/datasets/bsds432 ../shared/datasets/kodak24 --decode=0:0.6,0.25:0.6,0.5:0.8
 
---decode lists ALPHA:T pairs, comma-separated. Measured 2026-11-23 (docs/BENCHMARKS.md, Colorization).
+--decode lists ALPHA:T pairs, comma-separated. --views 1 2 also scores the
+mirror self-ensemble (logits averaged over the photo and its left-right mirror,
+restorer.ensemble), which moves the network's output, not only its decoding. Measured 2026-11-23 (docs/BENCHMARKS.md, Colorization).
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ import torch
 from restorer import color as C
 from restorer.bench.common import load_clean
 from restorer.corrupt.functional import quantise
+from restorer.ensemble import averaged_over_views
 from restorer.metrics import psnr
 from restorer.tasks.colorize import CLASS_WEIGHTS, predict_logits, upsample_ab
 from restorer.train.data import held_out_split, load_rgb
@@ -40,21 +43,23 @@ def model_predictor(model: torch.nn.Module) -> Callable[[np.ndarray], np.ndarray
     return predict
 
 
-def sweep(model: torch.nn.Module, images: list[np.ndarray], decodes: list[tuple[float, float]]) -> dict:
-    """{(alpha, T): (PSNR over grey, colourfulness ratio)} over one folder."""
+def sweep(model: torch.nn.Module, images: list[np.ndarray], decodes: list[tuple[int, float, float]]) -> dict:
+    """{(views, alpha, T): (PSNR over grey, colourfulness ratio)} over one folder."""
     scores = {d: [] for d in decodes}
     colour = dict.fromkeys(decodes, 0.0)
     grey_psnr, colour_orig = [], 0.0
     predict = model_predictor(model)
     for clean in images:
         grey = C.grey_of(clean)
-        z = predict_logits(grey, predict)
+        logits = {v: predict_logits(grey, lambda x, v=v: averaged_over_views(predict, x, v)) for v in {d[0] for d in decodes}}
         grey_psnr.append(psnr(quantise(np.repeat(grey, 3, 2)), clean))
         colour_orig += C.colourfulness(clean)
-        for alpha, t in decodes:
-            rgb = quantise(C.colorize_grey(grey, upsample_ab(C.decode_ab(z - alpha * LOG_W, t), grey.shape)))
-            scores[(alpha, t)].append(psnr(rgb, clean))
-            colour[(alpha, t)] += C.colourfulness(rgb)
+        for d in decodes:
+            views, alpha, t = d
+            ab = C.decode_ab(logits[views] - alpha * LOG_W, t)
+            rgb = quantise(C.colorize_grey(grey, upsample_ab(ab, grey.shape)))
+            scores[d].append(psnr(rgb, clean))
+            colour[d] += C.colourfulness(rgb)
     return {d: (float(np.mean(scores[d]) - np.mean(grey_psnr)), colour[d] / colour_orig) for d in decodes}
 
 
@@ -65,18 +70,20 @@ def main() -> None:
     ap.add_argument("--weights", type=Path, default=None, help="default: the shipped colorize weights")
     ap.add_argument("--decode", default="0:0.6,0.25:0.6,0.5:0.6,0.5:0.8",
                     help="ALPHA:T,ALPHA:T,... (write --decode=-0.25:0.8,...)")
+    ap.add_argument("--views", type=int, nargs="+", default=[1], help="self-ensemble sizes to score (1 = none, 2 = + mirror)")
     args = ap.parse_args()
     model, info = load_model(args.weights or default_weights("colorize"), task="colorize")
     model = model.float().eval()
-    decodes = [tuple(float(v) for v in d.split(":")) for d in args.decode.split(",")]
+    pairs = [tuple(float(v) for v in d.split(":")) for d in args.decode.split(",")]
+    decodes = [(views, alpha, t) for views in args.views for alpha, t in pairs]
     _, val = held_out_split(args.data, info.meta["training"]["config"]["seed"])
     sets = {"held-out": [a.astype(np.float32) / 255 for a in load_rgb(val, 0)],
             args.test.name: [img for _, img in load_clean(args.test)]}
     results = {name: sweep(model, imgs, decodes) for name, imgs in sets.items()}
-    print("| alpha | T | " + " | ".join(f"{n}: over grey / colourfulness" for n in sets) + " |")
-    print("|---|---|" + "---|" * len(sets))
+    print("| views | alpha | T | " + " | ".join(f"{n}: over grey / colourfulness" for n in sets) + " |")
+    print("|---|---|---|" + "---|" * len(sets))
     for d in decodes:
-        print(f"| {d[0]:g} | {d[1]:g} | " + " | ".join(f"{results[n][d][0]:+.2f} / {results[n][d][1]:.3f}" for n in sets) + " |")
+        print(f"| {d[0]} | {d[1]:g} | {d[2]:g} | " + " | ".join(f"{results[n][d][0]:+.3f} / {results[n][d][1]:.3f}" for n in sets) + " |")
 
 
 if __name__ == "__main__":

@@ -23,10 +23,9 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-import torch
 from colorize_decode_sweep import sweep  # beside this script
 
-from restorer.tasks.colorize import CLASS_WEIGHTS
+from restorer.tasks.colorize import fold_decoding
 from restorer.train.data import held_out_split, load_rgb
 from restorer.weights import load_model, save_weights
 
@@ -47,8 +46,7 @@ def main() -> None:
     tuned, tuned_info = load_model(args.tuned, task="colorize")
     s0, s1 = start.float().state_dict(), tuned.float().state_dict()
     start.load_state_dict({k: (1 - args.mix) * s0[k] + args.mix * s1[k] if s0[k].is_floating_point() else s1[k] for k in s0})
-    with torch.no_grad():
-        start.head[-1].bias -= args.alpha * torch.log(CLASS_WEIGHTS)
+    fold_decoding(start, alpha=args.alpha)
     training = {"runs": [start_info.meta["training"], tuned_info.meta["training"]],
                 "steps": start_info.meta["training"]["steps"] + tuned_info.meta["training"]["steps"],
                 "minutes": start_info.meta["training"]["minutes"] + tuned_info.meta["training"]["minutes"],
@@ -56,7 +54,7 @@ def main() -> None:
                 "weight_average": {"mix": args.mix, "of": [start_info.meta["sha256"], tuned_info.meta["sha256"]]},
                 "prior_correction": args.alpha, "made_by": "docs/make_colorize_wise.py"}
     _, val = held_out_split(args.data, training["config"]["seed"])
-    over_grey, colour = sweep(start.eval(), [a.astype(np.float32) / 255 for a in load_rgb(val, 0)], [(0.0, 0.6)])[(0.0, 0.6)]
+    over_grey, colour = sweep(start.eval(), [a.astype(np.float32) / 255 for a in load_rgb(val, 0)], [(1, 0.0, 0.6)])[(1, 0.0, 0.6)]
     validation = {"split": f"held-out {len(val)} images of {args.data.name}, production path",
                   "psnr_over_grey": round(over_grey, 3), "colourfulness": round(colour, 3)}
     save_weights(start, start_info.spec, args.out, "colorize", training=training, validation=validation)

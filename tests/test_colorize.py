@@ -17,7 +17,7 @@ from restorer.color_prior import AB_PRIOR
 from restorer.engine import TiledPredictor
 from restorer.imageio import Photo, read_image
 from restorer.tasks import TASKS
-from restorer.tasks.colorize import PREDICT_SIDE, ColorizeOptions, apply
+from restorer.tasks.colorize import CLASS_WEIGHTS, PREDICT_SIDE, ColorizeOptions, apply, fold_decoding
 from restorer.weights import save_weights
 
 from .conftest import bench_rows, invoke, random_head_model, save_rgb, smooth_image, tiny_unet_for
@@ -91,6 +91,20 @@ def test_soft_encoding_and_annealed_mean_decoding():
     w = C.rebalancing_weights(np.asarray(AB_PRIOR))
     assert np.sum(np.asarray(AB_PRIOR) * w) == pytest.approx(1, rel=1e-4)
     assert w[np.argmin(AB_PRIOR)] > 5 * w[np.argmax(AB_PRIOR)]  # rare colours weigh more
+
+
+def test_a_folded_decoding_decodes_like_the_explicit_one(tiny_model):
+    """Shipped weights carry their prior correction and temperature in the last layer, so the
+    standard decoding of the folded model must equal the explicit decoding of the original."""
+    x = torch.from_numpy(random_rgb(32, 32, 1)[..., :1].transpose(2, 0, 1).copy())[None]  # lightness-like
+    folded = random_head_model(TINY, head_std=0.5)
+    folded.load_state_dict(tiny_model.state_dict())
+    fold_decoding(folded, alpha=0.3, temperature=0.4)
+    with torch.no_grad():
+        z, z_folded = tiny_model.eval()(x)[0].numpy(), folded.eval()(x)[0].numpy()
+    explicit = C.decode_ab(z - 0.3 * np.log(CLASS_WEIGHTS.numpy())[:, None, None], temperature=0.4)
+    assert np.allclose(C.decode_ab(z_folded), explicit, atol=1e-3)
+    assert not np.allclose(C.decode_ab(z), explicit, atol=1)  # the fold changed the decoding
 
 
 # ----------------------------------------------------------------------------- sample and loss

@@ -110,6 +110,17 @@ def _rgb_from(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> np.ndarray:
     return np.stack(out)
 
 
+def fold_decoding(model: torch.nn.Module, alpha: float = 0.0, temperature: float = C.ANNEAL_T) -> None:
+    """Bake a decoding into the last layer, in place, so the file decodes like any colorize
+    weights (annealed mean at C.ANNEAL_T) yet gives softmax((logits - alpha * log w) / temperature):
+    alpha corrects for the rebalancing prior w (logit adjustment), temperature anneals."""
+    last = model.head[-1]
+    with torch.no_grad():
+        last.bias -= alpha * torch.log(CLASS_WEIGHTS).to(last.bias)
+        last.weight *= C.ANNEAL_T / temperature
+        last.bias *= C.ANNEAL_T / temperature
+
+
 def psnr_rgb(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> float:
     return psnr_torch(torch.from_numpy(_rgb_from(pred, batch)), batch["rgb"].cpu())
 

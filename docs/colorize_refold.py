@@ -1,0 +1,52 @@
+"""Re-decode a colorize weights file: fold a prior correction ALPHA and an annealing
+temperature T into its last layer (restorer.tasks.colorize.fold_decoding), so the
+new file decodes like any colorize weights. Its training record is kept and the
+fold added to it; its held-out score is measured again (production path).
+
+weights/colorize.safetensors was refolded at T = 0.5 this way: the temperature
+with the highest held-out PSNR over grey for the shipped weights
+(docs/colorize_decode_sweep.py, T 0.35-0.6; docs/BENCHMARKS.md, Colorization):
+
+    PYTHONPATH=. python docs/colorize_refold.py weights/colorize.safetensors runs/cz/t05/colorize.safetensors \\
+        --data ../shared/datasets/bsds432 --temperature 0.5
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from colorize_decode_sweep import sweep  # beside this script
+
+from restorer import color as C
+from restorer.tasks.colorize import fold_decoding
+from restorer.train.data import held_out_split, load_rgb
+from restorer.weights import load_model, save_weights
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("weights", type=Path)
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--data", type=Path, required=True, help="the training folder (its held-out split is scored)")
+    ap.add_argument("--temperature", type=float, default=C.ANNEAL_T)
+    ap.add_argument("--alpha", type=float, default=0.0)
+    args = ap.parse_args()
+    model, info = load_model(args.weights, task="colorize")
+    model = model.float()
+    fold_decoding(model, alpha=args.alpha, temperature=args.temperature)
+    training = dict(info.meta["training"])
+    training["refolds"] = [*training.get("refolds", []), {
+        "from": info.meta["sha256"], "alpha": args.alpha, "temperature": args.temperature,
+        "made_by": "docs/colorize_refold.py"}]
+    _, val = held_out_split(args.data, training["config"]["seed"])
+    decode = (1, 0.0, C.ANNEAL_T)
+    over_grey, colour = sweep(model.eval(), [a.astype(np.float32) / 255 for a in load_rgb(val, 0)], [decode])[decode]
+    validation = {"split": f"held-out {len(val)} images of {args.data.name}, production path",
+                  "psnr_over_grey": round(over_grey, 3), "colourfulness": round(colour, 3)}
+    save_weights(model, info.spec, args.out, "colorize", training=training, validation=validation)
+    print(f"wrote {args.out}: held-out {over_grey:+.3f} dB over grey, colourfulness {colour:.3f}")
+
+
+if __name__ == "__main__":
+    main()
