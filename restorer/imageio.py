@@ -357,10 +357,12 @@ def _encode(photo: Photo, f, fmt: str, quality: int) -> None:
         kw.update(quality=quality, subsampling=0)  # 4:4:4 keeps colour edges
     elif fmt == "WEBP":
         kw.update(quality=quality, lossless=quality >= 100, exact=True)
-    elif fmt == "PNG" and photo.text:
-        info = PngInfo()
-        for k, v in photo.text.items():
-            info.add_text(k, v)  # becomes iTXt when not Latin-1
-        kw["pnginfo"] = info
+    elif fmt == "PNG":
+        kw["compress_level"] = imagemeta.ZLIB_LEVEL
+        if photo.text:
+            info = PngInfo()
+            for k, v in photo.text.items():
+                info.add_text(k, v)  # becomes iTXt when not Latin-1
+            kw["pnginfo"] = info
     # TIFF stays uncompressed: libtiff's compressors cannot write EXIF sub-IFDs.
     im.save(f, format=fmt, **kw)
