@@ -8,6 +8,10 @@ grey of the same Y in linear RGB: that is how out-of-gamut colours are mapped.
 """
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 # sRGB primaries, D65 white (IEC 61966-2-1)
@@ -115,11 +119,24 @@ def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
     return linear_to_srgb(into_gamut(lab_to_linear(lab)))
 
 
+def _by_strips(height: int, rows: int, work: Callable[[int], None]) -> None:
+    """work(y0) for each strip of `rows` rows, strips on all cores: numpy releases the GIL
+    in its array loops, and each strip writes its own rows of the output."""
+    starts = range(0, height, rows)
+    if len(starts) < 2:
+        return work(0)
+    with ThreadPoolExecutor(min(len(starts), os.cpu_count() or 1)) as pool:
+        for _ in pool.map(work, starts):  # re-raises a strip's exception
+            pass
+
+
 def grey_of(rgb: np.ndarray, rows: int = 256) -> np.ndarray:
     """HxWx3 sRGB -> HxWx1 grey with the same CIE lightness (luminance-preserving), by strips."""
     out = np.empty((*rgb.shape[:2], 1), np.float32)
-    for y in range(0, rgb.shape[0], rows):
+
+    def strip(y: int) -> None:
         out[y : y + rows, :, 0] = linear_to_srgb(srgb_to_linear(rgb[y : y + rows]) @ LUMA.astype(np.float32))
+    _by_strips(rgb.shape[0], rows, strip)
     return out
 
 
@@ -135,13 +152,15 @@ def colorize_grey(grey: np.ndarray, ab: np.ndarray, rows: int = 256) -> np.ndarr
     h, w = grey.shape[:2]
     out = np.empty((h, w, 3), np.float32)
     to_rgb = _XYZ_TO_RGB.astype(np.float32)
-    for y0 in range(0, h, rows):
+
+    def strip(y0: int) -> None:
         y = srgb_to_linear(grey[y0 : y0 + rows, :, 0])
         a, b = ab[y0 : y0 + rows, :, 0], ab[y0 : y0 + rows, :, 1]
         fy = _f(y)
         x, z = _f_inv(fy + a / 500) * np.float32(_WHITE[0]), _f_inv(fy - b / 200) * np.float32(_WHITE[2])
         lin = np.stack([x, y, z], axis=-1) @ to_rgb.T
         out[y0 : y0 + rows] = linear_to_srgb(into_gamut(lin))
+    _by_strips(h, rows, strip)
     return out
 
 
