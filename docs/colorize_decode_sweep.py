@@ -63,6 +63,15 @@ def sweep(model: torch.nn.Module, images: list[np.ndarray], decodes: list[tuple[
     return {d: (float(np.mean(scores[d]) - np.mean(grey_psnr)), colour[d] / colour_orig) for d in decodes}
 
 
+def held_out_validation(model: torch.nn.Module, data: Path, seed: int) -> dict:
+    """The weights JSON's validation record: the standard decoding on the trainer's held-out split."""
+    _, val = held_out_split(data, seed)
+    decode = (1, 0.0, C.ANNEAL_T)
+    over_grey, colour = sweep(model.eval(), [a.astype(np.float32) / 255 for a in load_rgb(val, 0)], [decode])[decode]
+    return {"split": f"held-out {len(val)} images of {data.name}, production path",
+            "psnr_over_grey": round(over_grey, 3), "colourfulness": round(colour, 3)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data", type=Path, help="the model's training folder (its held-out split is scored)")

@@ -15,12 +15,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-from colorize_decode_sweep import sweep  # beside this script
+from colorize_decode_sweep import held_out_validation  # beside this script
 
 from restorer import color as C
 from restorer.tasks.colorize import fold_decoding
-from restorer.train.data import held_out_split, load_rgb
 from restorer.weights import load_model, save_weights
 
 
@@ -39,13 +37,10 @@ def main() -> None:
     training["refolds"] = [*training.get("refolds", []), {
         "from": info.meta["sha256"], "alpha": args.alpha, "temperature": args.temperature,
         "made_by": "docs/colorize_refold.py"}]
-    _, val = held_out_split(args.data, training["config"]["seed"])
-    decode = (1, 0.0, C.ANNEAL_T)
-    over_grey, colour = sweep(model.eval(), [a.astype(np.float32) / 255 for a in load_rgb(val, 0)], [decode])[decode]
-    validation = {"split": f"held-out {len(val)} images of {args.data.name}, production path",
-                  "psnr_over_grey": round(over_grey, 3), "colourfulness": round(colour, 3)}
+    validation = held_out_validation(model, args.data, training["config"]["seed"])
     save_weights(model, info.spec, args.out, "colorize", training=training, validation=validation)
-    print(f"wrote {args.out}: held-out {over_grey:+.3f} dB over grey, colourfulness {colour:.3f}")
+    print(f"wrote {args.out}: held-out {validation['psnr_over_grey']:+.3f} dB over grey, "
+          f"colourfulness {validation['colourfulness']:.3f}")
 
 
 if __name__ == "__main__":

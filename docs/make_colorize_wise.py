@@ -22,11 +22,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-from colorize_decode_sweep import sweep  # beside this script
+from colorize_decode_sweep import held_out_validation  # beside this script
 
 from restorer.tasks.colorize import fold_decoding
-from restorer.train.data import held_out_split, load_rgb
 from restorer.weights import load_model, save_weights
 
 MIX = 0.5
@@ -53,10 +51,7 @@ def main() -> None:
                 "config": start_info.meta["training"]["config"],  # the first run's: its seed fixes the held-out split
                 "weight_average": {"mix": args.mix, "of": [start_info.meta["sha256"], tuned_info.meta["sha256"]]},
                 "prior_correction": args.alpha, "made_by": "docs/make_colorize_wise.py"}
-    _, val = held_out_split(args.data, training["config"]["seed"])
-    over_grey, colour = sweep(start.eval(), [a.astype(np.float32) / 255 for a in load_rgb(val, 0)], [(1, 0.0, 0.6)])[(1, 0.0, 0.6)]
-    validation = {"split": f"held-out {len(val)} images of {args.data.name}, production path",
-                  "psnr_over_grey": round(over_grey, 3), "colourfulness": round(colour, 3)}
+    validation = held_out_validation(start, args.data, training["config"]["seed"])
     save_weights(start, start_info.spec, args.out, "colorize", training=training, validation=validation)
     print(f"wrote {args.out}")
 
