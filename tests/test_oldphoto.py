@@ -119,6 +119,20 @@ def test_bench_oldphoto_scores_the_shipped_pipeline_against_classical_and_input(
     assert rows["ours"]["PSNR"] > rows["input"]["PSNR"] + 2  # grain and damage removed by the shipped weights
 
 
+def test_bench_oldphoto_measures_the_stage_weights_it_is_given(tmp_path, weights_dir):
+    """A candidate detector is benchmarked by naming it, not by copying it over the shipped file."""
+    data = tmp_path / "data"
+    data.mkdir()
+    Image.fromarray((smooth_image(72, 96, 0) * 255).astype(np.uint8)).save(data / "p0.png")
+    r = invoke("bench", "oldphoto", "--data", data, "--device", "cpu", "--methods", "ours", "--json",
+               f"--segment-weights={weights_dir / 'denoise.safetensors'}")
+    assert r.exit_code == 1 and "weights are for 'denoise', not 'segment'" in r.output
+    r = invoke("bench", "oldphoto", "--data", data, "--device", "cpu", "--methods", "ours", "--json",
+               *(f"--{n}-weights={weights_dir / n}.safetensors" for n in ("segment", "inpaint", "denoise")))
+    assert r.exit_code == 0, r.output
+    assert bench_rows(r.output, "method")["ours"]["images"] == 1
+
+
 def test_bundled_old_print_comes_out_closer_to_the_undamaged_photo(tmp_path):
     """The README's example with the shipped weights: examples/old/astronaut.png is the clean
     astronaut turned black-and-white, damaged and grainy (examples/make_examples.py)."""

@@ -43,8 +43,11 @@ def classical(img: np.ndarray) -> np.ndarray:
     return nlm(opencv_inpaint(cv2.INPAINT_TELEA)(img, mask), GRAIN)
 
 
-def run(data: Path, methods: list[str], device: str, limit: int | None, seed: int = 0) -> Table:
-    pipeline = OldPhoto.load(OldPhotoOptions(no_colorize=True), StageWeights(), device) if "ours" in methods else None
+def run(data: Path, methods: list[str], device: str, limit: int | None, seed: int = 0,
+        weights: StageWeights | None = None) -> Table:
+    """`weights`: the stages' weights files (default: the shipped ones)."""
+    options = OldPhotoOptions(no_colorize=True)
+    pipeline = OldPhoto.load(options, weights or StageWeights(), device) if "ours" in methods else None
     return measure(load_clean(data, limit), methods, pipeline, seed)
 
 

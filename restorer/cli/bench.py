@@ -6,6 +6,8 @@ from pathlib import Path
 import click
 
 from ..engine import DEVICES
+from ..oldphoto import StageWeights
+from .options import options_from, pop_dataclass
 
 DEFAULT_DATA = Path("../shared/datasets/cbsd68")
 KODAK = Path("../shared/datasets/kodak24")
@@ -142,14 +144,18 @@ def bench_blend(data, weights, ae_weights, fit_dir, per_image, figures, device, 
 @_DEVICE
 @_LIMIT
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic damage and grain.")
+@options_from(StageWeights)
 @_JSON
-def bench_oldphoto(data, methods, device, limit, seed, as_json) -> None:
-    """Damaged, grainy black-and-white photos restored by `oldphoto` and a classical pipeline; PSNR/SSIM vs the originals."""
+def bench_oldphoto(data, methods, device, limit, seed, as_json, **stage_weights) -> None:
+    """Damaged, grainy black-and-white photos restored by `oldphoto` and a classical pipeline; PSNR/SSIM vs the originals.
+
+    The stage weights options measure other weights (e.g. a new damage detector) in place of the shipped ones."""
     from ..bench import oldphoto
     from ..bench.common import emit
 
     chosen = _methods(methods, oldphoto.METHODS)
-    table = _measure(oldphoto.run, data, chosen, device, limit, seed)
+    weights = pop_dataclass(StageWeights, stage_weights)
+    table = _measure(oldphoto.run, data, chosen, device, limit, seed, weights)
     click.echo(emit(f"oldphoto on {data.name}", table, as_json, {"data": str(data), "seed": seed, "grain_sigma": oldphoto.GRAIN}))
 
 
