@@ -123,8 +123,10 @@ def _by_strips(height: int, rows: int, work: Callable[[int], None]) -> None:
     """work(y0) for each strip of `rows` rows, strips on all cores: numpy releases the GIL
     in its array loops, and each strip writes its own rows of the output."""
     starts = range(0, height, rows)
-    if len(starts) < 2:
-        return work(0)
+    if len(starts) < 2:  # one strip (or none): no pool to start
+        for y0 in starts:
+            work(y0)
+        return
     with ThreadPoolExecutor(min(len(starts), os.cpu_count() or 1)) as pool:
         for _ in pool.map(work, starts):  # re-raises a strip's exception
             pass
