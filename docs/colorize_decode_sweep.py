@@ -63,12 +63,17 @@ def sweep(model: torch.nn.Module, images: list[np.ndarray], decodes: list[tuple[
     return {d: (float(np.mean(scores[d]) - np.mean(grey_psnr)), colour[d] / colour_orig) for d in decodes}
 
 
+def held_out_photos(data: Path, seed: int) -> list[np.ndarray]:
+    """The trainer's held-out split of `data` (for that seed) as float RGB in [0, 1]."""
+    return [a.astype(np.float32) / 255 for a in load_rgb(held_out_split(data, seed)[1], 0)]
+
+
 def held_out_validation(model: torch.nn.Module, data: Path, seed: int) -> dict:
     """The weights JSON's validation record: the standard decoding on the trainer's held-out split."""
-    _, val = held_out_split(data, seed)
+    photos = held_out_photos(data, seed)
     decode = (1, 0.0, C.ANNEAL_T)
-    over_grey, colour = sweep(model.eval(), [a.astype(np.float32) / 255 for a in load_rgb(val, 0)], [decode])[decode]
-    return {"split": f"held-out {len(val)} images of {data.name}, production path",
+    over_grey, colour = sweep(model.eval(), photos, [decode])[decode]
+    return {"split": f"held-out {len(photos)} images of {data.name}, production path",
             "psnr_over_grey": round(over_grey, 3), "colourfulness": round(colour, 3)}
 
 
@@ -85,8 +90,7 @@ def main() -> None:
     model = model.float().eval()
     pairs = [tuple(float(v) for v in d.split(":")) for d in args.decode.split(",")]
     decodes = [(views, alpha, t) for views in args.views for alpha, t in pairs]
-    _, val = held_out_split(args.data, info.meta["training"]["config"]["seed"])
-    sets = {"held-out": [a.astype(np.float32) / 255 for a in load_rgb(val, 0)],
+    sets = {"held-out": held_out_photos(args.data, info.meta["training"]["config"]["seed"]),
             args.test.name: [img for _, img in load_clean(args.test)]}
     results = {name: sweep(model, imgs, decodes) for name, imgs in sets.items()}
     print("| views | alpha | T | " + " | ".join(f"{n}: over grey / colourfulness" for n in sets) + " |")
