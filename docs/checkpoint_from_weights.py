@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+from restorer.tasks.segment import undo_calibration
 from restorer.train.loop import write_checkpoint
 from restorer.weights import load_model
 
@@ -25,10 +26,8 @@ args = parser.parse_args()
 model, info = load_model(args.weights)
 training = info.meta["training"]
 model = model.float().train()
-shift = training.get("calibration", {}).get("logit_shift", 0.0)
-if shift:
-    with torch.no_grad():
-        model.head[-1].bias -= shift
+if "calibration" in training:
+    undo_calibration(model, training["calibration"])
 optimizer = torch.optim.Adam(model.parameters(), lr=training["config"]["lr"])
 state = {"step": training["steps"], "minutes": training["minutes"], "loss": [], "val": []}
 args.out.mkdir(parents=True, exist_ok=True)

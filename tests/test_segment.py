@@ -19,7 +19,7 @@ from restorer.engine import TiledPredictor
 from restorer.imageio import read_image
 from restorer.models import ModelSpec
 from restorer.tasks import TASKS
-from restorer.tasks.segment import SegmentOptions, apply, calibrate_threshold, iou
+from restorer.tasks.segment import SegmentOptions, apply, calibrate_threshold, iou, undo_calibration
 from restorer.train.config import TrainConfig
 from restorer.train.loop import train
 from restorer.weights import save_weights
@@ -242,6 +242,8 @@ def test_calibration_moves_the_threshold_to_the_best_validation_iou():
     with torch.no_grad():
         for b in batches:  # the cut is folded into the model: 0.5 now separates exactly
             assert torch.equal(model(b["input"]) > 0, b["target"] > 0.5)
+    undo_calibration(model, record)  # what a resumed run trains: the uncalibrated model
+    assert model.head[-1].bias.abs().max() < 1e-6
 
 
 def test_training_on_a_small_labelled_folder_beats_chance(tmp_path):

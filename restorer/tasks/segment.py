@@ -207,6 +207,13 @@ def calibrate_threshold(model: torch.nn.Module, batches: list[dict[str, torch.Te
             "val_pooled_iou_after": round(float(scores[best]), 4)}
 
 
+@torch.no_grad()
+def undo_calibration(model: torch.nn.Module, record: dict) -> None:
+    """The inverse of calibrate_threshold's fold, from its record: back to the model the
+    trainer trains (a resumed run recalibrates at its end)."""
+    model.head[-1].bias -= record.get("logit_shift", 0.0)
+
+
 CALIBRATION_SIDE = 512  # px: whole bsds432 photos (481 x 321), a bounded centre crop of larger ones
 
 
