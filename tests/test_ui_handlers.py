@@ -56,8 +56,9 @@ def painted_editor(h: int, w: int, box: tuple[int, int, int, int]) -> dict:
 
 
 def test_controls_follow_the_options_dataclass():
-    (sigma,) = controls_for(DenoiseOptions)
+    sigma, views = controls_for(DenoiseOptions)
     assert (sigma.kind, sigma.optional, sigma.minimum, sigma.maximum) == ("slider", True, 0.0, 75.0)
+    assert (views.kind, views.minimum, views.maximum, initial_value(views)) == ("slider", 1, 8, 1)
     mask, auto, dilate = controls_for(InpaintOptions)
     assert mask.kind == "mask" and mask.is_file  # a brush, never a server path textbox
     assert auto.kind == "checkbox" and auto.default is False  # "auto": the damage detector instead of a brush
@@ -97,7 +98,7 @@ def test_several_inputs_download_as_a_zip_and_bad_files_are_reported(state, tmp_
     progress_calls = []
     result = H.restore_images(state, "denoise", [str(a), str(a2), str(bad)], {"sigma": 10}, {"sigma": True},
                               progress=lambda f, desc=None: progress_calls.append(f))
-    assert "(sigma automatic)" in result.message
+    assert "(sigma automatic, views 1)" in result.message
     assert result.download.suffix == ".zip"
     assert sorted(zipfile.ZipFile(result.download).namelist()) == ["a.png", "a_1.png"]
     assert "1 failed" in result.message and "bad.png" in result.message
