@@ -31,7 +31,11 @@ def averaged_over_views(predict: Callable[[np.ndarray], np.ndarray], chw: np.nda
     """The mean of predict over the first `views` (1-8) views of the C x H x W input, in its frame."""
     if not 1 <= views <= len(VIEWS):
         raise ValueError(f"views must be 1-{len(VIEWS)}, got {views}")
-    total = predict(chw).astype(np.float32)
+    first = np.asarray(predict(chw), dtype=np.float32)
+    if views == 1:
+        return first  # no copy: the default path, on outputs of up to hundreds of MB
+    total = first.copy()  # predict may hand back its input; the views still read that
     for view in VIEWS[1:views]:
         total += _backward(predict(_forward(chw, view)), view)
-    return total / views
+    total /= views
+    return total
