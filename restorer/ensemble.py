@@ -4,6 +4,8 @@ each mapped back (the "x8" of the restoration literature). A model trained with 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import field
+from typing import Any
 
 import numpy as np
 
@@ -11,6 +13,11 @@ import numpy as np
 # Mirrors first: they are valid even for a model trained without 90-degree turns.
 VIEWS = ((False, False, False), (False, True, False), (True, False, False), (True, True, False),
          (False, False, True), (False, True, True), (True, False, True), (True, True, True))
+
+
+def views_field(default: int, help: str) -> Any:
+    """A task option choosing how many views to average (the CLI and UI read its bounds)."""
+    return field(default=default, metadata={"help": help, "min": 1, "max": len(VIEWS)})
 
 
 def _forward(chw: np.ndarray, view: tuple[bool, bool, bool]) -> np.ndarray:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..corrupt import functional as F
-from ..ensemble import averaged_over_views
+from ..ensemble import averaged_over_views, views_field
 from ..imageio import Photo
 from ..models import cpu_unet
 from ..noise_estimate import estimate_sigma
@@ -28,11 +28,8 @@ class DenoiseOptions:
             "max": MAX_SIGMA,
         },
     )
-    views: int = field(
-        default=1,
-        metadata={"help": "Average the denoiser over this many mirrored/turned views (1-8): each costs one "
-                  "more pass; 8 gains about 0.17 dB on the benchmarks for eight times the time.", "min": 1, "max": 8},
-    )
+    views: int = views_field(1, "Average the denoiser over this many mirrored/turned views (1-8): each costs one "
+                             "more pass; 8 gains about 0.17 dB on the benchmarks for eight times the time.")
 
 
 def _model_input(rgb: np.ndarray, sigma: float) -> np.ndarray:

@@ -16,7 +16,7 @@ import torch
 
 from ..corrupt.damage import random_damage
 from ..corrupt.functional import quantise
-from ..ensemble import averaged_over_views
+from ..ensemble import averaged_over_views, views_field
 from ..imageio import Photo
 from ..models import ModelSpec, cpu_unet
 from .base import Predictor, Sample, Task
@@ -35,11 +35,8 @@ class SegmentOptions:
                   "trained weights are calibrated so that 0.5 gives the best IoU on held-out images. "
                   "Binary models only; multi-class models take the most likely class.", "min": 0.0, "max": 1.0},
     )
-    views: int = field(
-        default=4,
-        metadata={"help": "Average the detector over this many mirrored/turned views of the photo (1-8): "
-                  "each costs one more pass; 1 is fastest, 4 finds damage more reliably.", "min": 1, "max": 8},
-    )
+    views: int = views_field(4, "Average the detector over this many mirrored/turned views of the photo (1-8): "
+                             "each costs one more pass; 1 is fastest, 4 finds damage more reliably.")
     overlay: bool = field(
         default=False, metadata={"help": "Also write <name>_overlay.png: the mask tinted over the photo."}
     )
