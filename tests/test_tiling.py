@@ -88,3 +88,17 @@ def test_device_auto_prefers_cuda_then_mps_then_cpu(monkeypatch):
     assert pick_device("auto").type == "cpu"
     with pytest.raises(RuntimeError, match="no CUDA"):
         pick_device("cuda")
+
+
+def test_cpu_predictor_runs_channels_last_with_the_plain_layouts_output():
+    from restorer.weights import load_model
+
+    model, _ = load_model("weights/denoise.safetensors", task="denoise")
+    x = np.concatenate([smooth_image(96, 130).transpose(2, 0, 1), np.full((1, 96, 130), 0.1, np.float32)])
+    x[:3] += np.random.default_rng(0).normal(0, 0.1, x[:3].shape).astype(np.float32)
+    plain = TiledPredictor(model, torch.device("cpu"), tile=0)(x)
+    fast = TiledPredictor.create(model, torch.device("cpu"), tile=0)
+    assert fast.channels_last and next(fast.model.parameters()).is_contiguous(memory_format=torch.channels_last)
+    out = fast(x)
+    assert out.flags.c_contiguous and np.abs(out - plain).max() < 1e-4
+    assert np.abs(out - x[:3]).max() > 0.05  # the model did change the image: the comparison means something
