@@ -91,9 +91,9 @@ def test_device_auto_prefers_cuda_then_mps_then_cpu(monkeypatch):
 
 
 def test_cpu_predictor_runs_channels_last_with_the_plain_layouts_output():
-    from restorer.weights import load_model
+    from restorer.weights import default_weights, load_model
 
-    model, _ = load_model("weights/denoise.safetensors", task="denoise")
+    model, _ = load_model(default_weights("denoise"), task="denoise")
     x = np.concatenate([smooth_image(96, 130).transpose(2, 0, 1), np.full((1, 96, 130), 0.1, np.float32)])
     x[:3] += np.random.default_rng(0).normal(0, 0.1, x[:3].shape).astype(np.float32)
     plain = TiledPredictor(model, torch.device("cpu"), tile=0)(x)
