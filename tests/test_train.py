@@ -120,3 +120,68 @@ def test_initialise_runs_from_scratch_only(tmp_path, clean_folder, tiny_denoise)
     train(task, TrainConfig(data=clean_folder, steps=3, out=out, batch_size=2, val_every=100, resume=True), progress=False)
     train(task, TrainConfig(data=clean_folder, steps=1, out=tmp_path / "ft", batch_size=2, from_weights=path), progress=False)
     assert calls == [5]  # a resumed or fine-tuned model keeps its weights
+
+
+def _close(a, b) -> bool:
+    return all((a[k].float() - b[k].float()).abs().max() < 2e-3 for k in a if a[k].is_floating_point())
+
+
+@pytest.mark.parametrize("ema", [0.0, 0.9])
+def test_saved_weights_are_the_weight_average_unless_it_is_off(tmp_path, clean_folder, tiny_denoise, ema):
+    import torch
+
+    out = tmp_path / "run"
+    path = train(tiny_denoise, TrainConfig(data=clean_folder, steps=6, out=out, batch_size=2, lr=1e-2, ema=ema), progress=False)
+    ckpt = torch.load(out / "checkpoint.pt", weights_only=False)
+    saved = load_model(path)[0].state_dict()
+    if ema:
+        assert ckpt["ema"]["updates"] == 6 and _close(saved, ckpt["ema"]["model"]) and not _close(saved, ckpt["model"])
+    else:
+        assert "ema" not in ckpt and _close(saved, ckpt["model"])
+
+
+def test_resume_carries_the_weight_average_on(tmp_path, clean_folder, tiny_denoise):
+    import torch
+
+    out = tmp_path / "run"
+    train(tiny_denoise, TrainConfig(data=clean_folder, steps=4, out=out, batch_size=2), progress=False)
+    train(tiny_denoise, TrainConfig(data=clean_folder, steps=7, out=out, batch_size=2, resume=True), progress=False)
+    assert torch.load(out / "checkpoint.pt", weights_only=False)["ema"]["updates"] == 7
+
+
+def test_weight_average_warms_up_then_moves_by_one_minus_decay():
+    import torch
+
+    from restorer.train.ema import WeightAverage
+
+    model = torch.nn.Linear(1, 1, bias=False)
+    torch.nn.init.zeros_(model.weight)
+    average = WeightAverage(model, decay=0.5)
+    with torch.no_grad():
+        model.weight.fill_(1.0)
+    average.update(model)  # warm-up decay min(0.5, 1/10): 90 % of the way
+    assert average.model.weight.item() == pytest.approx(0.9)
+    average.update(model)  # min(0.5, 2/11): still warming up
+    assert average.model.weight.item() == pytest.approx(0.9 + 0.1 * 9 / 11)
+    average.updates = 100
+    with torch.no_grad():
+        model.weight.fill_(2.0)
+    before = average.model.weight.item()
+    average.update(model)
+    assert average.model.weight.item() == pytest.approx(before + 0.5 * (2.0 - before))
+
+
+def test_loss_option_swaps_in_the_tasks_other_loss_and_names_the_known_ones(tmp_path, clean_folder, tiny_denoise):
+    import torch
+
+    from restorer.tasks.inpaint import hole_weighted_mse
+
+    pred, target = torch.zeros(1, 3, 2, 2), torch.full((1, 3, 2, 2), 0.5)
+    mask = torch.zeros(1, 1, 2, 2)
+    mask[..., 0, 0] = 1  # one hole pixel of four, weighted 6: (6 * 0.25 + 3 * 0.25) / (9 / 4)
+    assert hole_weighted_mse(pred, {"target": target, "mask": mask}).item() == pytest.approx(0.25)
+    assert TASKS["inpaint"].with_loss("mse").loss is hole_weighted_mse
+    path = train(tiny_denoise, TrainConfig(data=clean_folder, steps=2, out=tmp_path / "run", batch_size=2, loss="mse"), progress=False)
+    assert load_model(path)[1].meta["training"]["config"]["loss"] == "mse"
+    with pytest.raises(ValueError, match="segment has no loss 'mse'"):
+        TASKS["segment"].with_loss("mse")

@@ -2,6 +2,7 @@
 branch on a task's name."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -24,8 +25,15 @@ class Predictor(Protocol):
     def __call__(self, x: np.ndarray) -> np.ndarray: ...
 
 
+LossFn = Callable[[torch.Tensor, dict[str, torch.Tensor]], torch.Tensor]
+
+
 def l1_loss(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     return torch.nn.functional.l1_loss(pred, batch["target"])
+
+
+def mse_loss(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    return torch.nn.functional.mse_loss(pred, batch["target"])
 
 
 def no_extras(options: Any) -> dict[str, Callable[[Photo, Photo], Photo]]:
@@ -48,7 +56,10 @@ class Task:
     model: ModelSpec  # architecture used when training from scratch
     make_sample: Callable[[np.ndarray, np.random.Generator], Sample]  # clean HxWx3 -> Sample
     apply: Callable[[Photo, Any, Predictor], Photo]  # inference on one photo
-    loss: Callable[[torch.Tensor, dict[str, torch.Tensor]], torch.Tensor] = l1_loss
+    loss: LossFn = l1_loss
+    # Other losses `restore train --loss NAME` may train with instead (mse: L1 learns the
+    # per-pixel median, PSNR rewards the mean, so an MSE stage can finish an L1 run).
+    losses: dict[str, LossFn] = field(default_factory=dict)
     metrics: dict[str, Callable[[torch.Tensor, dict[str, torch.Tensor]], float]] = field(
         default_factory=lambda: {"psnr": psnr_metric}
     )
@@ -91,6 +102,15 @@ class Task:
     # calibration_samples(held-out clean photos as HxWx3 uint8) -> what calibrate scores;
     # None: the validation crops. (A user's own labelled folder always uses its validation crops.)
     calibration_samples: Callable[[list[np.ndarray]], list[Sample]] | None = None
+
+    def with_loss(self, name: str | None) -> Task:
+        """This task training with `losses[name]`; None: its own loss."""
+        if name is None:
+            return self
+        if name not in self.losses:
+            known = ", ".join(self.losses) or "none"
+            raise ValueError(f"{self.name} has no loss {name!r} (other losses: {known})")
+        return dataclasses.replace(self, loss=self.losses[name])
 
     def training_loss(self, model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         if self.objective is not None:

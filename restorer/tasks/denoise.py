@@ -11,7 +11,7 @@ from ..ensemble import averaged_over_views, views_field
 from ..imageio import Photo
 from ..models import cpu_unet
 from ..noise_estimate import estimate_sigma
-from .base import Predictor, Sample, Task
+from .base import Predictor, Sample, Task, mse_loss
 
 MAX_SIGMA = 75.0  # 0-255 scale; the range the model is trained on
 
@@ -76,4 +76,5 @@ TASK = Task(
     model=cpu_unet(4, 3),
     make_sample=make_sample,
     apply=apply,
+    losses={"mse": mse_loss},
 )

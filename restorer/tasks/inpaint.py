@@ -103,11 +103,19 @@ def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
     }
 
 
-def hole_weighted_l1(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-    """L1 with hole pixels weighted HOLE_WEIGHT; normalised by the mean weight so
-    its scale does not depend on how much of the crop is hole."""
+def _hole_weighted(error: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Hole pixels weighted HOLE_WEIGHT; normalised by the mean weight so the
+    loss's scale does not depend on how much of the crop is hole."""
     weight = 1 + (HOLE_WEIGHT - 1) * batch["mask"]
-    return (weight * (pred - batch["target"]).abs()).mean() / weight.mean()
+    return (weight * error).mean() / weight.mean()
+
+
+def hole_weighted_l1(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    return _hole_weighted((pred - batch["target"]).abs(), batch)
+
+
+def hole_weighted_mse(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    return _hole_weighted((pred - batch["target"]).square(), batch)
 
 
 def _composite(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -257,6 +265,7 @@ TASK = Task(
     apply=apply,
     helpers=helpers,
     loss=hole_weighted_l1,
+    losses={"mse": hole_weighted_mse},
     metrics={"psnr_hole": psnr_hole, "psnr": psnr_composited},
     patch=256,  # holes up to 45% of the crop need room for context (LaMa trains on 256 too)
 )

@@ -21,6 +21,12 @@ class TrainConfig:
     batch_size: int = _opt(16, "Crops per step.")
     patch: int | None = _opt(None, "Crop size in pixels; default: the task's.")
     lr: float = _opt(2e-4, "Peak learning rate (Adam, cosine decay over the run).")
+    loss: str | None = _opt(
+        None,
+        "Train with another of the task's losses: mse (denoise, inpaint) learns the mean, which PSNR rewards, "
+        "where the default L1 learns the median; a short MSE run can finish an L1 one.",
+    )
+    ema: float = _opt(0.999, "Validate and save an exponential moving average of the weights with this decay per step; 0: the last step's weights.", min=0.0, max=0.9999)
     seed: int = _opt(0, "Seed for the split, crops and corruptions.")
     device: str = _opt("auto", "auto, cpu, cuda or mps.", choices=("auto", "cpu", "cuda", "mps"))
     val_every: int = _opt(200, "Validate every N steps.")

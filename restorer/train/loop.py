@@ -33,6 +33,7 @@ from .data import (
     load_rgb,
     validation_samples,
 )
+from .ema import WeightAverage
 
 log = logging.getLogger(__name__)
 VAL_SIZE = 256
@@ -99,11 +100,11 @@ def evaluate(model: nn.Module, task: Task, samples, device: torch.device) -> dic
 
 
 def write_checkpoint(path: Path, spec: ModelSpec, model: nn.Module, optimizer: torch.optim.Optimizer,
-                     state: dict, config: dict) -> None:
+                     state: dict, config: dict, average: WeightAverage | None = None) -> None:
     """What `--resume` reads back, written atomically (an interrupted save keeps the last checkpoint)."""
     tmp = path.with_name(f".{path.name}.tmp")
     torch.save({"spec": spec.to_json(), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                "state": state, "config": config}, tmp)
+                "state": state, "config": config, **({"ema": average.state_dict()} if average else {})}, tmp)
     os.replace(tmp, path)
 
 
@@ -134,6 +135,7 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
         if task.for_labels is None:
             raise ValueError(f"{task.name} does not train on label masks (--masks)")
         task = task.for_labels(task, cfg.classes)
+    task = task.with_loss(cfg.loss)
     device = _device_for(cfg)
     dist = Distributed(device)
     _seed_everything(cfg.seed + dist.rank)
@@ -162,9 +164,17 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
         opt.load_state_dict(ckpt["optimizer"])
         state = ckpt["state"]
         _seed_everything(cfg.seed + dist.rank + state["step"])  # fresh but repeatable crops after resume
+    average = None
+    if cfg.ema > 0 and dist.main:
+        average = WeightAverage(model, cfg.ema)
+        if cfg.resume and "ema" in ckpt:  # a checkpoint without one (older, or rebuilt from weights) starts it here
+            average.load_state_dict(ckpt["ema"])
     stream, val, held_out, n_train = _prepare_data(task, cfg, patch, cfg.seed + 1000 * dist.rank + state["step"])
     if task.initialise is not None and not cfg.from_weights and not cfg.resume and not cfg.masks:
         task.initialise(model, stream.images)  # in place; same images and seed on every rank: same start
+        if average is not None:
+            average = WeightAverage(model, cfg.ema)
+    final = average.model if average is not None else model  # what is validated and saved
     net = dist.wrap(model, device)
     loader = iter(torch.utils.data.DataLoader(stream, batch_size=cfg.batch_size, collate_fn=collate, num_workers=cfg.workers))
     amp = device.type == "cuda"
@@ -174,7 +184,7 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
     def checkpoint() -> None:
         if not dist.main:
             return
-        write_checkpoint(ckpt_path, spec, model, opt, state, _jsonable(cfg))
+        write_checkpoint(ckpt_path, spec, model, opt, state, _jsonable(cfg), average)
         save_curve(out / "curve.png", state["loss"], state["val"], metric)
 
     minutes_before = state["minutes"]
@@ -194,12 +204,14 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
             scaler.scale(loss).backward()
             scaler.step(opt)
             scaler.update()
+            if average is not None:
+                average.update(model)
             state["step"] += 1
             running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
             if state["step"] % 20 == 0:
                 state["loss"].append((state["step"], running))
             if state["step"] % cfg.val_every == 0 and dist.main:
-                scores = evaluate(model, task, val, device)
+                scores = evaluate(final, task, val, device)
                 state["val"].append((state["step"], scores[metric]))
                 _log_line(out, state, scores, minutes_before + run_minutes)
             bar.update(1)
@@ -216,7 +228,7 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
         bar.close()
         raise
     bar.close()
-    scores = evaluate(model, task, val, device) if dist.main else {}
+    scores = evaluate(final, task, val, device) if dist.main else {}
     if dist.main:
         state["val"].append((state["step"], scores[metric]))
         _log_line(out, state, scores, state["minutes"])
@@ -229,8 +241,8 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
             # built here, once, on the main rank: not held through training
             use_photos = held_out is not None and task.calibration_samples is not None
             samples = task.calibration_samples(held_out) if use_photos else val
-            calibration = task.calibrate(model, [collate([s]) for s in samples], device)
-            scores = evaluate(model, task, val, device)
+            calibration = task.calibrate(final, [collate([s]) for s in samples], device)
+            scores = evaluate(final, task, val, device)
         training = {
             "command": "restore train",
             "config": _jsonable(cfg),
@@ -242,7 +254,7 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
             "val_images": len(val),
             **({"calibration": calibration} if calibration else {}),
         }
-        save_weights(model, spec, path, task.name, training=training, validation={k: round(v, 3) for k, v in scores.items()})
+        save_weights(final, spec, path, task.name, training=training, validation={k: round(v, 3) for k, v in scores.items()})
     return path
 
 
