@@ -185,3 +185,20 @@ def test_loss_option_swaps_in_the_tasks_other_loss_and_names_the_known_ones(tmp_
     assert load_model(path)[1].meta["training"]["config"]["loss"] == "mse"
     with pytest.raises(ValueError, match="segment has no loss 'mse'"):
         TASKS["segment"].with_loss("mse")
+
+
+@pytest.mark.parametrize("freeze", [False, True])
+def test_freeze_bn_holds_the_starting_statistics_while_the_weights_train(tmp_path, clean_folder, tiny_denoise, freeze):
+    first = train(tiny_denoise, TrainConfig(data=clean_folder, steps=2, out=tmp_path / "a", batch_size=2, ema=0), progress=False)
+    second = train(tiny_denoise, TrainConfig(data=clean_folder, steps=3, out=tmp_path / "b", batch_size=2, ema=0, lr=1e-2,
+                                             from_weights=first, freeze_bn=freeze), progress=False)
+    before, after = load_model(first)[0].state_dict(), load_model(second)[0].state_dict()
+    stats = [k for k in before if k.endswith(("running_mean", "running_var"))]
+    weights = [k for k in before if k.endswith(".weight")]
+    assert stats and all(before[k].equal(after[k]) for k in stats) == freeze
+    assert not all(before[k].equal(after[k]) for k in weights)
+
+
+def test_freeze_bn_needs_trained_statistics(tmp_path, clean_folder, tiny_denoise):
+    with pytest.raises(ValueError, match="--freeze-bn"):
+        train(tiny_denoise, TrainConfig(data=clean_folder, steps=1, out=tmp_path / "run", freeze_bn=True), progress=False)

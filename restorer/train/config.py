@@ -27,6 +27,11 @@ class TrainConfig:
         "where the default L1 learns the median; a short MSE run can finish an L1 one.",
     )
     ema: float = _opt(0.999, "Validate and save an exponential moving average of the weights with this decay per step; 0: the last step's weights.", min=0.0, max=0.9999)
+    freeze_bn: bool = _opt(
+        False,
+        "Hold BatchNorm statistics at their --from/--resume values: for finishing a model with smaller "
+        "batches than it was trained with, whose statistics would be noisier.",
+    )
     seed: int = _opt(0, "Seed for the split, crops and corruptions.")
     device: str = _opt("auto", "auto, cpu, cuda or mps.", choices=("auto", "cpu", "cuda", "mps"))
     val_every: int = _opt(200, "Validate every N steps.")

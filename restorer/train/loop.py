@@ -88,6 +88,7 @@ def _device_for(cfg: TrainConfig) -> torch.device:
 
 @torch.no_grad()
 def evaluate(model: nn.Module, task: Task, samples, device: torch.device) -> dict[str, float]:
+    modes = [(m, m.training) for m in model.modules()]  # restored after: frozen BatchNorm stays frozen
     model.eval()
     totals: dict[str, float] = {k: 0.0 for k in task.metrics}
     for s in samples:
@@ -95,7 +96,8 @@ def evaluate(model: nn.Module, task: Task, samples, device: torch.device) -> dic
         pred = model(batch["input"]).float()
         for k, fn in task.metrics.items():
             totals[k] += fn(pred, batch)
-    model.train()
+    for m, training in modes:
+        m.training = training
     return {k: v / max(1, len(samples)) for k, v in totals.items()}
 
 
@@ -136,6 +138,8 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
             raise ValueError(f"{task.name} does not train on label masks (--masks)")
         task = task.for_labels(task, cfg.classes)
     task = task.with_loss(cfg.loss)
+    if cfg.freeze_bn and not (cfg.from_weights or cfg.resume):
+        raise ValueError("--freeze-bn holds trained statistics: give --from WEIGHTS or --resume")
     device = _device_for(cfg)
     dist = Distributed(device)
     _seed_everything(cfg.seed + dist.rank)
@@ -164,6 +168,10 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
         opt.load_state_dict(ckpt["optimizer"])
         state = ckpt["state"]
         _seed_everything(cfg.seed + dist.rank + state["step"])  # fresh but repeatable crops after resume
+    if cfg.freeze_bn:
+        for m in model.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.eval()
     average = None
     if cfg.ema > 0 and dist.main:
         average = WeightAverage(model, cfg.ema)
