@@ -13,9 +13,9 @@ class WeightAverage:
     """`decay` per step, warmed up as min(decay, (1 + n) / (10 + n)) over its n updates so
     that a short fine-tune is not dragged back to its starting weights."""
 
-    def __init__(self, model: nn.Module, decay: float, updates: int = 0) -> None:
+    def __init__(self, model: nn.Module, decay: float) -> None:
         self.decay = decay
-        self.updates = updates
+        self.updates = 0
         self.model = copy.deepcopy(model).eval().requires_grad_(False)
 
     def current_decay(self) -> float:

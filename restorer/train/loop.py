@@ -172,16 +172,14 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
         for m in model.modules():
             if isinstance(m, nn.modules.batchnorm._BatchNorm):
                 m.eval()
-    average = None
-    if cfg.ema > 0 and dist.main:
-        average = WeightAverage(model, cfg.ema)
-        if cfg.resume and "ema" in ckpt:  # a checkpoint without one (older, or rebuilt from weights) starts it here
-            average.load_state_dict(ckpt["ema"])
     stream, val, held_out, n_train = _prepare_data(task, cfg, patch, cfg.seed + 1000 * dist.rank + state["step"])
     if task.initialise is not None and not cfg.from_weights and not cfg.resume and not cfg.masks:
         task.initialise(model, stream.images)  # in place; same images and seed on every rank: same start
-        if average is not None:
-            average = WeightAverage(model, cfg.ema)
+    average = None
+    if cfg.ema > 0 and dist.main:  # after initialise: the average starts from the starting weights
+        average = WeightAverage(model, cfg.ema)
+        if cfg.resume and "ema" in ckpt:  # a checkpoint without one (older, or rebuilt from weights) starts it here
+            average.load_state_dict(ckpt["ema"])
     final = average.model if average is not None else model  # what is validated and saved
     net = dist.wrap(model, device)
     loader = iter(torch.utils.data.DataLoader(stream, batch_size=cfg.batch_size, collate_fn=collate, num_workers=cfg.workers))
