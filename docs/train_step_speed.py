@@ -1,7 +1,7 @@
 """Seconds per CPU training step for every task, in the default (contiguous) and the
-channels-last memory layout: the measurement behind training staying in the plain layout
-(docs/BENCHMARKS.md) while CPU inference uses channels-last. Same model, same batches, same seed; the two layouts alternate so that a busy
-machine slows both alike.
+channels-last memory layout: the measurement behind training staying in the plain
+layout (docs/BENCHMARKS.md) while CPU inference uses channels-last. Same model, same
+batches, same seed; the two layouts alternate so that a busy machine slows both alike.
 
     PYTHONPATH=. .venv/bin/python docs/train_step_speed.py --data examples/clean --threads 2
 """
