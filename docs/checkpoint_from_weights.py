@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from restorer.tasks.segment import undo_calibration
-from restorer.train.loop import write_checkpoint
+from restorer.train.checkpoint import write_checkpoint
 from restorer.weights import load_model
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -9,6 +9,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from .imageio import SUPPORTED_SUFFIXES, Photo, format_for_suffix, read_image, s
 OTHER_IMAGE_SUFFIXES = frozenset({
     ".gif", ".heic", ".heif", ".avif", ".jxl", ".jp2", ".j2k", ".psd", ".tga", ".ico", ".dng", ".cr2", ".cr3",
     ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".raf", ".orf", ".rw2", ".pef", ".srw", ".x3f", ".raw",
+    ".svg", ".svgz", ".exr", ".hdr", ".pdf", ".eps",
 })
 
 
@@ -36,12 +38,24 @@ class OutputPolicy:
     # Further files per input, {tag: format or None for the main one's}: photo<tag><suffix>.<ext>.
     extras: dict[str, str | None] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        check_suffix(self.suffix)
+
+
+def check_suffix(suffix: str) -> None:
+    """A suffix is part of a file name: a separator in it would write outside the output folder."""
+    if any(sep and sep in suffix for sep in ("/", "\\", os.sep, os.altsep)) or "\0" in suffix:
+        raise ValueError(f"suffix {suffix!r} must not contain path separators")
+
 
 @dataclass(frozen=True)
 class Job:
     source: Path
     dest: Path
     extras: dict[str, Path] = field(default_factory=dict)  # tag -> destination of that extra file
+    # Replace a file found at the destination when writing: --overwrite, or the original itself
+    # with --in-place. Otherwise a file that appeared after planning (another run) is kept.
+    replace: bool = False
 
 
 # What processing one photo gives: the result, or {"": result, tag: extra photo, ...}.
@@ -92,7 +106,7 @@ def _hidden(name: str) -> bool:
     return name.startswith(".")
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def same_file(a: Path, b: Path) -> bool:
     """Same file, also through hard links and case-insensitive file systems."""
     if a.resolve() == b.resolve():
         return True
@@ -192,7 +206,7 @@ def plan_jobs(inputs: Sequence[tuple[Path, Path]], policy: OutputPolicy) -> tupl
             key = os.path.normcase(str(dest.resolve()))
             if key in claimed:
                 problem = f"same output {dest} as {claimed[key]}; use --suffix or separate runs"
-            elif _same_file(dest, src):
+            elif same_file(dest, src):
                 if not policy.in_place:
                     problem = "would overwrite the original; use a different -o, --suffix, or --in-place"
             elif dest.resolve() in sources:
@@ -216,7 +230,7 @@ def plan_jobs(inputs: Sequence[tuple[Path, Path]], policy: OutputPolicy) -> tupl
         for dest in dests.values():
             claimed[os.path.normcase(str(dest.resolve()))] = src
         dest = dests.pop(policy.tag)
-        jobs.append(Job(src, dest, dests))
+        jobs.append(Job(src, dest, dests, replace=policy.overwrite or (policy.in_place and same_file(dest, src))))
     return jobs, skipped, failures
 
 
@@ -228,7 +242,7 @@ def run_batch(
     process: Callable[[Photo], Result],
     *,
     read: Callable[[Path], Photo] = read_image,
-    write: Callable[[Photo, Path], None] = write_image,
+    write: Callable[..., None] = write_image,  # write(photo, path, replace=bool)
     progress: bool = True,
     dry_run: bool = False,
     echo: Callable[[str], None] = print_to_stderr,
@@ -237,6 +251,7 @@ def run_batch(
     Failure, echoed at once, and the batch goes on; Ctrl-C stops it after echoing
     the partial summary (writes are atomic, so nothing is left half-written)."""
     summary = Summary(dry_run=dry_run)
+    made: list[Path] = []  # folders this run created: removed at the end if nothing was written into them
     start = time.monotonic()
     bar = tqdm(jobs, disable=not progress or dry_run, file=sys.stderr, unit="img", dynamic_ncols=True, leave=False)
 
@@ -257,10 +272,12 @@ def run_batch(
             try:
                 result = process(read(job.source))
                 outputs = result if isinstance(result, dict) else {"": result}
-                job.dest.parent.mkdir(parents=True, exist_ok=True)
+                for note in outputs[""].notes:
+                    say(f"{job.source}: {note}")
+                made += _make_folders(job.dest.parent)
                 for tag, path in job.extras.items():  # extras first: a written main output means all done
-                    write(outputs[tag], path)
-                write(outputs[""], job.dest)
+                    write(outputs[tag], path, replace=job.replace)
+                write(outputs[""], job.dest, replace=job.replace)
             except Exception as e:  # noqa: BLE001 - any per-file error must not end the batch
                 msg = one_line(e)
                 if not msg.startswith(str(job.source)):  # reader errors already name the file
@@ -274,9 +291,28 @@ def run_batch(
         summary.elapsed = time.monotonic() - start
         echo(f"interrupted: {format_summary(summary)}")
         raise
+    finally:
+        _remove_empty(made)
     bar.close()
     summary.elapsed = time.monotonic() - start
     return summary
+
+
+def _make_folders(folder: Path) -> list[Path]:
+    """mkdir -p, returning the folders it created (outermost first)."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for f in reversed(missing):
+        f.mkdir(exist_ok=True)
+    return list(reversed(missing))
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for f in reversed(folders):  # innermost first
+        with suppress(OSError):  # not empty, or gone: keep it
+            f.rmdir()
 
 
 def _duration(s: float) -> str:

@@ -17,6 +17,14 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 MIN_TILE = 64
 
 
+def contiguous(a: np.ndarray) -> np.ndarray:
+    """A C-ordered array torch can take. np.ascontiguousarray alone is not enough: numpy
+    calls a flipped array with a dimension of size 1 contiguous and keeps its negative
+    stride, which torch refuses (a 1-pixel-high photo in a mirrored view)."""
+    a = np.ascontiguousarray(a)
+    return a.copy() if any(s < 0 for s in a.strides) else a
+
+
 def pick_device(name: str = "auto") -> torch.device:
     """auto: CUDA, then Apple MPS, then CPU. An explicit device that is not
     available is an error rather than a silent fallback."""
@@ -86,7 +94,7 @@ class TiledPredictor:
     def _run(self, patch: np.ndarray) -> np.ndarray:
         h, w = patch.shape[1:]
         ph, pw = pad_amount(h, self.multiple), pad_amount(w, self.multiple)
-        t = torch.from_numpy(np.ascontiguousarray(patch))[None].to(self.device)
+        t = torch.from_numpy(contiguous(patch))[None].to(self.device)
         t = t.half() if self.half else t
         if ph or pw:
             mode = "reflect" if ph < h and pw < w else "replicate"

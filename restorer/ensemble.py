@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from .engine import contiguous
+
 # (flip rows, flip columns, swap rows and columns), applied in that order; the first N are used.
 # Mirrors first: they are valid even for a model trained without 90-degree turns.
 VIEWS = ((False, False, False), (False, True, False), (True, False, False), (True, True, False),
@@ -24,7 +26,7 @@ def _forward(chw: np.ndarray, view: tuple[bool, bool, bool]) -> np.ndarray:
     rows, cols, swap = view
     out = chw[:, ::-1] if rows else chw
     out = out[:, :, ::-1] if cols else out
-    return np.ascontiguousarray(out.transpose(0, 2, 1) if swap else out)
+    return contiguous(out.transpose(0, 2, 1) if swap else out)
 
 
 def _backward(chw: np.ndarray, view: tuple[bool, bool, bool]) -> np.ndarray:

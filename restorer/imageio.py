@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import secrets
+import stat
 import threading
 import warnings
 from contextlib import suppress
@@ -24,7 +25,8 @@ from PIL.PngImagePlugin import PngInfo
 from . import imagemeta
 
 DEFAULT_MAX_PIXELS = 200_000_000  # decompression-bomb guard
-SUPPORTED_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp"})
+SUPPORTED_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".tif", ".tiff", ".webp", ".bmp", ".dib",
+                                ".ppm", ".pgm", ".pbm", ".pnm"})
 _PREFERRED_SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "TIFF": ".tif", "WEBP": ".webp", "BMP": ".bmp"}
 _ALPHA_FORMATS = frozenset({"PNG", "TIFF", "WEBP"})
 _DEEP_FORMATS = frozenset({"PNG", "TIFF"})  # formats we write at 16 bits
@@ -52,6 +54,9 @@ class Photo:
     text: dict[str, str]  # PNG text chunks
     dpi: tuple[float, float] | None
     source: Path | None = None
+    # What a task measured or decided on this photo, for the person running it ("noise level 12.3,
+    # estimated"): printed by the batch, shown by the UI, never written into the file.
+    notes: tuple[str, ...] = ()
 
     @property
     def height(self) -> int:
@@ -122,6 +127,8 @@ def read_image(path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
     try:
         if p.is_dir():
             raise fail("is a directory, not an image file")
+        if not stat.S_ISREG(p.stat().st_mode):  # reading a pipe or a device could wait forever
+            raise fail("not a regular file (a pipe, device or socket)")
         data = p.read_bytes()
     except FileNotFoundError:
         raise fail("no such file") from None
@@ -189,7 +196,8 @@ def _decode(im: Image.Image, data: bytes, path: Path) -> Photo:
     else:
         raw = im.info.get("exif")
         exif = imagemeta.reset_orientation(raw) if raw else None
-    dpi = im.info.get("dpi")
+    # Pillow reports (1, 1) for a TIFF without resolution tags: writing that back would be a claim the input never made
+    dpi = im.info.get("dpi") if fmt != "TIFF" or imagemeta.TIFF_XRESOLUTION in im.tag_v2 else None
     dpi = (float(dpi[0]), float(dpi[1])) if dpi and min(dpi) > 0 else None
     if orientation in (5, 6, 7, 8) and dpi:
         dpi = dpi[::-1]
@@ -275,9 +283,10 @@ def _cmyk_to_rgb(im: Image.Image, icc: bytes | None):
 # ---------------------------------------------------------------------------- write
 
 
-def write_image(photo: Photo, path, format: str | None = None, quality: int = 95) -> None:
+def write_image(photo: Photo, path, format: str | None = None, quality: int = 95, replace: bool = True) -> None:
     """Write atomically; format from the argument, else the suffix, else the source.
-    WebP with quality >= 100 is written lossless."""
+    WebP with quality >= 100 is written lossless. replace=False: OutputExistsError if the
+    file exists when the write completes."""
     path = Path(path)
     try:
         if format:
@@ -291,34 +300,65 @@ def write_image(photo: Photo, path, format: str | None = None, quality: int = 95
             raise ValueError(f"cannot write {fmt or 'unknown'} files")
     except ValueError as e:
         raise ImageWriteError(_one_line(f"{path}: {e}")) from None
-    _atomic_write(path, lambda f: _encode(photo, f, fmt, quality))
+    _atomic_write(path, lambda f: _encode(photo, f, fmt, quality), replace)
 
 
-def write_animation(frames: list[np.ndarray], path, fps: float) -> None:
+def write_animation(frames: list[np.ndarray], path, fps: float, replace: bool = True) -> None:
     """HxWx3 float frames in [0, 1] as an animated GIF or WebP (by suffix), written atomically."""
     path = Path(path)
     images = [Image.fromarray(np.rint(np.clip(f, 0, 1) * 255).astype(np.uint8)) for f in frames]
     fmt = "GIF" if path.suffix.lower() == ".gif" else "WEBP"
     extra = {"quality": 90} if fmt == "WEBP" else {}
     _atomic_write(path, lambda f: images[0].save(f, format=fmt, save_all=True, append_images=images[1:],
-                                                 duration=round(1000 / fps), loop=0, **extra))
+                                                 duration=round(1000 / fps), loop=0, **extra), replace)
 
 
-def _atomic_write(path: Path, write) -> None:
-    """Write to a hidden temp file beside `path`, fsync, then rename over it, so a
-    failure or Ctrl-C never leaves a half-written destination."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+class OutputExistsError(ImageWriteError):
+    """The destination appeared after the run planned it (another run writing the same folder)."""
+
+
+def _temp_name() -> str:
+    """Fixed length, whatever the destination's name: a 250-character name still fits."""
+    return f".rs-{secrets.token_hex(6)}.tmp"
+
+
+def _publish(tmp: Path, path: Path) -> None:
+    """Move the finished temp file to `path` only if nothing is there: a hard link fails
+    if the name exists, atomically; where links are not supported, an exclusive create
+    claims the name first (it is then briefly empty, never half-written)."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here (some network and FAT file systems)
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        os.replace(tmp, path)
+    else:
+        os.unlink(tmp)
+
+
+def _atomic_write(path: Path, write, replace: bool = True) -> None:
+    """Write to a hidden temp file beside `path`, fsync, then rename it into place, so a
+    failure, Ctrl-C or SIGTERM never leaves a half-written destination. replace=False:
+    refuse (OutputExistsError) if `path` exists by then."""
+    tmp = path.with_name(_temp_name())
     done = False
     try:
         with open(tmp, "xb") as f:  # exclusive create, permissions from the umask
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        if replace:
+            os.replace(tmp, path)
+        else:
+            _publish(tmp, path)
         done = True
+    except FileExistsError:
+        raise OutputExistsError(_one_line(f"{path}: appeared while this run was working (another run writing "
+                                          "the same folder?); left as it is: use --overwrite to replace it")) from None
     except Exception as e:
         raise ImageWriteError(_one_line(f"{path}: cannot write ({type(e).__name__}: {e})")) from e
-    finally:  # also runs on KeyboardInterrupt, which propagates unchanged
+    finally:  # also runs on KeyboardInterrupt (and SIGTERM, which the CLI turns into one)
         if not done:
             with suppress(OSError):
                 os.unlink(tmp)

@@ -10,6 +10,7 @@ import numpy as np
 from PIL import Image
 
 ORIENTATION = 0x0112
+TIFF_XRESOLUTION = 282  # absent: the file says nothing about its dpi
 EXIF_HEADER = b"Exif\x00\x00"
 # Descriptive IFD0 tags worth carrying over from a TIFF (the rest describe its layout).
 TIFF_DESCRIPTIVE_TAGS = (270, 271, 272, 305, 306, 315, 33432)

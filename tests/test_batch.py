@@ -181,7 +181,7 @@ def test_output_that_is_another_input_refused(tmp_path):
     b = make_image(tmp_path / "a_x.png", 1)
     jobs, _, failures = plan_jobs([(a, Path("a.png")), (b, Path("a_x.png"))], OutputPolicy(tmp_path, suffix="_x", overwrite=True))
     assert [f.path for f in failures] == [a] and "another input" in failures[0].message
-    assert jobs == [Job(b, tmp_path / "a_x_x.png")]
+    assert jobs == [Job(b, tmp_path / "a_x_x.png", replace=True)]  # --overwrite: replaced even if it appears later
 
 
 def test_output_folder_inside_input_excluded_on_rerun(tmp_path):

@@ -158,7 +158,8 @@ def test_suffix_helpers():
         format_for_suffix(".xyz")
     with pytest.raises(ValueError):
         suffix_for_format("NOPE")
-    assert SUPPORTED_SUFFIXES == {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp"}
+    assert SUPPORTED_SUFFIXES == {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".tif", ".tiff", ".webp", ".bmp", ".dib",
+                                  ".ppm", ".pgm", ".pbm", ".pnm"}
     assert all(format_for_suffix(s) for s in SUPPORTED_SUFFIXES)
 
 

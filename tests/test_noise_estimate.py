@@ -1,7 +1,10 @@
 import numpy as np
 import pytest
 
-from restorer.noise_estimate import estimate_sigma
+import cv2
+
+from restorer.corrupt.camera import camera_noise
+from restorer.noise_estimate import estimate_level, estimate_sigma
 
 from .conftest import EXAMPLES
 
@@ -22,3 +25,25 @@ def test_estimates_gaussian_level_within_ten_percent(sigma):
 def test_clean_image_has_low_estimate_and_tiny_image_is_safe():
     assert estimate_sigma(_clean()) * 255 < 3
     assert estimate_sigma(np.zeros((3, 3, 3), np.float32)) == 0.0
+
+
+@pytest.mark.parametrize("sigma", [5, 15, 25, 50])
+def test_blind_level_reads_white_noise_as_the_full_resolution_estimate(sigma):
+    img = _clean()
+    noisy = img + np.random.default_rng(sigma).normal(0, sigma / 255, img.shape).astype(np.float32)
+    assert estimate_level(noisy) * 255 == pytest.approx(sigma, rel=0.12)
+
+
+def test_blind_level_sees_spatially_correlated_noise():
+    """Camera noise after demosaicing and JPEG hides from 7x7 patches at full resolution;
+    the blind level must still grow with it, and stay low on a clean photo."""
+    img = _clean()
+    rng = np.random.default_rng(0)
+    noisy = [camera_noise(img, np.random.default_rng(s)) for s in range(4)]
+    for n in noisy:
+        rms = np.sqrt(((n - img) ** 2).mean())
+        assert estimate_level(n) > 2 * estimate_sigma(n) or estimate_level(n) > 0.6 * rms
+        assert estimate_level(n) > 0.35 * rms
+    blurred = img + cv2.GaussianBlur(rng.normal(0, 12 / 255, img.shape).astype(np.float32), (0, 0), 1.0) * 2.5
+    assert estimate_sigma(blurred) * 255 < 4 < estimate_level(blurred) * 255
+    assert estimate_level(_clean()) * 255 < 4

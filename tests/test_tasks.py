@@ -32,7 +32,18 @@ def test_options_are_documented_dataclasses(name):
 
 
 def test_denoise_sample_level_matches_noise():
-    sample = TASKS["denoise"].make_sample(smooth_image(128, 128), np.random.default_rng(3))
-    noise = sample["input"][:3] - sample["target"]
-    assert np.ptp(sample["input"][3]) == 0  # one level for the whole image
-    assert sample["input"][3, 0, 0] == pytest.approx(np.sqrt((noise**2).mean()), rel=1e-4)
+    """The level the model is told tracks the noise it sees, for AWGN and camera noise alike,
+    and the inputs are what files hold: mostly on the 8-bit grid, within [0, 1]."""
+    on_grid, levels, rmss = 0, [], []
+    for seed in range(24):
+        sample = TASKS["denoise"].make_sample(smooth_image(128, 128, seed=seed), np.random.default_rng(seed))
+        noisy, level = sample["input"][:3], sample["input"][3]
+        rms = np.sqrt(((noisy - sample["target"]) ** 2).mean())
+        assert np.ptp(level) == 0  # one level for the whole image
+        if rms > 3 / 255:  # camera noise is told as blind estimation reads it: correlated noise reads low
+            assert 0.25 * rms < level[0, 0] < 1.5 * rms
+        levels.append(level[0, 0])
+        rmss.append(rms)
+        on_grid += bool(np.allclose(noisy * 255, np.rint(noisy * 255), atol=1e-3) and noisy.min() >= 0 and noisy.max() <= 1)
+    assert np.corrcoef(levels, rmss)[0, 1] > 0.9
+    assert 12 <= on_grid < 24  # most clipped and rounded to 8 bits; some float (published protocol) or 16-bit

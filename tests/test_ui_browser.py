@@ -115,7 +115,7 @@ def test_denoise_and_paint_inpaint_in_a_real_browser(app_url):
         page.press("#denoise-sigma input[type=number]", "Enter")
         page.click("#denoise-run")
         page.locator("#denoise-result img").first.wait_for()
-        page.locator("#denoise-status").get_by_text("(sigma 25.0, views 1): 1 image(s) restored").wait_for()
+        page.locator("#denoise-status").get_by_text("(sigma 25.0, strength 1.0, views 1): 1 image(s) restored").wait_for()
         result = _download(page, "denoise")
         assert result.format == "PNG" and result.size == Image.open(noisy).size
 
@@ -163,3 +163,23 @@ def test_denoise_and_paint_inpaint_in_a_real_browser(app_url):
     ys, xs = np.nonzero(changed)  # the stroke: right of centre, around mid-height
     h, w = original.shape
     assert 0.3 * h < ys.mean() < 0.7 * h and 0.3 * w < xs.mean() < 0.8 * w
+
+
+def test_the_app_does_not_serve_files_others_left_in_the_temp_folder(app_url, tmp_path):
+    """Gradio serves its upload folder; the app's is private, so the shared /tmp/gradio is not served."""
+    import tempfile
+    import urllib.error
+    import urllib.request
+
+    foreign = Path(tempfile.gettempdir()) / "gradio" / f"planted-{os.getpid()}" / "secret.png"
+    foreign.parent.mkdir(parents=True, exist_ok=True)
+    save_rgb(foreign, smooth_image(8, 8))
+    try:
+        for path in (foreign, EXAMPLES.parent / "README.md"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(f"{app_url}/gradio_api/file={path}", timeout=30)
+            assert refused.value.code == 403
+        served = urllib.request.urlopen(f"{app_url}/gradio_api/file={EXAMPLES / 'noisy' / 'camera.png'}", timeout=30)
+        assert served.status == 200  # examples/ is served, as the README says
+    finally:
+        shutil.rmtree(foreign.parent, ignore_errors=True)

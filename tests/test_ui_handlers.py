@@ -98,7 +98,9 @@ def test_several_inputs_download_as_a_zip_and_bad_files_are_reported(state, tmp_
     progress_calls = []
     result = H.restore_images(state, "denoise", [str(a), str(a2), str(bad)], {"sigma": 10}, {"sigma": True},
                               progress=lambda f, desc=None: progress_calls.append(f))
-    assert "(sigma automatic, views 1)" in result.message
+    assert "(sigma automatic, strength 1.0, views 1)" in result.message
+    assert "a.png: noise level" in result.message and "(estimated)" in result.message  # the level used, per image
+    assert str(tmp_path) not in result.message  # files named as uploaded, not by the server's path
     assert result.download.suffix == ".zip"
     assert sorted(zipfile.ZipFile(result.download).namelist()) == ["a.png", "a_1.png"]
     assert "1 failed" in result.message and "bad.png" in result.message

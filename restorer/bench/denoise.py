@@ -1,5 +1,8 @@
-"""Denoising benchmark: seeded AWGN (float noise, not clipped, on 8-bit clean
-images), our model with known and estimated sigma, CBM3D and OpenCV NLM."""
+"""Denoising benchmarks. Synthetic: seeded AWGN on 8-bit clean images, either as the
+published protocol has it (float noise, not clipped) or as files hold it (clipped and
+rounded to 8 bits: what a user's noisy PNG is); every method gets the same noisy pixels
+and sigma. Real: camera photos with a clean reference (cc15: noisy/NAME.png and
+clean/NAME.png), every method blind, as a user would run it."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -7,15 +10,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from ..corrupt.functional import quantise
 from ..inference import Restorer
 from ..metrics import psnr, ssim
+from ..noise_estimate import estimate_level
 from ..tasks import TASKS
 from ..tasks.denoise import DenoiseOptions
-from .common import Table, load_clean, plain_photo, timed
+
+from .common import Table, load_clean, plain_photo, save_grid, timed
 
 METHODS = ("ours", "ours-blind", "ours-8views", "cbm3d", "nlm", "noisy")  # ours-8views: opt-in, not in the default set
+PROTOCOLS = ("published", "files")
+REAL_METHODS = ("ours-blind", "ours-strength1.5", "cbm3d-blind", "nlm-blind", "noisy")
 
 
 def _cbm3d(noisy: np.ndarray, sigma: float) -> np.ndarray:
@@ -32,7 +40,13 @@ def nlm(noisy: np.ndarray, sigma: float) -> np.ndarray:
     return cv2.fastNlMeansDenoisingColored(u8, None, h, h, 5, 21).astype(np.float32) / 255
 
 
-def run(data: Path, sigmas: list[float], methods: list[str], weights: Path | None, device: str, limit: int | None, seed: int = 0) -> Table:
+def noisy_version(clean: np.ndarray, sigma: float, rng: np.random.Generator, protocol: str) -> np.ndarray:
+    noisy = (clean + rng.normal(0, sigma / 255, clean.shape)).astype(np.float32)
+    return quantise(noisy) if protocol == "files" else noisy
+
+
+def run(data: Path, sigmas: list[float], methods: list[str], weights: Path | None, device: str, limit: int | None,
+        seed: int = 0, protocol: str = "published") -> Table:
     images = load_clean(data, limit)
     restorer = Restorer.load(TASKS["denoise"], weights, device) if any(m.startswith("ours") for m in methods) else None
     fns: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
@@ -50,7 +64,7 @@ def run(data: Path, sigmas: list[float], methods: list[str], weights: Path | Non
         scores: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
         for i, (_, clean) in enumerate(images):
             rng = np.random.default_rng(seed * 100_003 + i * 1009 + int(sigma * 10))
-            noisy = (clean + rng.normal(0, sigma / 255, clean.shape)).astype(np.float32)
+            noisy = noisy_version(clean, sigma, rng, protocol)
             mp = clean.shape[0] * clean.shape[1] / 1e6
             for m in methods:
                 out, secs = timed(lambda: fns[m](noisy, sigma))
@@ -60,3 +74,69 @@ def run(data: Path, sigmas: list[float], methods: list[str], weights: Path | Non
             arr = np.array(scores[m])
             table.add(m, int(sigma) if float(sigma).is_integer() else sigma, float(arr[:, 0].mean()), float(arr[:, 1].mean()), float(arr[:, 2].mean()), len(images))
     return table
+
+
+def blind_level(noisy: np.ndarray) -> float:
+    """The level a user of CBM3D or NLM would pass without a reference: scikit-image's
+    wavelet estimate (Donoho), averaged over channels, on the 0-255 scale."""
+    from skimage.restoration import estimate_sigma  # optional: pip install scikit-image
+
+    return float(estimate_sigma(noisy, channel_axis=-1, average_sigmas=True)) * 255
+
+
+def load_pairs(folder: Path, limit: int | None) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(name, noisy, clean) float32 HxWx3 from folder/noisy/NAME and folder/clean/NAME."""
+    pairs = []
+    for name, noisy in load_clean(Path(folder) / "noisy", limit):
+        clean_path = next((Path(folder) / "clean").glob(f"{name}.*"), None)
+        if clean_path is None:
+            raise FileNotFoundError(f"{folder}/clean: no reference for {name}")
+        pairs.append((name, noisy, np.asarray(Image.open(clean_path).convert("RGB"), np.float32) / 255))
+    return pairs
+
+
+def run_real(data: Path, methods: list[str], weights: Path | None, device: str, limit: int | None,
+             grid: Path | None = None) -> Table:
+    """Real camera noise against the clean reference, every method blind."""
+    pairs = load_pairs(data, limit)
+    restorer = Restorer.load(TASKS["denoise"], weights, device) if any(m.startswith("ours") for m in methods) else None
+    ours = lambda x, strength: restorer(plain_photo(x), DenoiseOptions(sigma=None, strength=strength)).pixels
+    fns: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+        "ours-blind": lambda x: ours(x, 1.0),
+        "ours-strength1.5": lambda x: ours(x, 1.5),
+        "cbm3d-blind": lambda x: _cbm3d(x, blind_level(x)),
+        "nlm-blind": lambda x: nlm(x, blind_level(x)),
+        "noisy": lambda x: x,
+    }
+    level = {  # the level each method is told (0-255), reported beside its score
+        "ours-blind": lambda x: estimate_level(x) * 255,
+        "ours-strength1.5": lambda x: estimate_level(x) * 255 * 1.5,
+        "cbm3d-blind": blind_level,
+        "nlm-blind": blind_level,
+        "noisy": lambda x: 0.0,
+    }
+    scores: dict[str, list[tuple[float, float, float, float]]] = defaultdict(list)
+    rows = []
+    for name, noisy, clean in pairs:
+        mp = clean.shape[0] * clean.shape[1] / 1e6
+        row = [noisy]
+        for m in methods:
+            out, secs = timed(lambda: fns[m](noisy))
+            out = quantise(out)
+            scores[m].append((psnr(out, clean), ssim(out, clean), secs / mp, level[m](noisy)))
+            row.append(out)
+        rows.append([*row, clean])
+    table = Table(["method", "PSNR", "SSIM", "s/MP", "level", "images"])
+    for m in methods:
+        arr = np.array(scores[m])
+        table.add(m, float(arr[:, 0].mean()), float(arr[:, 1].mean()), float(arr[:, 2].mean()), float(arr[:, 3].mean()), len(pairs))
+    if grid is not None:
+        save_grid(grid, [[_crop(p) for p in r] for r in rows[:: max(1, len(rows) // 5)][:5]], width=220)
+    return table
+
+
+def _crop(img: np.ndarray, size: int = 160) -> np.ndarray:
+    """A centre crop, so the grid shows the noise at full resolution."""
+    h, w = img.shape[:2]
+    y, x = max(0, (h - size) // 2), max(0, (w - size) // 2)
+    return img[y : y + size, x : x + size]

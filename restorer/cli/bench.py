@@ -7,7 +7,7 @@ import click
 
 from ..engine import DEVICES
 from ..oldphoto import StageWeights
-from .options import options_from, pop_dataclass
+from .options import FINITE_FLOAT, FiniteFloat, options_from, pop_dataclass
 
 DEFAULT_DATA = Path("../shared/datasets/cbsd68")
 KODAK = Path("../shared/datasets/kodak24")
@@ -31,25 +31,54 @@ def bench_command() -> None:
 
 @bench_command.command(name="denoise")
 @_data()
-@click.option("--sigma", "sigma_first", type=float, multiple=True, help="Noise levels, e.g. --sigma 15 25 50.")
-@click.argument("sigma_more", nargs=-1, type=float)
+@click.option("--sigma", "sigma_first", type=FINITE_FLOAT, multiple=True, help="Noise levels, e.g. --sigma 15 25 50.")
+@click.argument("sigma_more", nargs=-1, type=FINITE_FLOAT)
 @click.option("--methods", default="ours,ours-blind,cbm3d,nlm,noisy", show_default=True, help="Comma-separated subset.")
+@click.option("--protocol", type=click.Choice(("published", "files")), default="published", show_default=True,
+              help="published: float noise, not clipped (the papers' AWGN protocol); files: clipped and rounded "
+              "to 8 bits, as a noisy file holds it. Every method gets the same pixels.")
 @_WEIGHTS
 @_DEVICE
 @_LIMIT
 @_JSON
 @_RECORD
-def bench_denoise(data, sigma_first, sigma_more, methods, weights, device, limit, as_json, record) -> None:
+def bench_denoise(data, sigma_first, sigma_more, methods, protocol, weights, device, limit, as_json, record) -> None:
     """Seeded Gaussian noise on clean images; PSNR, SSIM and s/MP per method."""
     from ..bench import denoise
     from ..bench.common import emit
 
     sigmas = list(sigma_first) + list(sigma_more) or [15.0, 25.0, 50.0]
     chosen = _methods(methods, denoise.METHODS)
-    table = denoise.run(data, sigmas, chosen, weights, device, limit)
-    click.echo(emit(f"denoise on {data.name}", table, as_json, {"data": str(data), "sigmas": sigmas}))
+    table = denoise.run(data, sigmas, chosen, weights, device, limit, protocol=protocol)
+    click.echo(emit(f"denoise on {data.name} ({protocol} protocol)", table, as_json,
+                    {"data": str(data), "sigmas": sigmas, "protocol": protocol}))
     if record:
-        _record(weights, "denoise", f"{data.name} ({_images_in(table)} images)", table, ["PSNR", "SSIM", "s/MP"], "sigma")
+        suffix = "" if protocol == "published" else f", {protocol} protocol"
+        _record(weights, "denoise", f"{data.name} ({_images_in(table)} images{suffix})", table, ["PSNR", "SSIM", "s/MP"], "sigma")
+
+
+@bench_command.command(name="denoise-real")
+@_data(Path("../shared/datasets/cc15"))
+@click.option("--methods", default=",".join(("ours-blind", "cbm3d-blind", "nlm-blind", "noisy")), show_default=True,
+              help="Comma-separated subset of: " + ", ".join(("ours-blind", "ours-strength1.5", "cbm3d-blind", "nlm-blind", "noisy")) + ".")
+@_WEIGHTS
+@_DEVICE
+@_LIMIT
+@click.option("--grid", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also save a grid of centre crops (noisy | each method | clean).")
+@_JSON
+@_RECORD
+def bench_denoise_real(data, methods, weights, device, limit, grid, as_json, record) -> None:
+    """Real camera noise (DATA/noisy/NAME with DATA/clean/NAME), every method blind: our estimated level,
+    CBM3D and NLM with scikit-image's estimate; PSNR, SSIM, s/MP and the mean level used."""
+    from ..bench import denoise
+    from ..bench.common import emit
+
+    chosen = _methods(methods, denoise.REAL_METHODS)
+    table = _measure(denoise.run_real, data, chosen, weights, device, limit, grid)
+    click.echo(emit(f"real noise on {data.name} (blind)", table, as_json, {"data": str(data)}))
+    if record:
+        _record(weights, "denoise", f"{data.name} ({_images_in(table)} images, real noise, blind)", table, ["PSNR", "SSIM", "s/MP"], None)
 
 
 @bench_command.command(name="inpaint")
@@ -179,7 +208,7 @@ def bench_large(task, size, tiles, as_json, extra) -> None:
 @click.option("--task", "task_name", default="denoise", show_default=True)
 @click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=None, help="Folder of clean images of your kind (30% held out).")
 @click.option("--text-pages", type=int, default=0, help="Instead of --data: generate N grayscale text 'scans' (a domain the shipped weights never saw).")
-@click.option("--minutes", type=float, default=5.0, show_default=True)
+@click.option("--minutes", type=FiniteFloat(0), default=5.0, show_default=True)
 @click.option("--steps", type=int, default=None)
 @_WEIGHTS
 @click.option("--json", "as_json", is_flag=True)

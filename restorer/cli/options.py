@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import types
+import math
 import typing
 from collections.abc import Callable
 from pathlib import Path
@@ -11,13 +11,38 @@ from typing import Any
 
 import click
 
+from ..fields import base_type
 
-def _base_type(tp: Any) -> tuple[Any, bool]:
-    """(inner type, optional?) for `X | None`."""
-    if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return args[0], True
-    return tp, False
+
+class FiniteFloat(click.ParamType):
+    """A float that is a number: refuses nan and inf (exit code 2), within optional bounds."""
+
+    name = "float"
+
+    def __init__(self, minimum: float | None = None, maximum: float | None = None) -> None:
+        self.minimum, self.maximum = minimum, maximum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, float) and math.isfinite(value):
+            number = value
+        else:
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                self.fail(f"{value!r} is not a number", param, ctx)
+            if not math.isfinite(number):
+                self.fail(f"{value!r} is not a finite number", param, ctx)
+        if (self.minimum is not None and number < self.minimum) or (self.maximum is not None and number > self.maximum):
+            lo = "" if self.minimum is None else f"{self.minimum:g}"
+            hi = "" if self.maximum is None else f"{self.maximum:g}"
+            self.fail(f"{number:g} is not in the range {lo}..{hi}", param, ctx)
+        return number
+
+    def __repr__(self) -> str:
+        return "FLOAT"
+
+
+FINITE_FLOAT = FiniteFloat()
 
 
 def _click_type(tp: Any, meta: dict) -> Any:
@@ -25,9 +50,10 @@ def _click_type(tp: Any, meta: dict) -> Any:
         return click.Choice(meta["choices"])
     if tp is Path:  # "exists": fail at the command line, not once per image
         return click.Path(exists=meta.get("exists", False), path_type=Path)
-    if tp in (int, float) and ("min" in meta or "max" in meta):
-        rng = click.IntRange if tp is int else click.FloatRange
-        return rng(meta.get("min"), meta.get("max"))
+    if tp is float:
+        return FiniteFloat(meta.get("min"), meta.get("max"))
+    if tp is int and ("min" in meta or "max" in meta):
+        return click.IntRange(meta.get("min"), meta.get("max"))
     return tp
 
 
@@ -38,7 +64,7 @@ def options_from(cls: type) -> Callable[[Callable], Callable]:
     def decorate(fn: Callable) -> Callable:
         for f in reversed(dataclasses.fields(cls)):
             meta = dict(f.metadata)
-            tp, _ = _base_type(hints[f.name])
+            tp, _ = base_type(hints[f.name])
             flag = meta.get("flag", "--" + f.name.replace("_", "-"))
             default = None if f.default is dataclasses.MISSING else f.default
             if tp is bool:

@@ -9,7 +9,7 @@ from typing import NoReturn
 
 import click
 
-from ..batch import OutputPolicy, Result, collect_inputs, format_summary, plan_jobs, run_batch
+from ..batch import OutputPolicy, check_suffix, Result, collect_inputs, format_summary, plan_jobs, run_batch
 from ..engine import DEVICES
 from ..imageio import DEFAULT_MAX_PIXELS, Photo, read_image
 from ..inference import Restorer
@@ -21,13 +21,21 @@ FORMATS = ("JPEG", "PNG", "TIFF", "WEBP", "BMP")
 DEFAULT_OUT = Path("restored")
 
 
+def _suffix_param(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    try:
+        check_suffix(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
+    return value
+
+
 def batch_options(output_format: str | None = None) -> Callable[[Callable], Callable]:
     """The options every photo-processing command shares (all but --weights)."""
     decorators = [
         click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path)),
         click.option("-o", "--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True, help="Output folder."),
         click.option("-r", "--recursive", is_flag=True, help="Include subfolders (mirrored in the output)."),
-        click.option("--suffix", default="", help="Appended to each output name, e.g. _clean."),
+        click.option("--suffix", default="", callback=_suffix_param, help="Appended to each output name, e.g. _clean."),
         click.option("--format", "fmt", type=click.Choice(FORMATS, case_sensitive=False), help="Output format (default: " + (output_format or "the input's") + ")."),
         click.option("--skip-existing", is_flag=True, help="Skip images whose output already exists."),
         click.option("--overwrite", is_flag=True, help="Replace existing outputs."),

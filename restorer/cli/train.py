@@ -11,6 +11,7 @@ import click
 
 from ..tasks import TASKS
 from ..train.config import TrainConfig
+from ..weights import WeightsError
 from .options import options_from, pop_dataclass
 
 # Tasks' model options (e.g. the autoencoder's code size and regulariser), each a dataclass.
@@ -61,5 +62,5 @@ def train_command(task: str, **kwargs) -> None:
         for name, run_cfg in runs:
             path = train(_with_model_options(name, model_options), run_cfg)
             click.echo(f"weights written to {path}", err=True)
-    except (FileNotFoundError, ValueError) as e:
+    except (FileNotFoundError, ValueError, WeightsError) as e:
         raise click.ClickException(str(e)) from None

@@ -28,8 +28,14 @@ def ui_command(host: str, port: int, share: bool, device: str, data_root: Path, 
     from ..ui.handlers import Settings
     from ..weights import WEIGHTS_DIR
 
+    from ..ui.sandbox import remove_at_exit
+
+    if out is None:
+        out = Path(tempfile.mkdtemp(prefix="restorer-ui-"))
+        remove_at_exit(out)
+        click.echo(f"results go to {out}, removed when the app stops (keep them with --out DIR)", err=True)
     settings = Settings(
-        out_dir=out or Path(tempfile.mkdtemp(prefix="restorer-ui-")),
+        out_dir=out,
         weights_dir=weights_dir or WEIGHTS_DIR,
         data_root=data_root.resolve(),
         device=device,

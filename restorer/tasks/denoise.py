@@ -2,15 +2,16 @@
 serves every strength, and the level can be given or estimated."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..corrupt import functional as F
+from ..corrupt.camera import camera_noise, file_quantise
 from ..ensemble import averaged_over_views, views_field
 from ..imageio import Photo
 from ..models import cpu_unet
-from ..noise_estimate import estimate_sigma
+from ..noise_estimate import estimate_level
 from .base import Predictor, Sample, Task, mse_loss
 
 MAX_SIGMA = 75.0  # 0-255 scale; the range the model is trained on
@@ -22,11 +23,16 @@ class DenoiseOptions:
         default=None,
         metadata={
             "help": "Noise level on the 0-255 scale (e.g. 15 light, 25 medium, 50 heavy). "
-            "Omit it to estimate the level per image from the principal components of "
-            "its weakly textured 7x7 patches (Chen et al. 2015, Liu et al. 2013).",
+            "Omit it to estimate the level per image (printed for each) from its weakly textured "
+            "7x7 patches at full and half resolution, which also sees camera noise.",
             "min": 0.0,
             "max": MAX_SIGMA,
         },
+    )
+    strength: float = field(
+        default=1.0,
+        metadata={"help": "Scales the noise level the model is told, given or estimated: below 1 keeps more "
+                          "grain and detail, above 1 smooths more (0-2).", "min": 0.0, "max": 2.0},
     )
     views: int = views_field(1, "Average the denoiser over this many mirrored/turned views (1-8): each costs one "
                              "more pass; 8 gains about 0.17 dB on the benchmarks for eight times the time.")
@@ -40,33 +46,42 @@ def _model_input(rgb: np.ndarray, sigma: float) -> np.ndarray:
 
 
 def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
-    """Mostly Gaussian noise over sigma 0-75, plus shot (ISO-like) noise and
-    JPEG-compressed noise; the level map is the noise's actual RMS, so what
-    the model is told matches what blind estimation measures."""
-    if rng.random() < 0.1:  # grayscale photos: the same noise in all three channels
-        gray = clean.mean(axis=2, keepdims=True)
-        clean = np.repeat(gray, 3, axis=2)
-        noisy = np.repeat(F.gaussian_noise(gray, rng.uniform(0, MAX_SIGMA) / 255, rng), 3, axis=2)
+    """Noise as files hold it. Most inputs are clipped and rounded to 8 bits (some to 16):
+    Gaussian noise of a known level (told as given: a user's --sigma is the nominal level),
+    and camera noise (signal-dependent, channel- and spatially correlated, often JPEG'd; told
+    as blind estimation measures). A share stays unclipped float noise, the
+    published AWGN protocol."""
+    bits = 16 if rng.random() < 0.15 else 8
+    gray = rng.random() < 0.1  # grayscale photos: the same noise in all three channels
+    if gray:
+        clean = np.repeat(clean.mean(axis=2, keepdims=True), 3, axis=2)
+    kind = rng.random()
+    if kind < 0.6:
+        sigma = rng.uniform(0, MAX_SIGMA) / 255
+        noisy = F.gaussian_noise(clean[..., :1] if gray else clean, sigma, rng)
+        noisy = np.repeat(noisy, 3, axis=2) if gray else noisy
+        if kind >= 0.2:
+            noisy = file_quantise(noisy, bits)
     else:
-        kind = rng.random()
-        if kind < 0.75:
-            noisy = F.gaussian_noise(clean, rng.uniform(0, MAX_SIGMA) / 255, rng)
-        elif kind < 0.9:
-            noisy = F.poisson_noise(clean, 10 ** rng.uniform(1.3, 3.0), rng)
-        else:
-            noisy = F.jpeg_artifacts(F.gaussian_noise(clean, rng.uniform(5, 40) / 255, rng), int(rng.integers(40, 95)))
-    sigma = float(np.sqrt(np.mean((noisy - clean) ** 2)))
+        noisy = camera_noise(clean, rng, bits)
+        if gray:
+            noisy = np.repeat(noisy.mean(axis=2, keepdims=True), 3, axis=2)
+        sigma = estimate_level(noisy)
     return {"input": _model_input(noisy, sigma), "target": np.ascontiguousarray(clean.transpose(2, 0, 1))}
 
 
 def apply(photo: Photo, options: DenoiseOptions, predict: Predictor) -> Photo:
     pixels = photo.pixels
     rgb = pixels if pixels.shape[2] == 3 else np.repeat(pixels, 3, axis=2)
-    sigma = options.sigma / 255 if options.sigma is not None else estimate_sigma(pixels)
-    out = averaged_over_views(predict, _model_input(rgb, sigma), options.views).transpose(1, 2, 0)
+    sigma = options.sigma / 255 if options.sigma is not None else estimate_level(pixels)
+    told = min(sigma * options.strength, MAX_SIGMA / 255)
+    out = averaged_over_views(predict, _model_input(rgb, told), options.views).transpose(1, 2, 0)
     if pixels.shape[2] == 1:
         out = out.mean(axis=2, keepdims=True)
-    return photo.with_pixels(np.clip(out, 0, 1))
+    how = "given" if options.sigma is not None else "estimated"
+    strength = f", strength {options.strength:g}" if options.strength != 1 else ""
+    note = f"noise level {sigma * 255:.1f} ({how}{strength})"
+    return replace(photo.with_pixels(np.clip(out, 0, 1)), notes=(*photo.notes, note))
 
 
 TASK = Task(

@@ -3,6 +3,7 @@ then the task's corruption pipeline, generated on the fly."""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,10 +21,21 @@ log = logging.getLogger(__name__)
 
 
 def list_images(folder: Path) -> list[Path]:
+    """Image files under `folder`, searched recursively; linked folders are followed (once
+    each), so a folder of links to several collections trains on all of them."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: not a folder")
-    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith("."))
+    found, seen = [], set()
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:  # a link back up the tree: walk it once
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [Path(root) / f for f in files if Path(f).suffix.lower() in SUPPORTED_SUFFIXES and not f.startswith(".")]
+    return sorted(found)
 
 
 def load_rgb(paths: list[Path], min_size: int) -> list[np.ndarray]:

@@ -17,7 +17,6 @@ from torch import nn
 from tqdm import tqdm
 
 from ..engine import pick_device
-from ..models import ModelSpec
 from ..tasks.base import Task
 from ..weights import load_model, save_weights
 from .config import TrainConfig
@@ -33,6 +32,7 @@ from .data import (
     load_rgb,
     validation_samples,
 )
+from .checkpoint import model_from_checkpoint, read_checkpoint, write_checkpoint
 from .ema import WeightAverage
 
 log = logging.getLogger(__name__)
@@ -101,15 +101,6 @@ def evaluate(model: nn.Module, task: Task, samples, device: torch.device) -> dic
     return {k: v / max(1, len(samples)) for k, v in totals.items()}
 
 
-def write_checkpoint(path: Path, spec: ModelSpec, model: nn.Module, optimizer: torch.optim.Optimizer,
-                     state: dict, config: dict, average: WeightAverage | None = None) -> None:
-    """What `--resume` reads back, written atomically (an interrupted save keeps the last checkpoint)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save({"spec": spec.to_json(), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                "state": state, "config": config, **({"ema": average.state_dict()} if average else {})}, tmp)
-    os.replace(tmp, path)
-
-
 def _prepare_data(task: Task, cfg: TrainConfig, patch: int, seed: int):
     """(endless training stream, fixed validation samples, held-out clean photos (None for a
     labelled folder), number of training images)."""
@@ -144,7 +135,6 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
     dist = Distributed(device)
     _seed_everything(cfg.seed + dist.rank)
     out = Path(cfg.out or Path("runs") / task.name)
-    out.mkdir(parents=True, exist_ok=True)
     ckpt_path = out / "checkpoint.pt"
     patch = cfg.patch or task.patch
 
@@ -158,28 +148,31 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     state = {"step": 0, "minutes": 0.0, "loss": [], "val": []}
     if cfg.resume:
-        if not ckpt_path.is_file():
-            raise FileNotFoundError(f"{ckpt_path}: nothing to resume")
-        ckpt = torch.load(ckpt_path, map_location=device, weights_only=False)
-        spec = ModelSpec.from_json(ckpt["spec"])
-        model = spec.build().to(device).train()
-        model.load_state_dict(ckpt["model"])
+        ckpt = read_checkpoint(ckpt_path, device)
+        spec, model = model_from_checkpoint(ckpt, ckpt_path, device)
         opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-        opt.load_state_dict(ckpt["optimizer"])
-        state = ckpt["state"]
+        try:
+            opt.load_state_dict(ckpt["optimizer"])
+            state = {k: ckpt["state"][k] for k in ("step", "minutes", "loss", "val")}
+        except (ValueError, KeyError, TypeError) as e:
+            raise ValueError(f"{ckpt_path}: optimiser state does not match the model ({e})") from None
         _seed_everything(cfg.seed + dist.rank + state["step"])  # fresh but repeatable crops after resume
     if cfg.freeze_bn:
         for m in model.modules():
             if isinstance(m, nn.modules.batchnorm._BatchNorm):
                 m.eval()
     stream, val, held_out, n_train = _prepare_data(task, cfg, patch, cfg.seed + 1000 * dist.rank + state["step"])
+    out.mkdir(parents=True, exist_ok=True)  # only now: a run that cannot start leaves no empty folder
     if task.initialise is not None and not cfg.from_weights and not cfg.resume and not cfg.masks:
         task.initialise(model, stream.images)  # in place; same images and seed on every rank: same start
     average = None
     if cfg.ema > 0 and dist.main:  # after initialise: the average starts from the starting weights
         average = WeightAverage(model, cfg.ema)
         if cfg.resume and "ema" in ckpt:  # a checkpoint without one (older, or rebuilt from weights) starts it here
-            average.load_state_dict(ckpt["ema"])
+            try:
+                average.load_state_dict(ckpt["ema"])
+            except (RuntimeError, KeyError, TypeError) as e:
+                raise ValueError(f"{ckpt_path}: weight average does not match the model ({str(e).splitlines()[0]})") from None
     final = average.model if average is not None else model  # what is validated and saved
     net = dist.wrap(model, device)
     loader = iter(torch.utils.data.DataLoader(stream, batch_size=cfg.batch_size, collate_fn=collate, num_workers=cfg.workers))
@@ -190,7 +183,7 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
     def checkpoint() -> None:
         if not dist.main:
             return
-        write_checkpoint(ckpt_path, spec, model, opt, state, _jsonable(cfg), average)
+        write_checkpoint(ckpt_path, spec, model, opt, state, _jsonable(cfg), average.state_dict() if average else None)
         save_curve(out / "curve.png", state["loss"], state["val"], metric)
 
     minutes_before = state["minutes"]

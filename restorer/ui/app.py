@@ -13,6 +13,7 @@ from ..tasks import TASKS
 from ..tasks.base import Task
 from . import handlers as H
 from .controls import controls_for
+from .sandbox import private_gradio_folders, remove_at_exit
 from .tabs_special import SPECIAL_TABS
 from .widgets import (
     EXAMPLES_DIR,
@@ -74,7 +75,7 @@ def task_tab(state: H.AppState, task: Task, examples: Path = EXAMPLES_DIR) -> No
 def build_app(state: H.AppState, examples: Path = EXAMPLES_DIR, special: list[SpecialTab] | None = None) -> gr.Blocks:
     special = SPECIAL_TABS if special is None else special
     replaced = {name for tab in special for name in tab.replaces}
-    with gr.Blocks(title="restorer") as demo:
+    with gr.Blocks(title="restorer", analytics_enabled=False) as demo:
         gr.Markdown(f"## restorer: photo restoration\nRunning on **{H.device_description(state.device)}**.",
                     elem_id="header")
         with gr.Tabs():
@@ -92,8 +93,11 @@ def launch(host: str = "127.0.0.1", port: int = 7860, share: bool = False, setti
            block: bool = True) -> gr.Blocks:
     """Start the app: localhost only unless told otherwise, no share link
     unless asked, uploads bounded, and only the app's own folders served."""
-    settings = settings or H.Settings(out_dir=Path(tempfile.mkdtemp(prefix="restorer-ui-")))
+    if settings is None:
+        settings = H.Settings(out_dir=Path(tempfile.mkdtemp(prefix="restorer-ui-")))
+        remove_at_exit(settings.out_dir)
     settings.out_dir.mkdir(parents=True, exist_ok=True)
+    private_gradio_folders()
     state = H.AppState(settings)
     demo = build_app(state)
     demo.queue(default_concurrency_limit=1)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..cli.options import _base_type
+from ..fields import base_type, check_finite
 
 # Slider range for numbers the dataclass leaves unbounded on one side.
 UNBOUNDED_SPAN = 100.0
@@ -46,7 +46,7 @@ def controls_for(options_cls: type) -> list[Control]:
     out = []
     for f in dataclasses.fields(options_cls):
         meta = dict(f.metadata)
-        tp, optional = _base_type(hints[f.name])
+        tp, optional = base_type(hints[f.name])
         optional = optional and not meta.get("required", False)  # `X | None` that the task still needs
         default = None if f.default is dataclasses.MISSING else f.default
         common = {"name": f.name, "label": f.name.replace("_", " "), "help": meta.get("help", ""), "default": default}
@@ -95,7 +95,8 @@ def build_options(options_cls: type, controls: list[Control], values: dict[str, 
         if c.optional and automatic.get(c.name, False):
             value = None
         elif value is not None and c.kind in ("slider", "number"):
-            tp, _ = _base_type(hints[c.name])
+            tp, _ = base_type(hints[c.name])
+            check_finite(c.label, float(value))
             value = int(round(value)) if tp is int else float(value)
         elif value is not None and c.is_file:
             value = Path(value)

@@ -3,8 +3,8 @@ no gradio here, so every tab is testable in-process without a browser.
 The layout (restorer/ui/app.py) only wires widgets to these."""
 from __future__ import annotations
 
-import re
 import secrets
+import shutil
 import threading
 import time
 import zipfile
@@ -25,6 +25,7 @@ from ..tasks.base import Task
 from ..tasks.segment import labels_of
 from ..weights import WEIGHTS_DIR, WeightsError, read_info
 from .controls import Control, build_options, controls_for
+from .wording import page_message, ui_wording
 
 PREVIEW_SIDE = 1600  # before/after previews are scaled down to this (the download is full size)
 MASK_COLOUR = (255, 255, 255)  # brush colour of masks proposed by the damage detector
@@ -102,7 +103,10 @@ def editor_value_for(files: list[str] | None) -> dict | None:
     so the painted mask lines up with the photo the task reads)."""
     if not files:
         return None
-    rgb = to_uint8_rgb(read_image(files[0]).pixels)
+    try:
+        rgb = to_uint8_rgb(read_image(files[0]).pixels)
+    except ImageReadError as e:
+        raise UiError(page_message(e, files[0])) from None
     return {"background": rgb, "layers": [], "composite": rgb}
 
 
@@ -149,9 +153,12 @@ class RunResult:
     message: str
     stages: list[tuple[Path, str]] = field(default_factory=list)  # previews of the first input's further outputs, captioned
     failures: list[str] = field(default_factory=list)  # one line per upload that failed
+    notes: list[str] = field(default_factory=list)  # what the task measured per upload (denoise: the noise level)
 
-    def failures_note(self) -> str:
-        return f"; {len(self.failures)} failed: " + "; ".join(self.failures) if self.failures else ""
+    def closing_lines(self) -> str:
+        """The failures, then the notes, as the end of the status message."""
+        failed = f"; {len(self.failures)} failed: " + "; ".join(self.failures) if self.failures else ""
+        return failed + "".join(f"\n- {n}" for n in self.notes)
 
 
 # What one photo gives: {"": the result, tag: a further output (stage, overlay) written as photo<tag>.<ext>}
@@ -175,7 +182,7 @@ def run_files(state: AppState, run: Path, kind: str, files: list[str], process: 
     """process() over each upload: its result written as <name><tag>.<ext> (formats[""], else the input's),
     further outputs as <name><tag><their tag>.<ext>; a zip when there are several files; one failure per bad file."""
     formats = formats or {}
-    outputs, failures, taken, done = [], [], set(), 0
+    outputs, failures, notes, taken, done = [], [], [], set(), 0
     first: tuple[Photo, dict[str, Photo], dict[str, Path]] | None = None
     for i, name in enumerate(files):
         progress(i / len(files), desc=f"{kind}: image {i + 1} of {len(files)}")
@@ -190,13 +197,15 @@ def run_files(state: AppState, run: Path, kind: str, files: list[str], process: 
                 written[key] = base.with_name(f"{base.name}{key}{_ext(fmt, source)}")
                 write_image(result, written[key], format=fmt)
         except (ImageReadError, ImageWriteError, ValueError, FileNotFoundError) as e:
-            failures.append(f"{source.name}: {e}")
+            failures.append(page_message(e, source))
             continue
         outputs.extend(written.values())
+        notes += [f"{source.name}: {n}" for n in results[""].notes]
         done += 1
         if first is None:
             first = photo, results, written
-    if first is None:
+    if first is None:  # no result: the run leaves no folder behind
+        shutil.rmtree(run, ignore_errors=True)
         raise UiError("; ".join(failures) or "nothing restored")
     (run / "preview").mkdir()
     photo, results, written = first
@@ -209,25 +218,8 @@ def run_files(state: AppState, run: Path, kind: str, files: list[str], process: 
             for p in outputs:
                 z.write(p, p.name)
     progress(1.0, desc="done")
-    return RunResult(before, after, download, outputs, f"{done} image(s) restored on {state.device.type}", stages, failures)
-
-
-_FLAG = re.compile(r"--([a-z][a-z0-9-]*)(?: [A-Z_]+)?")
-
-
-def ui_wording(message: str, controls: list[Control]) -> str:
-    """An options error written for the CLI ("--mask FILE_OR_DIR, or --auto") in the UI's words."""
-    by_name = {c.name: c for c in controls}
-
-    def word(m: re.Match) -> str:
-        c = by_name.get(m.group(1).replace("-", "_"))
-        if c is None:
-            return m.group(0)
-        if c.kind == "mask":
-            return f"a {c.label} painted with the brush"
-        return f"the '{c.label}' checkbox" if c.kind == "checkbox" else f"the '{c.label}' setting"
-
-    return _FLAG.sub(word, message)
+    return RunResult(before, after, download, outputs, f"{done} image(s) restored on {state.device.type}", stages,
+                     failures, notes)
 
 
 def make_options(options_cls: type, controls: list[Control], values: dict[str, Any], automatic: dict[str, bool] | None = None):
@@ -288,7 +280,7 @@ def restore_images(
     result = run_files(state, run, task_name, files, process, progress, task.output_suffix, {"": task.output_format})
     settings = ", ".join(f"{c.name} {_shown(getattr(options, c.name))}" for c in controls if not c.is_file)
     result.message = (f"{task_name}{f' ({settings})' if settings else ''}: {result.message} "
-                      f"with {state.weights_for(task).name}{result.failures_note()}")
+                      f"with {state.weights_for(task).name}{result.closing_lines()}")
     return result
 
 
@@ -306,7 +298,10 @@ def propose_mask(state: AppState, files: list[str] | None, editor: dict | None) 
     files = list(files or []) or _editor_background_file(editor, run)
     if not files:
         raise UiError("drop an image first")
-    photo = read_image(files[0], max_pixels=state.settings.max_pixels)
+    try:
+        photo = read_image(files[0], max_pixels=state.settings.max_pixels)
+    except ImageReadError as e:
+        raise UiError(page_message(e, files[0])) from None
     mask = labels_of(state.restorer(task)(photo, task.options())) > 0
     layer = np.zeros((*mask.shape, 4), np.uint8)
     layer[mask] = (*MASK_COLOUR, 255)

@@ -25,6 +25,7 @@ from .handlers import (
     _no_progress,
     _save_preview,
     make_options,
+    page_message,
     mask_from_editor,
     run_files,
 )
@@ -52,7 +53,7 @@ def restore_old_photos(state: AppState, files: list[str] | None, values: dict[st
     pipeline = OldPhoto(options, stages, notes)
     result = run_files(state, run, "oldphoto", files, pipeline, progress, formats=STAGE_OUTPUTS)
     colour = "colorized if black-and-white" if "colorize" in stages else "not colorized"
-    result.message = f"old photo ({colour}): {result.message}" + "".join(f"; {n}" for n in notes) + result.failures_note()
+    result.message = f"old photo ({colour}): {result.message}" + "".join(f"; {n}" for n in notes) + result.closing_lines()
     return result
 
 
@@ -72,7 +73,7 @@ def _read(path: str | None, what: str, state: AppState) -> Photo:
     try:
         return read_image(path, max_pixels=state.settings.max_pixels)
     except ImageReadError as e:
-        raise UiError(f"{what}: {e}") from None
+        raise UiError(f"{what}: {page_message(e, path)}") from None
 
 
 def _out_name(source: str | None, tag: str, fallback: str = ".png") -> str:
