@@ -20,6 +20,7 @@ from PIL import Image
 from restorer.weights import save_weights
 
 from .conftest import EXAMPLES, ROOT, TINY_UNET, save_rgb, smooth_image
+from .test_segment import TINY_SEG, bright_detector
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -56,6 +57,7 @@ def app_url(tmp_path: Path):
     weights = tmp_path / "weights"
     for name in ("denoise", "inpaint"):
         save_weights(TINY_UNET.build(), TINY_UNET, weights / f"{name}.safetensors", name)
+    save_weights(bright_detector(), TINY_SEG, weights / "segment.safetensors", "segment")  # marks pixels brighter than 0.8
     (tmp_path / "photos").mkdir()  # for the Fine-tune tab
     for i in range(4):
         save_rgb(tmp_path / "photos" / f"p{i}.png", smooth_image(96, 96, seed=i))
@@ -146,14 +148,25 @@ def test_denoise_and_paint_inpaint_in_a_real_browser(app_url):
         filled = np.asarray(_download(page, "inpaint").convert("L"), np.int16)
         original = np.asarray(Image.open(clean).convert("L"), np.int16)
 
-        # Fine-tune: a few steps on a folder, the curve appears, denoise switches to the new weights.
+        # Fine-tune: a few steps on a folder; the curve appears; the result is offered in the Denoise tab's
+        # selector (selected only if it beat the shipped weights), and the user can go back to the shipped ones.
         page.get_by_role("tab", name="Fine-tune").click()
         page.fill("#finetune-folder textarea, #finetune-folder input", "photos")
         page.fill("#finetune-steps input", "3")
         page.click("#finetune-run")
-        page.locator("#finetune-status").get_by_text("now uses").wait_for()
+        page.locator("#finetune-status").get_by_text("fine-tune 1").wait_for()
         page.locator("#finetune-curve img").first.wait_for()
-        assert "finetune-denoise" in page.inner_text("#finetune-status")
+        done = page.inner_text("#finetune-status")
+        assert "validation psnr" in done and "shipped weights" in done and "/tmp" not in done
+        page.get_by_role("tab", name="Denoise").click()
+        page.click("#denoise-weights input")
+        page.get_by_role("option", name="fine-tune 1", exact=False).click()  # the fine-tune, chosen by the user
+        page.click("#denoise-run")
+        page.locator("#denoise-status").get_by_text("with the fine-tune 1").wait_for()
+        page.click("#denoise-weights input")
+        page.get_by_role("option", name="shipped", exact=True).click()  # and back
+        page.click("#denoise-run")
+        page.locator("#denoise-status").get_by_text("with the shipped weights").wait_for()
         browser.close()
 
     changed = np.abs(filled - original) > 0
@@ -183,3 +196,73 @@ def test_the_app_does_not_serve_files_others_left_in_the_temp_folder(app_url, tm
         assert served.status == 200  # examples/ is served, as the README says
     finally:
         shutil.rmtree(foreign.parent, ignore_errors=True)
+
+
+def test_results_gallery_new_uploads_errors_and_the_proposed_mask(app_url, tmp_path):
+    """What a new user trips over: several results each comparable, a new upload clearing the old
+    result, an error shown in the status area naming the file as uploaded, and the damage
+    detector's proposal visible as a coloured layer over the photo."""
+    sync_playwright = _browser_or_skip()
+    fake = tmp_path / "fake.png"
+    fake.write_text("this is a text file with an image's name")
+    two = [EXAMPLES / "noisy" / "camera.png", EXAMPLES / "noisy" / "chelsea.png"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(RUN_S * 1000)
+        page.goto(app_url)
+
+        # Two results: both in the gallery; choosing the second puts it in the slider.
+        page.set_input_files("#denoise-files input[type=file]", [str(f) for f in two])
+        page.locator("#denoise-files", has_text="chelsea").wait_for()
+        page.click("#denoise-run")
+        page.locator("#denoise-status").get_by_text("2 image(s) restored").wait_for()
+        gallery = page.locator("#denoise-gallery img")
+        gallery.nth(1).wait_for()
+        assert gallery.count() == 2
+        first = page.locator("#denoise-result img").last.get_attribute("src")
+        gallery.nth(1).click()
+        page.wait_for_function(
+            "(old) => [...document.querySelectorAll('#denoise-result img')].every(i => i.src !== old)", arg=first)
+
+        # A changed input (here: the list cleared, then a new file) clears the old result, download and status.
+        page.click("#denoise-files button[aria-label=Clear]")
+        page.wait_for_function("() => !document.querySelector('#denoise-download a[href]')")
+        page.set_input_files("#denoise-files input[type=file]", str(fake))
+        page.locator("#denoise-files", has_text="fake").wait_for()
+        assert "restored" not in page.inner_text("#denoise-status")
+        assert page.locator("#denoise-gallery img").count() == 0
+
+        # An error: a clear message in the status area, naming the file as uploaded, no server path.
+        page.click("#denoise-run")
+        page.locator("#denoise-status").get_by_text("Could not run").wait_for()
+        status = page.inner_text("#denoise-status")
+        assert "fake.png" in status and "/tmp" not in status and "gradio" not in status
+
+        # Inpaint: the detector's proposal shows as translucent red over the white parts of the photo.
+        page.get_by_role("tab", name="Inpaint").click()
+        page.set_input_files("#inpaint-files input[type=file]", str(EXAMPLES / "clean" / "astronaut.png"))
+        canvas = page.locator("#inpaint-editor canvas").first
+        canvas.wait_for()
+        page.wait_for_timeout(1000)
+        before = np.asarray(Image.open(io.BytesIO(page.locator("#inpaint-editor").screenshot())).convert("RGB"), np.int16)
+        page.click("#inpaint-propose")
+        deadline = time.monotonic() + RUN_S
+        while True:  # the detector runs, then the editor redraws: look until the red shows or time is up
+            page.wait_for_timeout(1000)
+            after = np.asarray(Image.open(io.BytesIO(page.locator("#inpaint-editor").screenshot())).convert("RGB"), np.int16)
+            redder = (after[..., 0] - after[..., 1]) - (before[..., 0] - before[..., 1]) > 40
+            if redder.shape == before.shape[:2] and redder.mean() > 0.002 or time.monotonic() > deadline:
+                break
+        assert redder.mean() > 0.002, "the proposed mask is not visible"
+        page.click("#inpaint-run")  # the proposal is the mask: the run fills it
+        page.locator("#inpaint-status").get_by_text("1 image(s) restored").wait_for()
+
+        # Descriptions and help pass through Markdown whole: no swallowed <name>, no italics from a*z.
+        page.get_by_role("tab", name="Segment").click()
+        page.locator("#segment-about", has_text="writes <name>_mask.png").wait_for()
+        page.get_by_role("tab", name="Blend").click()
+        page.get_by_role("tab", name="Morph").click()
+        page.locator("#tab-blend-morph", has_text="a\u2217z(A) + (1-a)\u2217z(B)").wait_for()
+        browser.close()
+

@@ -17,9 +17,12 @@ from restorer.tasks import TASKS
 from restorer.tasks.base import Task
 from restorer.tasks.denoise import DenoiseOptions
 from restorer.tasks.inpaint import InpaintOptions
+from restorer.ui import editor as E
+from restorer.ui import finetune as F
 from restorer.ui import handlers as H
+from restorer.ui import state as S
 from restorer.ui.controls import build_options, controls_for, initial_value
-from restorer.weights import save_weights
+from restorer.weights import read_info, save_weights
 
 from .conftest import TINY_UNET, save_rgb, smooth_image, tiny_unet_for
 
@@ -35,12 +38,12 @@ def exif_with(make: str = "Acme", orientation: int | None = None) -> bytes:
 
 
 @pytest.fixture
-def state(tmp_path: Path) -> H.AppState:
+def state(tmp_path: Path) -> S.AppState:
     """Untrained tiny weights for denoise and inpaint in a weights folder of the test's own."""
     weights = tmp_path / "weights"
     for name in ("denoise", "inpaint"):
         save_weights(TINY_UNET.build(), TINY_UNET, weights / f"{name}.safetensors", name)
-    return H.AppState(H.Settings(out_dir=tmp_path / "out", weights_dir=weights, data_root=tmp_path, device="cpu"))
+    return S.AppState(S.Settings(out_dir=tmp_path / "out", weights_dir=weights, data_root=tmp_path, device="cpu"))
 
 
 def painted_editor(h: int, w: int, box: tuple[int, int, int, int]) -> dict:
@@ -56,8 +59,9 @@ def painted_editor(h: int, w: int, box: tuple[int, int, int, int]) -> dict:
 
 
 def test_controls_follow_the_options_dataclass():
-    sigma, views = controls_for(DenoiseOptions)
+    sigma, strength, views = controls_for(DenoiseOptions)
     assert (sigma.kind, sigma.optional, sigma.minimum, sigma.maximum) == ("slider", True, 0.0, 75.0)
+    assert (strength.kind, strength.optional, strength.minimum, strength.maximum) == ("slider", False, 0.0, 2.0)
     assert (views.kind, views.minimum, views.maximum, initial_value(views)) == ("slider", 1, 8, 1)
     mask, auto, dilate = controls_for(InpaintOptions)
     assert mask.kind == "mask" and mask.is_file  # a brush, never a server path textbox
@@ -110,16 +114,16 @@ def test_several_inputs_download_as_a_zip_and_bad_files_are_reported(state, tmp_
 def test_all_inputs_failing_is_a_user_error(state, tmp_path):
     bad = tmp_path / "bad.jpg"
     bad.write_bytes(b"")
-    with pytest.raises(H.UiError, match="bad.jpg"):
+    with pytest.raises(S.UiError, match="bad.jpg"):
         H.restore_images(state, "denoise", [str(bad)], {}, {"sigma": True})
-    with pytest.raises(H.UiError, match="drop"):
+    with pytest.raises(S.UiError, match="drop"):
         H.restore_images(state, "denoise", [], {}, {"sigma": True})
 
 
 def test_missing_weights_say_how_to_get_some(tmp_path):
-    state = H.AppState(H.Settings(out_dir=tmp_path / "out", weights_dir=tmp_path / "none", device="cpu"))
+    state = S.AppState(S.Settings(out_dir=tmp_path / "out", weights_dir=tmp_path / "none", device="cpu"))
     src = save_rgb(tmp_path / "a.png", smooth_image(32, 32))
-    with pytest.raises(H.UiError, match="Fine-tune"):
+    with pytest.raises(S.UiError, match="Fine-tune"):
         H.restore_images(state, "denoise", [str(src)], {}, {"sigma": True})
 
 
@@ -133,10 +137,10 @@ def test_inpaint_fills_only_the_painted_stroke(state, tmp_path):
     stroke[20:30, 10:50] = True
     assert np.array_equal(after[~stroke], before[~stroke])  # bit for bit outside the stroke
     assert not np.array_equal(after[stroke], before[stroke])
-    with pytest.raises(H.UiError, match="painted with the brush, or the 'auto' checkbox") as e:
+    with pytest.raises(S.UiError, match="painted with the brush, or the 'auto' checkbox") as e:
         H.restore_images(state, "inpaint", [str(src)], {"dilate": 0}, {}, painted_editor(64, 80, (0, 0, 0, 0)))
     assert "--" not in str(e.value)  # the CLI's flags are not the UI's words
-    with pytest.raises(H.UiError, match="not both"):
+    with pytest.raises(S.UiError, match="not both"):
         H.restore_images(state, "inpaint", [str(src)], {"dilate": 0, "auto": True}, {}, editor)
 
 
@@ -146,7 +150,7 @@ def test_inpaint_auto_fills_what_the_damage_detector_finds(state, tmp_path):
     img = smooth_image(64, 80) * 0.6  # nothing brighter than 0.6: the detector marks only the scratch
     img[30:32, 5:75] = 0.97
     src = save_rgb(tmp_path / "old.png", img)
-    with pytest.raises(H.UiError, match="segment"):  # no detector weights yet: said so, nothing run
+    with pytest.raises(S.UiError, match="segment"):  # no detector weights yet: said so, nothing run
         H.restore_images(state, "inpaint", [str(src)], {"dilate": 0, "auto": True}, {}, None)
     save_weights(bright_detector(), TINY_SEG, state.settings.weights_dir / "segment.safetensors", "segment")
     result = H.restore_images(state, "inpaint", [str(src)], {"dilate": 0, "auto": True}, {}, None)
@@ -165,9 +169,9 @@ def test_inpaint_on_an_image_dropped_into_the_editor(state):
 
 def test_editor_shows_the_photo_upright(tmp_path):
     src = save_rgb(tmp_path / "rot.jpg", smooth_image(30, 50), exif=exif_with(orientation=6))
-    value = H.editor_value_for([str(src)])
+    value = E.editor_value_for([str(src)])
     assert value["background"].shape == (50, 30, 3)  # orientation 6: rotated, as the task reads it
-    assert H.editor_value_for([]) is None
+    assert E.editor_value_for([]) is None
 
 
 @pytest.mark.parametrize("name", sorted(n for n, t in TASKS.items() if t.command))
@@ -176,7 +180,7 @@ def test_every_task_tab_restores_an_image(name, tmp_path):
     task = TASKS[name]
     weights = tmp_path / "weights"
     save_weights(task.model.build(), task.model, weights / f"{task.weights_name}.safetensors", name)
-    state = H.AppState(H.Settings(out_dir=tmp_path / "out", weights_dir=weights, device="cpu"))
+    state = S.AppState(S.Settings(out_dir=tmp_path / "out", weights_dir=weights, device="cpu"))
     src = save_rgb(tmp_path / "in.png", smooth_image(64, 64))
     controls = controls_for(task.options)
     values = {c.name: initial_value(c) for c in controls}
@@ -204,22 +208,31 @@ def test_propose_mask_paints_what_the_detector_finds(state, tmp_path, monkeypatc
 
     fake = Task(name="segment", summary="test", options=NoOptions, model=TINY_UNET, make_sample=None, apply=left_half)
     monkeypatch.delitem(TASKS, "segment")
-    with pytest.raises(H.UiError, match="damage detector"):
+    with pytest.raises(S.UiError, match="damage detector"):
         H.propose_mask(state, [], None)
     monkeypatch.setitem(TASKS, "segment", fake)
     save_weights(TINY_UNET.build(), TINY_UNET, state.settings.weights_dir / "segment.safetensors", "segment")
     src = save_rgb(tmp_path / "old.png", smooth_image(32, 40))
-    value = H.propose_mask(state, [str(src)], None)
-    alpha = value["layers"][0][..., 3]
-    assert alpha[:, :20].min() == 255 and alpha[:, 20:].max() == 0
-    assert H.mask_from_editor(value).sum() == 32 * 20  # and it feeds straight back as the mask
+    value, proposal = H.propose_mask(state, [str(src)], None)
+    shown, photo = value["background"].astype(int), E.to_uint8_rgb(read_image(src).pixels).astype(int)
+    redness = (shown[..., 0] - shown[..., 1]) - (photo[..., 0] - photo[..., 1])
+    assert (redness[:, :20] > 40).all()  # tinted red where the detector found damage
+    assert np.array_equal(shown[:, 20:], photo[:, 20:])  # untouched elsewhere
+    assert E.combined_mask(None, proposal, False).sum() == 32 * 20  # and it feeds straight back as the mask
+    stroke = np.zeros((32, 40), bool)
+    stroke[:5, :] = True
+    assert E.combined_mask(stroke, proposal, False).sum() == 32 * 20 + 5 * 20  # the brush adds ...
+    assert E.combined_mask(stroke, proposal, True).sum() == 27 * 20  # ... or erases
+    result = H.restore_images(state, "inpaint", [], {}, editor={"background": value["background"], "layers": []},
+                              proposal=proposal)
+    assert "1 image(s) restored" in result.message  # the photo itself, not the tinted preview
 
 
 # ----------------------------------------------------------------------------- old photo and blend tabs
 
 
 @pytest.fixture
-def old_state(state) -> H.AppState:
+def old_state(state) -> S.AppState:
     """Plus a detector of pixels brighter than 0.8 (tests/test_segment.py); no colorize weights."""
     from .test_segment import TINY_SEG, bright_detector
 
@@ -247,7 +260,7 @@ def test_old_photo_tab_repairs_the_damage_and_shows_the_stages(old_state, tmp_pa
     assert "colorize skipped" in result.message  # said, not silently skipped
     plain = restore_old_photos(old_state, [str(src)], {"no_colorize": True}, {"sigma": True})
     assert plain.stages == [] and plain.download.name == "old.jpg" and "not colorized" in plain.message
-    with pytest.raises(H.UiError, match="drop"):
+    with pytest.raises(S.UiError, match="drop"):
         restore_old_photos(old_state, [], {}, {})
 
 
@@ -255,12 +268,12 @@ def test_old_photo_tab_without_a_detector_says_which_weights_are_missing(state, 
     from restorer.ui.special import restore_old_photos
 
     src = save_rgb(tmp_path / "old.png", smooth_image(32, 32))
-    with pytest.raises(H.UiError, match="segment"):
+    with pytest.raises(S.UiError, match="segment"):
         restore_old_photos(state, [str(src)], {}, {"sigma": True})
 
 
 @pytest.fixture
-def blend_state(state) -> H.AppState:
+def blend_state(state) -> S.AppState:
     from .test_blend import TINY_AE
 
     torch.manual_seed(0)
@@ -285,11 +298,11 @@ def test_blend_tab_pastes_the_painted_region_at_the_offset(blend_state, tmp_path
     assert np.abs(after[40:60, 30:60] - before[40:60, 30:60]).mean() > 10  # the paste is there (rows 10+30, cols 10+20)
     assert np.array_equal(after[:30], before[:30]) and np.array_equal(after[:, 70:], before[:, 70:])  # the rest: bit for bit
     assert "at 20,30" in result.message
-    with pytest.raises(H.UiError, match="paint the region"):
+    with pytest.raises(S.UiError, match="paint the region"):
         paste_images(blend_state, str(fg), painted_editor(40, 50, (0, 0, 0, 0)), str(bg))
-    with pytest.raises(H.UiError, match="outside the background"):
+    with pytest.raises(S.UiError, match="outside the background"):
         paste_images(blend_state, str(fg), editor, str(bg), x=500, y=0)
-    with pytest.raises(H.UiError, match="background photo"):
+    with pytest.raises(S.UiError, match="background photo"):
         paste_images(blend_state, str(fg), editor, None)
 
 
@@ -303,33 +316,56 @@ def test_blend_tab_morphs_two_photos_into_an_image_or_a_gif(blend_state, tmp_pat
     gif = morph_images(blend_state, str(a), str(b), frames=4, fps=5, values={"size": 64})
     with Image.open(gif.download) as im:
         assert im.format == "GIF" and im.n_frames == 4 and im.size == (100, 72)
-    with pytest.raises(H.UiError, match="photo B"):
+    with pytest.raises(S.UiError, match="photo B"):
         morph_images(blend_state, str(a), None)
-    with pytest.raises(H.UiError, match="2 frames"):
+    with pytest.raises(S.UiError, match="2 frames"):
         morph_images(blend_state, str(a), str(b), frames=1)
 
 
 # ----------------------------------------------------------------------------- fine-tune tab
 
 
-def test_finetune_switches_the_task_to_the_new_weights(state, clean_folder):
-    updates = list(H.finetune(state, "clean", "denoise", minutes=1, max_steps=3, batch_size=2, patch=32, poll_seconds=0.1))
+def test_finetune_is_offered_as_a_choice_and_never_a_silent_default(state, clean_folder):
+    task = TASKS["denoise"]
+    shipped = state.weights_for(task)
+    updates = list(F.finetune(state, "clean", "denoise", minutes=1, max_steps=3, batch_size=2, patch=32, poll_seconds=0.1))
     last = updates[-1]
-    assert last.weights is not None and last.weights.is_file()
+    assert last.choice is not None and last.choice.path.is_file()
     assert last.curve is not None and last.curve.is_file()
-    assert "psnr" in last.message
-    assert state.weights_for(TASKS["denoise"]) == last.weights
-    assert state.restorer(TASKS["denoise"]).info.path == last.weights
-    assert state.restorer(TASKS["denoise"]).info.meta["training"]["steps"] == 3
+    assert "validation psnr" in last.message and "shipped weights" in last.message and "dB" in last.message
+    assert str(state.settings.out_dir) not in last.message  # words, not a temp path
+    assert last.selected == (last.choice.score > last.choice.shipped_score)
+    assert [c.label for c in state.choices(task)] == [S.SHIPPED, last.choice.label]
+    assert state.weights_for(task) == shipped  # what a tab runs unless the user picks the fine-tune
+    assert state.restorer(task).info.path == shipped
+    assert state.restorer(task, last.choice.label).info.meta["training"]["steps"] == 3
+    result = H.restore_images(state, "denoise", [str(clean_folder / "img0.png")], {"sigma": 10}, weights=last.choice.label)
+    assert f"with the {last.choice.label} weights" in result.message
+
+
+def test_finetune_verdict_keeps_the_shipped_weights_when_the_fine_tune_is_worse():
+    message, selected = F.verdict("denoise", "psnr", 26.2, 27.9, "shipped")
+    assert not selected and "validation psnr 26.20 dB, shipped weights 27.90 dB" in message and "kept the shipped" in message
+    message, selected = F.verdict("denoise", "psnr", 28.4, 27.9, "shipped")
+    assert selected and "better" in message
+
+
+def test_finetune_stop_ends_the_run_and_keeps_its_weights(state, clean_folder):
+    run = F.finetune(state, "clean", "denoise", minutes=5, max_steps=100_000, batch_size=2, patch=32, poll_seconds=0.05)
+    next(run)
+    state.stop_training.set()
+    last = list(run)[-1]
+    assert last.choice is not None and last.choice.path.is_file()
+    assert read_info(last.choice.path).meta["training"]["steps"] < 100_000
 
 
 def test_finetune_reads_only_inside_the_data_root(state, tmp_path):
-    with pytest.raises(H.UiError, match="outside"):
-        next(H.finetune(state, "/etc", "denoise", minutes=1))
-    with pytest.raises(H.UiError, match="outside"):
-        next(H.finetune(state, "../..", "denoise", minutes=1))
-    with pytest.raises(H.UiError, match="not a folder"):
-        next(H.finetune(state, "missing", "denoise", minutes=1))
+    with pytest.raises(S.UiError, match="outside"):
+        next(F.finetune(state, "/etc", "denoise", minutes=1))
+    with pytest.raises(S.UiError, match="outside"):
+        next(F.finetune(state, "../..", "denoise", minutes=1))
+    with pytest.raises(S.UiError, match="not a folder"):
+        next(F.finetune(state, "missing", "denoise", minutes=1))
 
 
 # ----------------------------------------------------------------------------- layout

@@ -25,7 +25,7 @@ from ..imageio import DEFAULT_MAX_PIXELS
 def ui_command(host: str, port: int, share: bool, device: str, data_root: Path, out: Path | None, weights_dir: Path | None, max_pixels: int) -> None:
     """Start the web UI: drag and drop photos, paint masks, compare before/after, fine-tune."""
     from ..ui.app import launch
-    from ..ui.handlers import Settings
+    from ..ui.state import Settings
     from ..weights import WEIGHTS_DIR
 
     from ..ui.sandbox import remove_at_exit

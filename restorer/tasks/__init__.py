@@ -15,3 +15,6 @@ TASKS: dict[str, Task] = {
         morph.TASK,
     )
 }
+
+# The task whose model finds damage: inpaint --auto, oldphoto and the UI's mask proposal run it.
+DETECTOR = segment.TASK.name

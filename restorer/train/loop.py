@@ -8,7 +8,8 @@ import math
 import os
 import random
 import time
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from torch import nn
 from tqdm import tqdm
 
 from ..engine import pick_device
+from ..models import ModelSpec
 from ..tasks.base import Task
 from ..weights import load_model, save_weights
 from .config import TrainConfig
@@ -122,22 +124,34 @@ def _prepare_data(task: Task, cfg: TrainConfig, patch: int, seed: int):
     return SampleStream(train_images, task, patch, seed), val, val_images, len(train_images)
 
 
-def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
-    """Train or fine-tune `task`'s model; returns the path of the weights written."""
-    if cfg.masks:
-        if task.for_labels is None:
-            raise ValueError(f"{task.name} does not train on label masks (--masks)")
-        task = task.for_labels(task, cfg.classes)
-    task = task.with_loss(cfg.loss)
+@dataclass
+class _Run:
+    """What one training run holds between its steps (see train)."""
+
+    task: Task
+    cfg: TrainConfig
+    device: torch.device
+    dist: Distributed
+    out: Path
+    spec: ModelSpec
+    model: nn.Module
+    opt: torch.optim.Optimizer
+    state: dict
+    ckpt: dict | None  # the checkpoint resumed from
+
+    @property
+    def ckpt_path(self) -> Path:
+        return self.out / "checkpoint.pt"
+
+
+def _set_up(task: Task, cfg: TrainConfig) -> _Run:
+    """The model to train: the task's architecture, --from weights, or the --resume checkpoint."""
     if cfg.freeze_bn and not (cfg.from_weights or cfg.resume):
         raise ValueError("--freeze-bn holds trained statistics: give --from WEIGHTS or --resume")
     device = _device_for(cfg)
     dist = Distributed(device)
     _seed_everything(cfg.seed + dist.rank)
     out = Path(cfg.out or Path("runs") / task.name)
-    ckpt_path = out / "checkpoint.pt"
-    patch = cfg.patch or task.patch
-
     spec = task.model
     if cfg.from_weights:
         model, info = load_model(cfg.from_weights, task=task.name)
@@ -145,79 +159,106 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
     else:
         model = spec.build()
     model.to(device).train()
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     state = {"step": 0, "minutes": 0.0, "loss": [], "val": []}
+    run = _Run(task, cfg, device, dist, out, spec, model, torch.optim.Adam(model.parameters(), lr=cfg.lr), state, None)
     if cfg.resume:
-        ckpt = read_checkpoint(ckpt_path, device)
-        spec, model = model_from_checkpoint(ckpt, ckpt_path, device)
-        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-        try:
-            opt.load_state_dict(ckpt["optimizer"])
-            state = {k: ckpt["state"][k] for k in ("step", "minutes", "loss", "val")}
-        except (ValueError, KeyError, TypeError) as e:
-            raise ValueError(f"{ckpt_path}: optimiser state does not match the model ({e})") from None
-        _seed_everything(cfg.seed + dist.rank + state["step"])  # fresh but repeatable crops after resume
+        _resume(run)
     if cfg.freeze_bn:
-        for m in model.modules():
+        for m in run.model.modules():
             if isinstance(m, nn.modules.batchnorm._BatchNorm):
                 m.eval()
-    stream, val, held_out, n_train = _prepare_data(task, cfg, patch, cfg.seed + 1000 * dist.rank + state["step"])
+    return run
+
+
+def _resume(run: _Run) -> None:
+    run.ckpt = read_checkpoint(run.ckpt_path, run.device)
+    run.spec, run.model = model_from_checkpoint(run.ckpt, run.ckpt_path, run.device)
+    run.opt = torch.optim.Adam(run.model.parameters(), lr=run.cfg.lr)
+    try:
+        run.opt.load_state_dict(run.ckpt["optimizer"])
+        run.state = {k: run.ckpt["state"][k] for k in ("step", "minutes", "loss", "val")}
+        run.state["start"] = run.ckpt["state"].get("start")
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{run.ckpt_path}: optimiser state does not match the model ({e})") from None
+    _seed_everything(run.cfg.seed + run.dist.rank + run.state["step"])  # fresh but repeatable crops after resume
+
+
+def _weight_average(run: _Run) -> WeightAverage | None:
+    if run.cfg.ema <= 0 or not run.dist.main:
+        return None
+    average = WeightAverage(run.model, run.cfg.ema)  # starts from the starting weights
+    if run.ckpt is not None and "ema" in run.ckpt:  # a checkpoint without one (older, or rebuilt from weights) starts it here
+        try:
+            average.load_state_dict(run.ckpt["ema"])
+        except (RuntimeError, KeyError, TypeError) as e:
+            raise ValueError(f"{run.ckpt_path}: weight average does not match the model ({str(e).splitlines()[0]})") from None
+    return average
+
+
+def _set_lr(run: _Run, minutes_before: float, run_minutes: float) -> None:
+    frac = run.cfg.budget_fraction(run.state["step"], minutes_before + run_minutes, minutes_before)
+    for g in run.opt.param_groups:
+        g["lr"] = run.cfg.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
+
+
+def train(task: Task, cfg: TrainConfig, progress: bool = True, should_stop: Callable[[], bool] | None = None) -> Path:
+    """Train or fine-tune `task`'s model; returns the path of the weights written.
+    should_stop: polled every step (the UI's Stop button); a stop ends the run as its budget would."""
+    if cfg.masks:
+        if task.for_labels is None:
+            raise ValueError(f"{task.name} does not train on label masks (--masks)")
+        task = task.for_labels(task, cfg.classes)
+    task = task.with_loss(cfg.loss)
+    run = _set_up(task, cfg)
+    model, state, dist, device, out = run.model, run.state, run.dist, run.device, run.out
+    stream, val, held_out, n_train = _prepare_data(task, cfg, cfg.patch or task.patch, cfg.seed + 1000 * dist.rank + state["step"])
     out.mkdir(parents=True, exist_ok=True)  # only now: a run that cannot start leaves no empty folder
     if task.initialise is not None and not cfg.from_weights and not cfg.resume and not cfg.masks:
         task.initialise(model, stream.images)  # in place; same images and seed on every rank: same start
-    average = None
-    if cfg.ema > 0 and dist.main:  # after initialise: the average starts from the starting weights
-        average = WeightAverage(model, cfg.ema)
-        if cfg.resume and "ema" in ckpt:  # a checkpoint without one (older, or rebuilt from weights) starts it here
-            try:
-                average.load_state_dict(ckpt["ema"])
-            except (RuntimeError, KeyError, TypeError) as e:
-                raise ValueError(f"{ckpt_path}: weight average does not match the model ({str(e).splitlines()[0]})") from None
+    metric = next(iter(task.metrics))
+    if cfg.from_weights and not cfg.resume and dist.main:  # what fine-tuning has to beat, on the same images
+        state["start"] = evaluate(model, task, val, device)[metric]
+        state["val"].append((0, state["start"]))
+    average = _weight_average(run)  # after initialise: the average starts from the starting weights
     final = average.model if average is not None else model  # what is validated and saved
     net = dist.wrap(model, device)
     loader = iter(torch.utils.data.DataLoader(stream, batch_size=cfg.batch_size, collate_fn=collate, num_workers=cfg.workers))
     amp = device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=amp)
-    metric = next(iter(task.metrics))
 
     def checkpoint() -> None:
         if not dist.main:
             return
-        write_checkpoint(ckpt_path, spec, model, opt, state, _jsonable(cfg), average.state_dict() if average else None)
-        save_curve(out / "curve.png", state["loss"], state["val"], metric)
+        write_checkpoint(run.ckpt_path, run.spec, model, run.opt, state, _jsonable(cfg), average.state_dict() if average else None)
+        save_curve(out / "curve.png", state["loss"], state["val"], metric, state.get("start"))
 
     minutes_before = state["minutes"]
     started = last_ckpt = time.monotonic()
+    stop = should_stop or (lambda: False)
     bar = tqdm(desc=f"train {task.name}", total=cfg.steps, initial=state["step"], disable=not (progress and dist.main), unit="step")
     running = None
     try:
-        while not dist.any(cfg.finished(state["step"], (time.monotonic() - started) / 60)):
-            run_minutes = (time.monotonic() - started) / 60
-            frac = cfg.budget_fraction(state["step"], minutes_before + run_minutes, minutes_before)
-            for g in opt.param_groups:
-                g["lr"] = cfg.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
+        while not dist.any(cfg.finished(state["step"], (time.monotonic() - started) / 60) or stop()):
+            _set_lr(run, minutes_before, (time.monotonic() - started) / 60)
             batch = {k: v.to(device, non_blocking=True) for k, v in next(loader).items()}
             with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
                 loss = task.training_loss(net, batch)
-            opt.zero_grad(set_to_none=True)
+            run.opt.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
-            scaler.step(opt)
+            scaler.step(run.opt)
             scaler.update()
             if average is not None:
                 average.update(model)
             state["step"] += 1
             running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
-            if state["step"] % 20 == 0:
+            if state["step"] % 20 == 0 or state["step"] < 20:  # every step at first: a short run still has a curve
                 state["loss"].append((state["step"], running))
             if state["step"] % cfg.val_every == 0 and dist.main:
                 scores = evaluate(final, task, val, device)
                 state["val"].append((state["step"], scores[metric]))
-                _log_line(out, state, scores, minutes_before + run_minutes)
+                _log_line(out, state, scores, minutes_before + (time.monotonic() - started) / 60)
             bar.update(1)
-            postfix = {"loss": f"{running:.4f}"}
-            if state["val"]:
-                postfix[f"val_{metric}"] = f"{state['val'][-1][1]:.2f}"
-            bar.set_postfix(postfix)
+            bar.set_postfix({"loss": f"{running:.4f}", **({f"val_{metric}": f"{state['val'][-1][1]:.2f}"} if state["val"] else {})})
             state["minutes"] = minutes_before + (time.monotonic() - started) / 60
             if (time.monotonic() - last_ckpt) / 60 >= cfg.checkpoint_minutes:
                 checkpoint()
@@ -227,17 +268,23 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
         bar.close()
         raise
     bar.close()
+    return _finish(run, final, val, held_out, n_train, checkpoint)
+
+
+def _finish(run: _Run, final: nn.Module, val: list, held_out, n_train: int, checkpoint: Callable[[], None]) -> Path:
+    """Validate, checkpoint, calibrate (segment) and save the weights with how they were trained."""
+    task, state, dist, device, cfg = run.task, run.state, run.dist, run.device, run.cfg
+    metric = next(iter(task.metrics))
     scores = evaluate(final, task, val, device) if dist.main else {}
     if dist.main:
         state["val"].append((state["step"], scores[metric]))
-        _log_line(out, state, scores, state["minutes"])
+        _log_line(run.out, state, scores, state["minutes"])
     checkpoint()
     dist.barrier()
-    path = out / f"{task.weights_name}.safetensors"
+    path = run.out / f"{task.weights_name}.safetensors"
     if dist.main:
         calibration = {}
         if task.calibrate is not None:  # after the checkpoint: a resumed run trains the uncalibrated model
-            # built here, once, on the main rank: not held through training
             use_photos = held_out is not None and task.calibration_samples is not None
             samples = task.calibration_samples(held_out) if use_photos else val
             calibration = task.calibrate(final, [collate([s]) for s in samples], device)
@@ -252,8 +299,10 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True) -> Path:
             "train_images": n_train,
             "val_images": len(val),
             **({"calibration": calibration} if calibration else {}),
+            # the starting weights' score on the same validation images: what the run had to beat
+            **({"start_validation": {metric: round(state["start"], 3)}} if state.get("start") is not None else {}),
         }
-        save_weights(final, spec, path, task.name, training=training, validation={k: round(v, 3) for k, v in scores.items()})
+        save_weights(final, run.spec, path, task.name, training=training, validation={k: round(v, 3) for k, v in scores.items()})
     return path
 
 

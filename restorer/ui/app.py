@@ -9,9 +9,12 @@ from pathlib import Path
 
 import gradio as gr
 
-from ..tasks import TASKS
+from ..tasks import DETECTOR, TASKS
 from ..tasks.base import Task
 from . import handlers as H
+from .editor import editor_value_for
+from .state import SHIPPED, AppState, Settings, device_description
+from .wording import markdown_text
 from .controls import controls_for
 from .sandbox import private_gradio_folders, remove_at_exit
 from .tabs_special import SPECIAL_TABS
@@ -24,81 +27,112 @@ from .widgets import (
     example_buttons,
     option_widgets,
     read_options,
+    status_errors,
     user_errors,
 )
 
 MAX_FILE_SIZE = "100mb"
+BRUSH_ADDS, BRUSH_REMOVES = "brush adds to the red mask", "brush removes from it"
 
 
 # ----------------------------------------------------------------------------- generic task tab
 
 
-def task_tab(state: H.AppState, task: Task, examples: Path = EXAMPLES_DIR) -> None:
-    """Upload, (brush), controls and a run button on the left; before/after and download on the right."""
+def task_tab(state: AppState, task: Task, examples: Path = EXAMPLES_DIR) -> gr.Dropdown:
+    """Upload, (brush), weights, controls and a run button on the left; before/after, a gallery of every
+    result, download and status on the right. Returns the weights selector (the Fine-tune tab updates it)."""
     controls = controls_for(task.options)
     masks = [c for c in controls if c.kind == "mask"]
     if len(masks) > 1:
         raise ValueError(f"{task.name}: the UI paints one mask per task, got {[c.name for c in masks]}")
-    gr.Markdown(task.summary)
+    gr.Markdown(markdown_text(task.summary), elem_id=f"{task.name}-about")
     with gr.Row():
         with gr.Column():
             files = gr.File(label="Images: drop one or many", file_count="multiple", file_types=FILE_TYPES,
                             type="filepath", elem_id=f"{task.name}-files")
-            editor = None
+            editor = brush_mode = None
+            proposal = gr.State(None)  # the damage detector's mask for this page's photo (editor.Proposal)
             if masks:
                 editor = brush_editor(f"Paint the {masks[0].label}: brush over what to change (undo and redo in the toolbar)",
                                       f"{task.name}-editor")
-                files.change(user_errors(H.editor_value_for), files, editor)
-                if "segment" in TASKS:  # the damage detector proposes a mask to touch up
-                    propose = gr.Button("Propose mask from damage detector", elem_id=f"{task.name}-propose")
-                    propose.click(user_errors(functools.partial(H.propose_mask, state)), [files, editor], editor,
-                                  concurrency_id=MODEL_SLOT)
+                files.change(user_errors(lambda f: (editor_value_for(f), None)), files, [editor, proposal])
+                if DETECTOR in TASKS:  # the damage detector proposes a mask (shown in red) to touch up
+                    with gr.Row():
+                        propose = gr.Button("Propose mask from damage detector", elem_id=f"{task.name}-propose")
+                        brush_mode = gr.Radio([BRUSH_ADDS, BRUSH_REMOVES], value=BRUSH_ADDS, show_label=False,
+                                              elem_id=f"{task.name}-brush-mode")
+                    propose.click(user_errors(functools.partial(H.propose_mask, state)), [files, editor],
+                                  [editor, proposal], concurrency_id=MODEL_SLOT)
+            weights = gr.Dropdown([c.label for c in state.choices(task)], value=SHIPPED, label="Weights",
+                                  info="shipped, or a fine-tune of this session (Fine-tune tab)",
+                                  elem_id=f"{task.name}-weights")
             widgets, autos = option_widgets(task.name, controls)
             run = gr.Button(f"Run {task.name}", variant="primary", elem_id=f"{task.name}-run")
             example_buttons(task.name, files, examples)
         with gr.Column():
             slider = gr.ImageSlider(label="Before / after", type="filepath", elem_id=f"{task.name}-result")
+            gallery = gr.Gallery(label="All results: choose one to compare it above", columns=4, height="auto",
+                                 allow_preview=False, elem_id=f"{task.name}-gallery")
             download = gr.File(label="Download (input's format, metadata kept; a zip for several)",
                                interactive=False, elem_id=f"{task.name}-download")
             status = gr.Markdown(elem_id=f"{task.name}-status")
+    shown = gr.State([])  # this page's results: (before, after) previews, in gallery order
 
     def run_task(data: dict, progress: gr.Progress = gr.Progress()) -> tuple:
         values, automatic = read_options(data, widgets, autos)
         result = H.restore_images(state, task.name, data[files], values, automatic,
-                                  data[editor] if editor is not None else None, progress)
-        return (str(result.before), str(result.after)), str(result.download), result.message
+                                  data[editor] if editor is not None else None, progress, data[weights],
+                                  data[proposal], brush_mode is not None and data[brush_mode] == BRUSH_REMOVES)
+        pairs = [(str(s.before), str(s.after)) for s in result.shown]
+        return pairs[0], [(a, s.caption) for (_, a), s in zip(pairs, result.shown)], pairs, str(result.download), result.message
 
-    inputs = {files, *widgets.values(), *autos.values(), *([editor] if editor is not None else [])}
-    run.click(user_errors(run_task), inputs, [slider, download, status], concurrency_id=MODEL_SLOT)
+    outputs = [slider, gallery, shown, download, status]
+    cleared = (None, None, [], None)
+    inputs = {files, weights, proposal, *widgets.values(), *autos.values(),
+              *(w for w in (editor, brush_mode) if w is not None)}
+    run.click(status_errors(run_task, cleared), inputs, outputs, concurrency_id=MODEL_SLOT)
+    files.change(lambda: (*cleared, ""), None, outputs, queue=False)  # a new input: no old result beside it
+    gallery.select(_pick, [shown], slider, queue=False)
+    return weights
 
 
-def build_app(state: H.AppState, examples: Path = EXAMPLES_DIR, special: list[SpecialTab] | None = None) -> gr.Blocks:
+def _pick(pairs: list, event: gr.SelectData):
+    """The gallery's chosen result into the before/after slider."""
+    return tuple(pairs[event.index]) if 0 <= event.index < len(pairs) else None
+
+
+def build_app(state: AppState, examples: Path = EXAMPLES_DIR, special: list[SpecialTab] | None = None) -> gr.Blocks:
     special = SPECIAL_TABS if special is None else special
     replaced = {name for tab in special for name in tab.replaces}
+    selectors: dict[str, gr.Dropdown] = {}
     with gr.Blocks(title="restorer", analytics_enabled=False) as demo:
-        gr.Markdown(f"## restorer: photo restoration\nRunning on **{H.device_description(state.device)}**.",
+        gr.Markdown(f"## restorer: photo restoration\nRunning on **{device_description(state.device)}**.",
                     elem_id="header")
         with gr.Tabs():
             for task in TASKS.values():
                 if task.command and task.name not in replaced:  # the others have their own command and tab
                     with gr.Tab(task.name.capitalize(), id=task.name, elem_id=f"tab-{task.name}"):
-                        task_tab(state, task, examples)
+                        selectors[task.name] = task_tab(state, task, examples)
             for tab in special:
                 with gr.Tab(tab.title, elem_id=f"tab-{tab.title.lower().replace(' ', '-')}"):
-                    tab.build(state)
+                    tab.build(state, selectors)
+        # A page opened after a fine-tune offers it too, with the shipped weights selected.
+        names = list(selectors)
+        demo.load(lambda: [gr.update(choices=[c.label for c in state.choices(TASKS[n])], value=SHIPPED) for n in names],
+                  None, [selectors[n] for n in names], queue=False)
     return demo
 
 
-def launch(host: str = "127.0.0.1", port: int = 7860, share: bool = False, settings: H.Settings | None = None,
+def launch(host: str = "127.0.0.1", port: int = 7860, share: bool = False, settings: Settings | None = None,
            block: bool = True) -> gr.Blocks:
     """Start the app: localhost only unless told otherwise, no share link
     unless asked, uploads bounded, and only the app's own folders served."""
     if settings is None:
-        settings = H.Settings(out_dir=Path(tempfile.mkdtemp(prefix="restorer-ui-")))
+        settings = Settings(out_dir=Path(tempfile.mkdtemp(prefix="restorer-ui-")))
         remove_at_exit(settings.out_dir)
     settings.out_dir.mkdir(parents=True, exist_ok=True)
     private_gradio_folders()
-    state = H.AppState(settings)
+    state = AppState(settings)
     demo = build_app(state)
     demo.queue(default_concurrency_limit=1)
     allowed = [str(settings.out_dir)] + ([str(EXAMPLES_DIR)] if EXAMPLES_DIR.is_dir() else [])

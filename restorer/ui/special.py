@@ -16,25 +16,17 @@ from ..tasks import TASKS
 from ..tasks.blend import paste_photo
 from ..tasks.morph import MorphOptions, morph_frames
 from .controls import controls_for
-from .handlers import (
-    AppState,
-    Progress,
-    RunResult,
-    UiError,
-    _editor_background_file,
-    _no_progress,
-    _save_preview,
-    make_options,
-    page_message,
-    mask_from_editor,
-    run_files,
-)
+from .editor import editor_background_file, mask_from_editor
+from .handlers import make_options
+from .runs import RunResult, run_files, save_preview
+from .state import AppState, Progress, UiError, no_progress
+from .wording import page_message
 
 OLDPHOTO_STAGES = ("segment", "inpaint", "denoise")  # needed; colorize is used when its weights exist
 
 
 def restore_old_photos(state: AppState, files: list[str] | None, values: dict[str, Any],
-                       automatic: dict[str, bool] | None = None, progress: Progress = _no_progress) -> RunResult:
+                       automatic: dict[str, bool] | None = None, progress: Progress = no_progress) -> RunResult:
     """restorer/oldphoto.py's pipeline over the uploads, each stage with the weights this app uses for
     its task; with keep_stages the stage results come back too (RunResult.stages for the first photo)."""
     run = state.run_dir("oldphoto")
@@ -86,7 +78,7 @@ def paste_images(state: AppState, fg_file: str | None, editor: dict | None, bg_f
     """The region painted on the foreground (editor) pasted into the background at (x, y), or centred,
     and harmonised by the blend task's model; the background's size, format and metadata."""
     run = state.run_dir("paste")
-    fg_file = fg_file or next(iter(_editor_background_file(editor, run)), None)
+    fg_file = fg_file or next(iter(editor_background_file(editor, run)), None)
     fg, bg = _read(fg_file, "foreground photo", state), _read(bg_file, "background photo", state)
     painted = mask_from_editor(editor)
     if painted is None:
@@ -103,7 +95,7 @@ def paste_images(state: AppState, fg_file: str | None, editor: dict | None, bg_f
     except (ValueError, ImageWriteError) as e:
         raise UiError(f"paste: {e}") from None
     where = "centred" if at is None else f"at {at[0]},{at[1]}"
-    return BlendResult(_save_preview(result, run / "preview.png"), out,
+    return BlendResult(save_preview(result, run / "preview.png"), out,
                        f"pasted {where} onto a {bg.width}x{bg.height} background with {state.weights_for(task).name}")
 
 

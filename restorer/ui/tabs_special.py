@@ -8,9 +8,12 @@ import gradio as gr
 from ..oldphoto import OldPhotoOptions
 from ..tasks import TASKS
 from ..tasks.morph import MorphOptions
-from . import handlers as H
+from . import editor as E
+from . import finetune as F
 from . import special as S
+from .state import AppState, UiError
 from .controls import controls_for
+from .wording import error_text, info_text
 from .widgets import (
     FILE_TYPES,
     MODEL_SLOT,
@@ -20,13 +23,14 @@ from .widgets import (
     example_buttons,
     option_widgets,
     read_options,
+    status_errors,
     user_errors,
 )
 
 
-def oldphoto_tab(state: H.AppState) -> None:
+def oldphoto_tab(state: AppState, selectors: dict[str, gr.Dropdown]) -> None:
     gr.Markdown("Restore old photos in one go: find the damage (scratches, dust, cracks, tears, stains), inpaint it, "
-                "denoise, and colorize black-and-white photos (`restore oldphoto`).")
+                "denoise, and colorize black-and-white photos.")
     with gr.Row():
         with gr.Column():
             files = gr.File(label="Old photos: drop one or many", file_count="multiple", file_types=FILE_TYPES,
@@ -47,12 +51,14 @@ def oldphoto_tab(state: H.AppState) -> None:
         return ((str(result.before), str(result.after)), [(str(p), c) for p, c in result.stages],
                 str(result.download), result.message)
 
-    run.click(user_errors(restore), {files, *widgets.values(), *autos.values()}, [slider, stages, download, status],
+    outputs = [slider, stages, download, status]
+    run.click(status_errors(restore, (None, None, None)), {files, *widgets.values(), *autos.values()}, outputs,
               concurrency_id=MODEL_SLOT)
+    files.change(lambda: (None, None, None, ""), None, outputs, queue=False)  # a new input: no old result beside it
 
 
-def blend_tab(state: H.AppState) -> None:
-    gr.Markdown(TASKS["blend"].summary.split(";")[0] + "; or morph between two photos (`restore blend`).")
+def blend_tab(state: AppState, selectors: dict[str, gr.Dropdown]) -> None:
+    gr.Markdown(TASKS["blend"].summary.split(";")[0] + "; or morph between two photos.")
     with gr.Tabs():
         with gr.Tab("Paste", elem_id="tab-blend-paste"):
             with gr.Row():
@@ -73,20 +79,20 @@ def blend_tab(state: H.AppState) -> None:
                     paste_file = gr.File(label="Download (the background's format and metadata)", interactive=False,
                                          elem_id="blend-download")
                     paste_status = gr.Markdown(elem_id="blend-status")
-            fg.change(user_errors(lambda f: H.editor_value_for([f] if f else [])), fg, editor)
+            fg.change(user_errors(lambda f: E.editor_value_for([f] if f else [])), fg, editor)
 
             def do_paste(fg_v, editor_v, bg_v, x_v, y_v, centred_v) -> tuple:
                 r = S.paste_images(state, fg_v, editor_v, bg_v, x_v, y_v, centred_v)
                 return str(r.image), str(r.download), r.message
 
-            paste.click(user_errors(do_paste), [fg, editor, bg, x, y, centred], [pasted, paste_file, paste_status],
+            paste.click(status_errors(do_paste, (None, None)), [fg, editor, bg, x, y, centred], [pasted, paste_file, paste_status],
                         concurrency_id=MODEL_SLOT)
         with gr.Tab("Morph", elem_id="tab-blend-morph"):
             with gr.Row():
                 with gr.Column():
                     a = gr.File(label="Photo A", file_types=FILE_TYPES, type="filepath", elem_id="morph-a")
                     b = gr.File(label="Photo B (resized to A)", file_types=FILE_TYPES, type="filepath", elem_id="morph-b")
-                    alpha = gr.Slider(0, 1, value=0.5, step=0.05, label="alpha", info="Weight of A: a*z(A) + (1-a)*z(B)",
+                    alpha = gr.Slider(0, 1, value=0.5, step=0.05, label="alpha", info=info_text("Weight of A: a*z(A) + (1-a)*z(B)"),
                                       elem_id="morph-alpha")
                     frames = gr.Slider(0, 48, value=0, step=1, label="frames",
                                        info="0: one image at alpha; 2 or more: an animated GIF from A to B",
@@ -104,36 +110,48 @@ def blend_tab(state: H.AppState) -> None:
                 r = S.morph_images(state, data[a], data[b], data[alpha], int(data[frames]), data[fps], values)
                 return str(r.image), str(r.download), r.message
 
-            morph.click(user_errors(do_morph), {a, b, alpha, frames, fps, *widgets.values(), *autos.values()},
+            morph.click(status_errors(do_morph, (None, None)), {a, b, alpha, frames, fps, *widgets.values(), *autos.values()},
                         [morphed, morph_file, morph_status], concurrency_id=MODEL_SLOT)
 
 
-def finetune_tab(state: H.AppState) -> None:
+def finetune_tab(state: AppState, selectors: dict[str, gr.Dropdown]) -> None:
     gr.Markdown(
         "Fine-tune a task's model on your own photos (clean ones: the damage is simulated). "
-        f"The folder must be inside `{state.settings.data_root}`. The task's tab uses the new weights at once."
+        f"The folder must be inside `{state.settings.data_root}`. The result is offered in the task "
+        "tab's Weights selector, and selected there only if it beats the shipped weights on the same held-out photos."
     )
     with gr.Row():
         with gr.Column():
             folder = gr.Textbox(label="Folder of training images (relative to the data folder, or absolute inside it)",
                                 elem_id="finetune-folder")
-            # TASKS order: denoise first
-            task = gr.Dropdown(list(TASKS), value=next(iter(TASKS)), label="Task", elem_id="finetune-task")
+            names = [n for n in TASKS if n in selectors]  # tasks with a tab (and a selector), denoise first
+            task = gr.Dropdown(names, value=names[0], label="Task", elem_id="finetune-task")
             minutes = gr.Slider(1, 120, value=10, step=1, label="Time budget (minutes)", elem_id="finetune-minutes")
             steps = gr.Number(0, precision=0, label="Step limit (0: none)", elem_id="finetune-steps")
-            start = gr.Button("Fine-tune", variant="primary", elem_id="finetune-run")
+            with gr.Row():
+                start = gr.Button("Fine-tune", variant="primary", elem_id="finetune-run")
+                stop = gr.Button("Stop", elem_id="finetune-stop")
         with gr.Column():
-            curve = gr.Image(label="Training loss and validation", type="filepath", interactive=False, elem_id="finetune-curve")
+            curve = gr.Image(label="Training loss and validation (dashed: the shipped weights)", type="filepath",
+                             interactive=False, elem_id="finetune-curve")
             status = gr.Markdown(elem_id="finetune-status")
+    outputs = [curve, status, *(selectors[n] for n in names)]
+    unchanged = [gr.update() for _ in names]
 
     def run(folder_v: str, task_v: str, minutes_v: float, steps_v: float):
-        try:  # a generator: errors surface while iterating, so no user_errors wrapper
-            for update in H.finetune(state, folder_v, task_v, minutes_v, int(steps_v or 0) or None):
-                yield (str(update.curve) if update.curve else None), update.message
-        except H.UiError as e:
-            raise gr.Error(str(e)) from None
+        try:  # a generator: errors surface while iterating
+            for update in F.finetune(state, folder_v, task_v, minutes_v, int(steps_v or 0) or None):
+                selector = unchanged
+                if update.choice is not None:  # done: offer the new weights, selected only if better
+                    labels = [c.label for c in state.choices(TASKS[task_v])]
+                    selector = [gr.update(choices=labels, value=update.choice.label) if n == task_v and update.selected
+                                else gr.update(choices=labels) if n == task_v else gr.update() for n in names]
+                yield (str(update.curve) if update.curve else None), update.message, *selector
+        except UiError as e:
+            yield None, error_text(str(e)), *unchanged
 
-    start.click(run, [folder, task, minutes, steps], [curve, status], concurrency_id=TRAIN_SLOT)
+    start.click(run, [folder, task, minutes, steps], outputs, concurrency_id=TRAIN_SLOT)
+    stop.click(lambda: state.stop_training.set(), None, None, queue=False)
 
 
 # In display order after the per-file task tabs.

@@ -10,8 +10,9 @@ from typing import Any
 import gradio as gr
 
 from ..imageio import SUPPORTED_SUFFIXES
-from . import handlers as H
 from .controls import Control, initial_value
+from .state import AppState, UiError
+from .wording import error_text, info_text
 
 FILE_TYPES = sorted(SUPPORTED_SUFFIXES)
 MODEL_SLOT = "model"  # every event that runs a model shares this queue slot, so users never stack models in memory
@@ -28,19 +29,33 @@ class SpecialTab:
     for (e.g. a two-image blend tab), so they are not shown twice."""
 
     title: str
-    build: Callable[[H.AppState], None]
+    build: Callable[[AppState, dict[str, gr.Dropdown]], None]  # (state, the task tabs' weights selectors)
     replaces: tuple[str, ...] = ()
 
 
 def user_errors(fn: Callable) -> Callable:
-    """Handler errors meant for the user become gradio's error toast."""
+    """Handler errors meant for the user become gradio's error toast (for events with no status area)."""
 
     @functools.wraps(fn)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except H.UiError as e:
+        except UiError as e:
             raise gr.Error(str(e)) from None
+
+    return wrapped
+
+
+def status_errors(fn: Callable, cleared: tuple) -> Callable:
+    """Handler errors meant for the user are shown in the tab's status area (the event's last
+    output), and its other outputs are set to `cleared`: no red badges over stale results."""
+
+    @functools.wraps(fn)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except UiError as e:
+            return (*cleared, error_text(str(e)))
 
     return wrapped
 
@@ -53,19 +68,19 @@ def control_widget(prefix: str, c: Control) -> tuple[gr.components.Component, gr
         auto = gr.Checkbox(value=c.default is None, label=f"{c.label}: automatic", elem_id=f"{eid}-auto")
     interactive = not (auto is not None and c.default is None)
     if c.kind == "slider":
-        w = gr.Slider(c.minimum, c.maximum, value=initial_value(c), step=c.step, label=c.label, info=c.help,
+        w = gr.Slider(c.minimum, c.maximum, value=initial_value(c), step=c.step, label=c.label, info=info_text(c.help),
                       interactive=interactive, elem_id=eid)
     elif c.kind == "number":
-        w = gr.Number(value=initial_value(c), label=c.label, info=c.help, interactive=interactive, elem_id=eid,
+        w = gr.Number(value=initial_value(c), label=c.label, info=info_text(c.help), interactive=interactive, elem_id=eid,
                       precision=0 if c.step == 1 else None)
     elif c.kind == "checkbox":
-        w = gr.Checkbox(value=bool(c.default), label=c.label, info=c.help, elem_id=eid)
+        w = gr.Checkbox(value=bool(c.default), label=c.label, info=info_text(c.help), elem_id=eid)
     elif c.kind == "dropdown":
-        w = gr.Dropdown(list(c.choices), value=c.default, label=c.label, info=c.help, interactive=interactive, elem_id=eid)
+        w = gr.Dropdown(list(c.choices), value=c.default, label=c.label, info=info_text(c.help), interactive=interactive, elem_id=eid)
     elif c.kind == "image":
         w = gr.File(label=c.label, file_types=FILE_TYPES, type="filepath", elem_id=eid)
     else:
-        w = gr.Textbox(value=c.default or "", label=c.label, info=c.help, interactive=interactive, elem_id=eid)
+        w = gr.Textbox(value=c.default or "", label=c.label, info=info_text(c.help), interactive=interactive, elem_id=eid)
     if auto is not None:
         auto.change(lambda a: gr.update(interactive=not a), auto, w, queue=False)
     return w, auto

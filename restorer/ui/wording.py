@@ -38,3 +38,23 @@ def ui_wording(message: str, controls: list[Control]) -> str:
         return f"the '{c.label}' checkbox" if c.kind == "checkbox" else f"the '{c.label}' setting"
 
     return _FLAG.sub(word, message)
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|])")
+
+
+def markdown_text(text: str) -> str:
+    """Plain text shown through a Markdown renderer as it is written: `<name>_mask.png`
+    stays (an HTML tag would vanish) and a*z(A) + (1-a)*z(B) is not italics."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+def error_text(message: str) -> str:
+    """A user error as the status area shows it (Markdown)."""
+    return f"**Could not run:** {markdown_text(message)}"
+
+
+def info_text(text: str) -> str:
+    """Help under a control: Gradio renders it as inline Markdown where a backslash does not
+    escape, so a*z(A) + (1-a)*z(B) would lose its stars to italics: use the asterisk operator."""
+    return text.replace("*", "\u2217")
