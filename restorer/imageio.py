@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import os
-import secrets
 import stat
 import threading
 import warnings
@@ -23,6 +22,7 @@ from PIL import Image, ImageCms, UnidentifiedImageError
 from PIL.PngImagePlugin import PngInfo
 
 from . import imagemeta
+from .atomic import write_atomically
 
 DEFAULT_MAX_PIXELS = 200_000_000  # decompression-bomb guard
 SUPPORTED_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".tif", ".tiff", ".webp", ".bmp", ".dib",
@@ -317,51 +317,15 @@ class OutputExistsError(ImageWriteError):
     """The destination appeared after the run planned it (another run writing the same folder)."""
 
 
-def _temp_name() -> str:
-    """Fixed length, whatever the destination's name: a 250-character name still fits."""
-    return f".rs-{secrets.token_hex(6)}.tmp"
-
-
-def _publish(tmp: Path, path: Path) -> None:
-    """Move the finished temp file to `path` only if nothing is there: a hard link fails
-    if the name exists, atomically; where links are not supported, an exclusive create
-    claims the name first (it is then briefly empty, never half-written)."""
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        raise
-    except OSError:  # no hard links here (some network and FAT file systems)
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-        os.replace(tmp, path)
-    else:
-        os.unlink(tmp)
-
-
 def _atomic_write(path: Path, write, replace: bool = True) -> None:
-    """Write to a hidden temp file beside `path`, fsync, then rename it into place, so a
-    failure, Ctrl-C or SIGTERM never leaves a half-written destination. replace=False:
-    refuse (OutputExistsError) if `path` exists by then."""
-    tmp = path.with_name(_temp_name())
-    done = False
+    """atomic.write_atomically, its failures as one-line ImageWriteErrors naming the file."""
     try:
-        with open(tmp, "xb") as f:  # exclusive create, permissions from the umask
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        if replace:
-            os.replace(tmp, path)
-        else:
-            _publish(tmp, path)
-        done = True
+        write_atomically(path, write, replace)
     except FileExistsError:
         raise OutputExistsError(_one_line(f"{path}: appeared while this run was working (another run writing "
                                           "the same folder?); left as it is: use --overwrite to replace it")) from None
     except Exception as e:
         raise ImageWriteError(_one_line(f"{path}: cannot write ({type(e).__name__}: {e})")) from e
-    finally:  # also runs on KeyboardInterrupt (and SIGTERM, which the CLI turns into one)
-        if not done:
-            with suppress(OSError):
-                os.unlink(tmp)
 
 
 def _encode(photo: Photo, f, fmt: str, quality: int) -> None:

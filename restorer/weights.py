@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
+from safetensors.torch import save as safetensors_bytes
 from torch import nn
 
+from .atomic import write_atomically
 from .models import ModelSpec
 
 # The repository's weights/ folder (the package is installed editable from a clone).
@@ -60,13 +62,9 @@ def save_weights(model: nn.Module, spec: ModelSpec, path: Path, task: str, **met
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in model.state_dict().items() if v.is_floating_point()}
     state |= {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items() if not v.is_floating_point()}
-    tmp = path.with_name(f".{path.name}.tmp")
-    save_file(state, str(tmp))
-    os.replace(tmp, path)
+    write_atomically(path, lambda f: f.write(safetensors_bytes(state)))
     info = {"task": task, "model": spec.to_json(), "sha256": sha256(path), "dtype": "float16", **meta}
-    tmp_json = json_path(path).with_name(f".{json_path(path).name}.tmp")
-    tmp_json.write_text(json.dumps(info, indent=2, sort_keys=False) + "\n")
-    os.replace(tmp_json, json_path(path))
+    write_atomically(json_path(path), lambda f: f.write((json.dumps(info, indent=2, sort_keys=False) + "\n").encode()))
     return path
 
 

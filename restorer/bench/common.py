@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ..atomic import write_atomically
 from ..imageio import Photo
 from ..train.data import list_images
 
@@ -83,9 +84,7 @@ def record(weights: Path, key: str, table: Table, value_columns: list[str], grou
         label = rec["method"] + (f" @{rec[group_by]}" if group_by else "")
         summary[label] = ", ".join(f"{c} {rec[c]:.4g}" if isinstance(rec[c], float) else f"{c} {rec[c]}" for c in value_columns)
     meta.setdefault("benchmark", {})[key] = summary
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(meta, indent=2) + "\n")
-    os.replace(tmp, path)
+    write_atomically(path, lambda f: f.write((json.dumps(meta, indent=2) + "\n").encode()))
     return path
 
 

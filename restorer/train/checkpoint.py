@@ -3,7 +3,6 @@ loader, which rebuilds tensors and plain containers and nothing else: a checkpoi
 a file people share, and a full pickle can run any code while it loads."""
 from __future__ import annotations
 
-import os
 import pickle
 import warnings
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..atomic import write_atomically
 from ..models import ModelSpec
 
 KEYS = ("spec", "model", "optimizer", "state", "config")
@@ -20,10 +20,9 @@ def write_checkpoint(path: Path, spec: ModelSpec, model: nn.Module, optimizer: t
                      state: dict, config: dict, average_state: dict | None = None) -> None:
     """Written atomically (an interrupted save keeps the last checkpoint); only tensors,
     numbers, strings and containers of them, so the weights-only loader reads it."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save({"spec": spec.to_json(), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                "state": state, "config": config, **({"ema": average_state} if average_state else {})}, tmp)
-    os.replace(tmp, path)
+    data = {"spec": spec.to_json(), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+            "state": state, "config": config, **({"ema": average_state} if average_state else {})}
+    write_atomically(path, lambda f: torch.save(data, f))
 
 
 def _first_line(e: BaseException) -> str:

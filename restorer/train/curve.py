@@ -8,6 +8,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from ..atomic import write_atomically
+
 W, H, PAD = 420, 260, 44
 
 
@@ -49,6 +51,4 @@ def save_curve(path: Path, loss: list[tuple[float, float]], val: list[tuple[floa
     _panel(draw, 0, "training loss", loss, "#c0392b")
     _panel(draw, W, f"validation {val_name} (higher is better)" if val_name == "psnr" else f"validation {val_name}",
            val, "#2471a3", reference)
-    tmp = Path(path).with_name(f".{Path(path).name}.tmp")
-    img.save(tmp, "PNG")
-    tmp.replace(path)
+    write_atomically(Path(path), lambda f: img.save(f, "PNG"))

@@ -1,7 +1,10 @@
-"""Regenerate docs/ui_denoise.png, docs/ui_inpaint.png and docs/ui_oldphoto.png: starts `restore ui`,
-drives it with Playwright through Debian's chromium, and screenshots the tabs.
+"""Not in the test suite: needs Debian's chromium and minutes of CPU (tests/test_ui_browser.py drives the same pages).
 
-    python docs/make_ui_screenshots.py [--weights-dir weights]
+Regenerates the README's screenshots: starts `restore ui` with the shipped weights, drives it with
+Playwright, and screenshots the denoise tab with its results gallery, the inpaint tab with the
+damage detector's proposed mask, a short fine-tune with its curve, and the old-photo tab.
+
+    .venv/bin/python scripts/figures/ui_screenshots.py [--weights-dir weights]
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
@@ -26,7 +29,7 @@ def start_ui(weights_dir: Path, out: Path) -> tuple[subprocess.Popen, str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = subprocess.Popen([sys.executable, "-m", "restorer", "ui", "--port", str(port), "--weights-dir", str(weights_dir),
-                               "--out", str(out)], env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"})
+                               "--out", str(out), "--data-root", str(ROOT)], env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"})
     for _ in range(600):  # up to five minutes: torch and gradio import slowly on a busy machine
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
@@ -51,29 +54,33 @@ def main() -> None:
             page.set_default_timeout(300_000)
             page.goto(url)
 
-            page.set_input_files("#denoise-files input[type=file]", str(ROOT / "examples/noisy/astronaut.png"))
+            noisy = sorted((ROOT / "examples/noisy").iterdir())
+            page.set_input_files("#denoise-files input[type=file]", [str(p) for p in noisy])
             page.click("#denoise-run")
             page.locator("#denoise-status").get_by_text("restored").wait_for()
-            page.wait_for_timeout(1500)
+            page.locator("#denoise-gallery img").nth(len(noisy) - 1).wait_for()
+            page.locator("#denoise-gallery img").nth(2).click()
+            page.wait_for_timeout(2000)
             page.screenshot(path=ROOT / "docs/ui_denoise.png", full_page=True)
 
             page.get_by_role("tab", name="Inpaint").click()
-            page.set_input_files("#inpaint-files input[type=file]", str(ROOT / "examples/clean/chelsea.png"))
-            canvas = page.locator("#inpaint-editor canvas").first
-            canvas.wait_for()
+            page.set_input_files("#inpaint-files input[type=file]", str(ROOT / "examples/old/astronaut.png"))
+            page.locator("#inpaint-editor canvas").first.wait_for()
             page.wait_for_timeout(1500)
-            page.click("#inpaint-editor button[aria-label=Brush]")
-            box = canvas.bounding_box()
-            x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.35
-            page.mouse.move(x, y)
-            page.mouse.down()
-            for i in range(1, 9):
-                page.mouse.move(x + box["width"] * 0.05 * i, y + box["height"] * 0.03 * i)
-            page.mouse.up()
+            page.click("#inpaint-propose")
+            page.wait_for_timeout(20000)  # the detector runs, then the editor redraws
             page.click("#inpaint-run")
             page.locator("#inpaint-status").get_by_text("restored").wait_for()
             page.wait_for_timeout(1500)
             page.screenshot(path=ROOT / "docs/ui_inpaint.png", full_page=True)
+
+            page.get_by_role("tab", name="Fine-tune").click()
+            page.fill("#finetune-folder textarea, #finetune-folder input", "examples/clean")
+            page.fill("#finetune-steps input", "60")
+            page.click("#finetune-run")
+            page.locator("#finetune-status").get_by_text("fine-tune 1").wait_for()
+            page.wait_for_timeout(1500)
+            page.screenshot(path=ROOT / "docs/ui_finetune.png", full_page=True)
 
             page.get_by_role("tab", name="Old photo").click()
             page.set_input_files("#oldphoto-files input[type=file]", str(ROOT / "examples/old/astronaut.png"))
@@ -86,7 +93,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(10)
-    print("wrote docs/ui_denoise.png, docs/ui_inpaint.png and docs/ui_oldphoto.png")
+    print("wrote docs/ui_denoise.png, docs/ui_inpaint.png, docs/ui_finetune.png and docs/ui_oldphoto.png")
 
 
 if __name__ == "__main__":
