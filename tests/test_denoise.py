@@ -51,3 +51,24 @@ def test_averaging_over_views_gains_on_a_real_photo(astronaut):
     one = psnr(restorer(noisy, DenoiseOptions(sigma=25)).pixels, clean)
     eight = psnr(restorer(noisy, DenoiseOptions(sigma=25, views=8)).pixels, clean)
     assert one < eight < one + 1
+
+
+def test_strength_smooths_more_as_it_grows(astronaut):
+    _, noisy = astronaut
+    restorer = Restorer.load(TASKS["denoise"])
+    roughness = []  # mean absolute difference between neighbours: grain and fine detail left
+    for strength in (0.5, 1.0, 1.5, 2.0):
+        out = restorer(noisy, DenoiseOptions(strength=strength)).pixels
+        roughness.append(np.abs(np.diff(out, axis=1)).mean())
+    assert roughness == sorted(roughness, reverse=True) and roughness[0] > 1.2 * roughness[-1]
+
+
+def test_blind_mode_removes_camera_noise():
+    """Real noise is spatially correlated (demosaicing, JPEG): blind mode must see it and remove it."""
+    from restorer.corrupt.camera import camera_noise
+
+    clean = np.asarray(Image.open(EXAMPLES / "clean" / "chelsea.png").convert("RGB"), np.float32)[:192, :256] / 255
+    noisy = camera_noise(clean, np.random.default_rng(7))
+    photo = read_image(EXAMPLES / "noisy" / "chelsea.png")
+    out = Restorer.load(TASKS["denoise"])(photo.with_pixels(noisy), DenoiseOptions()).pixels
+    assert psnr(out, clean) > psnr(noisy, clean) + 1.0
