@@ -7,7 +7,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from restorer.imageio import read_image
-from restorer.inference import Restorer
+from restorer.restorer import Restorer
 from restorer.metrics import psnr
 from restorer.tasks import TASKS
 from restorer.tasks.denoise import DenoiseOptions

@@ -22,7 +22,7 @@ from restorer.bench.common import load_clean
 from restorer.bench.segment import pixel_counts, scores
 from restorer.corrupt.damage import KINDS
 from restorer.corrupt.functional import quantise
-from restorer.inference import Restorer
+from restorer.restorer import Restorer
 from restorer.tasks import TASKS
 from restorer.tasks.segment import calibration_samples, predict_labels
 from restorer.train.data import held_out_split, load_rgb

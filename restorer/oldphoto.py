@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .imageio import Photo
-from .inference import Restorer
+from .restorer import Restorer
 from .tasks import TASKS
 from .tasks.denoise import DenoiseOptions
 from .tasks.inpaint import InpaintOptions

@@ -16,13 +16,13 @@ from PIL import Image
 from restorer.bench.blend import opencv_poisson
 from restorer.cli import main
 from restorer.corrupt.harmonize import synthetic_composite
-from restorer.engine import TiledPredictor
+from restorer.tiling import TiledPredictor
 from restorer.imageio import Photo
 from restorer.models import ModelSpec
 from restorer.models.autoencoder import REGULARISERS
 from restorer.patch_pca import fit_pca, pca_reconstruct
 from restorer.tasks import TASKS
-from restorer.tasks.ae_losses import regularised_losses
+from restorer.autoencoder_losses import regularised_losses
 from restorer.tasks.blend import paste_photo, seam_band
 from restorer.weights import load_model, save_weights
 

@@ -14,7 +14,7 @@ from PIL import Image
 
 from restorer import color as C
 from restorer.color_prior import AB_PRIOR
-from restorer.engine import TiledPredictor
+from restorer.tiling import TiledPredictor
 from restorer.imageio import Photo, read_image
 from restorer.tasks import TASKS
 from restorer.tasks.colorize import CLASS_WEIGHTS, PREDICT_SIDE, ColorizeOptions, apply, fold_decoding

@@ -23,8 +23,8 @@ import torch
 
 from ..corrupt.functional import quantise
 from ..corrupt.harmonize import synthetic_composite
-from ..engine import pick_device
-from ..inference import Restorer
+from ..devices import pick_device
+from ..restorer import Restorer
 from ..metrics import psnr, ssim_map
 from ..patch_pca import fit_pca, pca_reconstruct
 from ..poisson import poisson_blend

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import color as C
 from ..corrupt.functional import quantise
-from ..inference import Restorer
+from ..restorer import Restorer
 from ..metrics import psnr
 from ..tasks import TASKS
 from ..tasks.colorize import predict_ab

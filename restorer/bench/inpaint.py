@@ -12,7 +12,7 @@ import numpy as np
 
 from ..corrupt.functional import quantise
 from ..corrupt.masks import SIZES, random_mask
-from ..inference import Restorer
+from ..restorer import Restorer
 from ..metrics import psnr, ssim_map
 from ..tasks import TASKS
 from ..tasks.inpaint import inpaint_pixels

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..corrupt.damage import random_damage
 from ..corrupt.functional import quantise
-from ..inference import Restorer
+from ..restorer import Restorer
 from ..tasks import TASKS
 from ..tasks.segment import predict_labels
 from .common import Table, load_clean, save_grid, timed

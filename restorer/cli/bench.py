@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from ..engine import DEVICES
+from ..devices import DEVICES
 from ..oldphoto import StageWeights
 from .options import FINITE_FLOAT, FiniteFloat, options_from, pop_dataclass
 

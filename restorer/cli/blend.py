@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ..engine import DEVICES
+from ..devices import DEVICES
 from ..batch import same_file
 from ..imageio import DEFAULT_MAX_PIXELS, ImageReadError, ImageWriteError, Photo, read_image, write_animation, write_image
 from ..tasks.blend import PasteOptions
@@ -46,7 +46,7 @@ class Outputs:
 
 def paste(fg_path: Path, options: PasteOptions, out: Path | None, outputs: Outputs, weights, device, tile,
           max_pixels: int) -> Path:
-    from ..inference import Restorer
+    from ..restorer import Restorer
     from ..tasks import TASKS
     from ..tasks.blend import load_matte, parse_at, paste_photo
 
@@ -68,7 +68,7 @@ def paste(fg_path: Path, options: PasteOptions, out: Path | None, outputs: Outpu
 
 def morph(a_path: Path, b_path: Path, options: MorphOptions, alpha: float | None, frames: int | None,
           fps: float, out: Path | None, outputs: Outputs, weights, device, max_pixels: int) -> Path:
-    from ..engine import pick_device
+    from ..devices import pick_device
     from ..tasks.morph import morph_frames
     from ..weights import default_weights, load_model
 

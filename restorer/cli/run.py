@@ -10,9 +10,9 @@ from typing import NoReturn
 import click
 
 from ..batch import OutputPolicy, check_suffix, Result, collect_inputs, format_summary, plan_jobs, run_batch
-from ..engine import DEVICES
+from ..devices import DEVICES
 from ..imageio import DEFAULT_MAX_PIXELS, Photo, read_image
-from ..inference import Restorer
+from ..restorer import Restorer
 from ..tasks.base import Task
 from ..weights import WeightsError
 from .options import options_from, pop_dataclass

@@ -20,7 +20,7 @@ from ..imageio import Photo
 from ..models import ModelSpec
 from ..models.autoencoder import REGULARISERS
 from ..patch_pca import fit_pca
-from . import ae_losses
+from .. import autoencoder_losses
 from .base import Predictor, Sample, Task
 
 WORK_SIZE = 512  # long side of the working resolution (the code grid is 1/16 of it)
@@ -44,7 +44,7 @@ class AutoencoderOptions:
         "(encoder Jacobian penalty), denoising (noisy input) or variational (Gaussian code + KL).",
         "choices": REGULARISERS})
     reg_weight: float | None = field(default=None, metadata={
-        "help": "[morph] Weight of the regulariser's loss term (default: a per-regulariser value, see ae_losses.py).",
+        "help": "[morph] Weight of the regulariser's loss term (default: a per-regulariser value, see autoencoder_losses.py).",
         "min": 0.0})
 
     def spec(self) -> ModelSpec:
@@ -145,7 +145,7 @@ TASK = Task(
     model=MODEL,
     make_sample=make_sample,
     apply=apply,
-    objective=ae_losses.objective,
+    objective=autoencoder_losses.objective,
     initialise=pca_start,
     model_options=AutoencoderOptions,
     command=False,

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from ..engine import pick_device
+from ..devices import pick_device
 from ..models import ModelSpec
 from ..tasks.base import Task
 from ..weights import load_model, save_weights
