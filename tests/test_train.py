@@ -3,6 +3,7 @@ import json
 import pytest
 
 from restorer.tasks import TASKS
+from restorer.tasks.base import TrainingHooks
 from restorer.train.config import TrainConfig
 from restorer.train.data import held_out_split, list_images
 from restorer.train.loop import train
@@ -113,7 +114,7 @@ def test_initialise_runs_from_scratch_only(tmp_path, clean_folder, tiny_denoise)
     import dataclasses
 
     calls = []
-    task = dataclasses.replace(tiny_denoise, initialise=lambda model, images: calls.append(len(images)))
+    task = dataclasses.replace(tiny_denoise, training=TrainingHooks(initialise=lambda model, images: calls.append(len(images))))
     out = tmp_path / "run"
     path = train(task, TrainConfig(data=clean_folder, steps=2, out=out, batch_size=2, val_every=100), progress=False)
     assert calls == [5]  # the training split of 6 images (one held out)

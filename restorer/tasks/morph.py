@@ -21,7 +21,7 @@ from ..models import ModelSpec
 from ..models.autoencoder import REGULARISERS
 from ..patch_pca import fit_pca
 from .. import autoencoder_losses
-from .base import Predictor, Sample, Task
+from .base import Predictor, Sample, Task, TrainingHooks
 
 WORK_SIZE = 512  # long side of the working resolution (the code grid is 1/16 of it)
 
@@ -145,8 +145,6 @@ TASK = Task(
     model=MODEL,
     make_sample=make_sample,
     apply=apply,
-    objective=autoencoder_losses.objective,
-    initialise=pca_start,
-    model_options=AutoencoderOptions,
     command=False,
+    training=TrainingHooks(objective=autoencoder_losses.objective, initialise=pca_start, model_options=AutoencoderOptions),
 )

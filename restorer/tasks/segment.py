@@ -19,7 +19,7 @@ from ..corrupt.functional import quantise
 from ..ensemble import averaged_over_views, views_field
 from ..imageio import Photo
 from ..models import ModelSpec, cpu_unet
-from .base import Predictor, Sample, Task
+from .base import OutputNaming, Predictor, Sample, Task, TrainingHooks
 
 OVERLAY_OPACITY = 0.55
 # Overlay colours per class index (1 = damage in the binary case); cycles beyond.
@@ -263,10 +263,7 @@ TASK = Task(
     loss=dice_bce,
     metrics={"iou": iou, "f1": f1},
     patch=192,
-    output_suffix="_mask",
-    output_format="PNG",
-    extras=extras,
-    for_labels=for_labels,
-    calibrate=calibrate_threshold,
-    calibration_samples=calibration_samples,
+    output=OutputNaming(suffix="_mask", format="PNG", extras=extras),
+    training=TrainingHooks(calibrate=calibrate_threshold, uncalibrate=undo_calibration,
+                           calibration_samples=calibration_samples, for_labels=for_labels),
 )

@@ -205,16 +205,16 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True, should_stop: Call
     """Train or fine-tune `task`'s model; returns the path of the weights written.
     should_stop: polled every step (the UI's Stop button); a stop ends the run as its budget would."""
     if cfg.masks:
-        if task.for_labels is None:
+        if task.training.for_labels is None:
             raise ValueError(f"{task.name} does not train on label masks (--masks)")
-        task = task.for_labels(task, cfg.classes)
+        task = task.training.for_labels(task, cfg.classes)
     task = task.with_loss(cfg.loss)
     run = _set_up(task, cfg)
     model, state, dist, device, out = run.model, run.state, run.dist, run.device, run.out
     stream, val, held_out, n_train = _prepare_data(task, cfg, cfg.patch or task.patch, cfg.seed + 1000 * dist.rank + state["step"])
     out.mkdir(parents=True, exist_ok=True)  # only now: a run that cannot start leaves no empty folder
-    if task.initialise is not None and not cfg.from_weights and not cfg.resume and not cfg.masks:
-        task.initialise(model, stream.images)  # in place; same images and seed on every rank: same start
+    if task.training.initialise is not None and not cfg.from_weights and not cfg.resume and not cfg.masks:
+        task.training.initialise(model, stream.images)  # in place; same images and seed on every rank: same start
     metric = next(iter(task.metrics))
     if cfg.from_weights and not cfg.resume and dist.main:  # what fine-tuning has to beat, on the same images
         state["start"] = evaluate(model, task, val, device)[metric]
@@ -284,10 +284,11 @@ def _finish(run: _Run, final: nn.Module, val: list, held_out, n_train: int, chec
     path = run.out / f"{task.weights_name}.safetensors"
     if dist.main:
         calibration = {}
-        if task.calibrate is not None:  # after the checkpoint: a resumed run trains the uncalibrated model
-            use_photos = held_out is not None and task.calibration_samples is not None
-            samples = task.calibration_samples(held_out) if use_photos else val
-            calibration = task.calibrate(final, [collate([s]) for s in samples], device)
+        hooks = task.training
+        if hooks.calibrate is not None:  # after the checkpoint: a resumed run trains the uncalibrated model
+            use_photos = held_out is not None and hooks.calibration_samples is not None
+            samples = hooks.calibration_samples(held_out) if use_photos else val
+            calibration = hooks.calibrate(final, [collate([s]) for s in samples], device)
             scores = evaluate(final, task, val, device)
         training = {
             "command": "restore train",
