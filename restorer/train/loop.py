@@ -34,7 +34,7 @@ from .data import (
     load_rgb,
     validation_samples,
 )
-from .checkpoint import model_from_checkpoint, read_checkpoint, write_checkpoint
+from .checkpoint import continued_state, model_from_checkpoint, read_checkpoint, write_checkpoint
 from .ema import WeightAverage
 
 log = logging.getLogger(__name__)
@@ -145,9 +145,13 @@ class _Run:
 
 
 def _set_up(task: Task, cfg: TrainConfig) -> _Run:
-    """The model to train: the task's architecture, --from weights, or the --resume checkpoint."""
+    """The model to train: the task's architecture, --from weights (--continue: with their training
+    state), or the --resume checkpoint."""
     if cfg.freeze_bn and not (cfg.from_weights or cfg.resume):
         raise ValueError("--freeze-bn holds trained statistics: give --from WEIGHTS or --resume")
+    if cfg.continue_training and (cfg.resume or not cfg.from_weights):
+        raise ValueError("--continue goes on with the training of --from WEIGHTS; --resume goes on from "
+                         "<out>/checkpoint.pt: give --from WEIGHTS --continue, or --resume")
     device = _device_for(cfg)
     dist = Distributed(device)
     _seed_everything(cfg.seed + dist.rank)
@@ -163,6 +167,9 @@ def _set_up(task: Task, cfg: TrainConfig) -> _Run:
     run = _Run(task, cfg, device, dist, out, spec, model, torch.optim.Adam(model.parameters(), lr=cfg.lr), state, None)
     if cfg.resume:
         _resume(run)
+    elif cfg.continue_training:  # as _resume would from a checkpoint rebuilt from the weights, with a fresh optimiser
+        run.state = continued_state(run.model, info.meta, task.training.uncalibrate)
+        _seed_everything(cfg.seed + dist.rank + run.state["step"])
     if cfg.freeze_bn:
         for m in run.model.modules():
             if isinstance(m, nn.modules.batchnorm._BatchNorm):
@@ -216,7 +223,7 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True, should_stop: Call
     if task.training.initialise is not None and not cfg.from_weights and not cfg.resume and not cfg.masks:
         task.training.initialise(model, stream.images)  # in place; same images and seed on every rank: same start
     metric = next(iter(task.metrics))
-    if cfg.from_weights and not cfg.resume and dist.main:  # what fine-tuning has to beat, on the same images
+    if cfg.from_weights and not (cfg.resume or cfg.continue_training) and dist.main:  # what fine-tuning has to beat
         state["start"] = evaluate(model, task, val, device)[metric]
         state["val"].append((0, state["start"]))
     average = _weight_average(run)  # after initialise: the average starts from the starting weights
