@@ -214,7 +214,8 @@ def test_continue_goes_on_as_a_resume_from_a_checkpoint_rebuilt_from_the_weights
 
     first = train(tiny_denoise, TrainConfig(data=clean_folder, steps=3, out=tmp_path / "a", batch_size=2, ema=0), progress=False)
     go_on = dict(data=clean_folder, steps=5, batch_size=2, ema=0, val_every=100)
-    continued = train(tiny_denoise, TrainConfig(**go_on, out=tmp_path / "b", from_weights=first, continue_training=True), progress=False)
+    continued = train(tiny_denoise, TrainConfig(**go_on, out=tmp_path / "b", from_weights=first, continue_training=True),
+                      progress=False)
     model, info = load_model(first)
     state = {"step": info.meta["training"]["steps"], "minutes": info.meta["training"]["minutes"], "loss": [], "val": []}
     (tmp_path / "c").mkdir()

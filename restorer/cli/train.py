@@ -15,7 +15,8 @@ from ..weights import WeightsError
 from .options import options_from, pop_dataclass
 
 # Tasks' model options (e.g. the autoencoder's code size and regulariser), each a dataclass.
-MODEL_OPTIONS: tuple[type, ...] = tuple(dict.fromkeys(t.training.model_options for t in TASKS.values() if t.training.model_options))
+MODEL_OPTIONS: tuple[type, ...] = tuple(dict.fromkeys(
+    t.training.model_options for t in TASKS.values() if t.training.model_options))
 
 
 def _model_options(fn: Callable) -> Callable:
