@@ -10,6 +10,7 @@ decoded result is resized back to the first photo's size.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -20,7 +21,9 @@ from ..imageio import Photo
 from ..models import ModelSpec
 from ..models.autoencoder import REGULARISERS
 from ..patch_pca import fit_pca
+from ..weights import default_weights, load_model
 from .. import autoencoder_losses
+from ..devices import pick_device
 from .base import Predictor, Sample, Task, TrainingHooks
 
 WORK_SIZE = 512  # long side of the working resolution (the code grid is 1/16 of it)
@@ -110,6 +113,14 @@ def _resize(img: np.ndarray, h: int, w: int) -> np.ndarray:
         return img
     shrink = h * w < img.shape[0] * img.shape[1]
     return cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
+
+
+def load_morph(weights: Path | None = None, device: str = "auto") -> nn.Module:
+    """The morph autoencoder ready for morph_frames: `weights` (default: weights/morph.safetensors),
+    refused unless they are morph weights, in eval mode on `device` (auto, cpu, cuda, mps), in float32.
+    The one way `restore blend A B` and `restore bench blend` load it."""
+    model, _ = load_model(weights or default_weights(TASK.name), task=TASK.name)
+    return model.to(pick_device(device))
 
 
 @torch.inference_mode()
