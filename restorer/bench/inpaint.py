@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -16,6 +17,7 @@ from ..restorer import Restorer
 from ..metrics import psnr, ssim_map
 from ..tasks import TASKS
 from ..tasks.inpaint import inpaint_pixels
+from .base import Bench, Recorded
 from .common import Table, load_clean, save_grid, timed
 
 FILL = 0.5  # grey in the holes before any method sees them
@@ -77,3 +79,21 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
     if grid is not None and shown:
         save_grid(grid, shown)
     return table
+
+
+@dataclass
+class InpaintBenchOptions:
+    grid: Path | None = field(default=None, metadata={
+        "help": "Also save a picture grid (input with holes | Telea | ours | original, medium masks) of the first images.",
+        "dir_okay": False})
+
+
+BENCH = Bench(
+    name="inpaint",
+    help="Seeded thin/medium/thick masks on clean images; PSNR and SSIM (whole image and holes) and s/image per method.",
+    run=run,
+    methods=METHODS,
+    options=(InpaintBenchOptions,),
+    record=Recorded("inpaint", ("PSNR hole", "SSIM hole", "s/image"), group_by="mask"),
+    details=lambda options: {"opencv_radius": RADIUS},
+)
