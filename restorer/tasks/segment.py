@@ -219,7 +219,7 @@ def calibration_samples(images: list[np.ndarray]) -> list[Sample]:
     and as `restore bench segment` does (damage on the clean photo, 8-bit), so the one default
     threshold serves grainy scans and clean digital photos alike. Calibrated on the training
     kind alone, the cut over-marked clean photos (held-out IoU 0.571 there vs 0.587 at its best,
-    11287-step weights; docs/BENCHMARKS.md)."""
+    11287-step weights; docs/history/segment.md)."""
     samples = []
     for i, img in enumerate(images):
         h, w = img.shape[:2]

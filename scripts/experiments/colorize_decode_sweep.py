@@ -12,7 +12,8 @@ folder. The network runs once per image; every decoding reuses its logits.
 
 --decode lists ALPHA:T pairs, comma-separated. --views 1 2 also scores the
 mirror self-ensemble (logits averaged over the photo and its left-right mirror,
-restorer.ensemble), which moves the network's output, not only its decoding. Measured 2026-11-23 (docs/BENCHMARKS.md, Colorization).
+restorer.ensemble), which moves the network's output, not only its decoding. Measured 2026-11-23
+(docs/history/colorize.md).
 """
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ on a test folder.
     OMP_NUM_THREADS=1 python scripts/experiments/colorize_loss_experiment.py \\
         ../shared/datasets/bsds432 ../shared/datasets/kodak24 --out runs/colorize_l1
 
-Measured 2026-11-23 (table in docs/BENCHMARKS.md, Colorization): L1 +2.00 dB over grey
+Measured 2026-11-23 (table in docs/history/colorize.md): L1 +2.00 dB over grey
 at colourfulness 0.548 on the held-out split vs the classifier's +1.50 at 0.646;
 Kodak24 +1.77 at 0.461 vs +1.52 at 0.561. `--weights` keeps an
 already trained L1 model (`<out>/colorize_l1.safetensors`) instead of training.

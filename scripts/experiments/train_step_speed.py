@@ -1,6 +1,6 @@
 """Seconds per CPU training step for every task, in the default (contiguous) and the
 channels-last memory layout: the measurement behind training staying in the plain
-layout (docs/BENCHMARKS.md) while CPU inference uses channels-last. Same model, same
+layout (docs/history/general.md) while CPU inference uses channels-last. Same model, same
 batches, same seed; the two layouts alternate so that a busy machine slows both alike.
 
     .venv/bin/python scripts/experiments/train_step_speed.py --data examples/clean --threads 2

@@ -5,7 +5,7 @@ fold added to it; its held-out score is measured again (production path).
 
 weights/colorize.safetensors was refolded at T = 0.5 this way: the temperature
 with the highest held-out PSNR over grey for the shipped weights
-(scripts/experiments/colorize_decode_sweep.py, T 0.35-0.6; docs/BENCHMARKS.md, Colorization):
+(scripts/experiments/colorize_decode_sweep.py, T 0.35-0.6; docs/history/colorize.md):
 
     python scripts/weights/colorize_refold.py weights/colorize.safetensors runs/cz/t05/colorize.safetensors \\
         --data ../shared/datasets/bsds432 --temperature 0.5

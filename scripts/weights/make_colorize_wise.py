@@ -14,7 +14,7 @@ previous +1.50 / 0.646).
     python scripts/weights/make_colorize_wise.py runs/colorize_backup_1163/colorize.safetensors \\
         runs/colorize_ft/colorize.safetensors weights/colorize.safetensors --data ../shared/datasets/bsds432
 
---mix and --alpha make other candidates the same way (docs/BENCHMARKS.md,
+--mix and --alpha make other candidates the same way (docs/history/colorize.md,
 "Training at the scale inference predicts at").
 """
 from __future__ import annotations
