@@ -4,7 +4,7 @@ restorer/cli/bench.py builds the command from it (as it builds `restore <task>` 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,11 @@ class Recorded:
     task: str
     columns: tuple[str, ...]
     group_by: str | None = None  # a column telling one method's rows apart (inpaint: the mask size)
+
+
+def grid_field(help: str) -> Any:
+    """A `--grid PATH` option field: where the bench saves its picture grid (a file; none by default)."""
+    return field(default=None, metadata={"help": help, "dir_okay": False})
 
 
 def no_details(options: dict[str, Any]) -> dict[str, Any]:

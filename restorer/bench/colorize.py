@@ -9,7 +9,7 @@ OpenVINO's model zoo): Zhang et al. ECCV16 26.99 dB, SIGGRAPH17 without hints
 27.73 dB; other datasets and resolutions are not directly comparable."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,7 @@ from ..restorer import Restorer
 from ..metrics import psnr
 from ..tasks import TASKS
 from ..tasks.colorize import PREDICT_SIDE, predict_ab
-from .base import Bench, Recorded
+from .base import Bench, Recorded, grid_field
 from .common import Table, load_clean, save_grid, timed
 
 METHODS = ("ours", "grey")
@@ -61,8 +61,8 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
 
 @dataclass
 class ColorizeBenchOptions:
-    grid: Path | None = field(default=None, metadata={
-        "help": "Also save a picture grid (grey input | ours | original) of the first images here.", "dir_okay": False})
+    grid: Path | None = grid_field(
+        "Also save a picture grid (grey input | ours | original) of the first images here.")
 
 
 BENCH = Bench(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -17,7 +17,7 @@ from ..restorer import Restorer
 from ..metrics import psnr, ssim_map
 from ..tasks import TASKS
 from ..tasks.inpaint import inpaint_pixels
-from .base import Bench, Recorded
+from .base import Bench, Recorded, grid_field
 from .common import Table, load_clean, save_grid, timed
 
 FILL = 0.5  # grey in the holes before any method sees them
@@ -83,9 +83,8 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
 
 @dataclass
 class InpaintBenchOptions:
-    grid: Path | None = field(default=None, metadata={
-        "help": "Also save a picture grid (input with holes | Telea | ours | original, medium masks) of the first images.",
-        "dir_okay": False})
+    grid: Path | None = grid_field(
+        "Also save a picture grid (input with holes | Telea | ours | original, medium masks) of the first images.")
 
 
 BENCH = Bench(

@@ -17,7 +17,7 @@ from ..corrupt.functional import quantise
 from ..restorer import Restorer
 from ..tasks import TASKS
 from ..tasks.segment import predict_labels
-from .base import Bench, Recorded
+from .base import Bench, Recorded, grid_field
 from .common import Table, load_clean, save_grid, timed
 
 METHODS = ("ours", "ours-1view", "tophat")  # ours-1view: the same weights without the view ensemble
@@ -95,8 +95,8 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
 @dataclass
 class SegmentBenchOptions:
     seed: int = field(default=0, metadata={"help": "Seed of the synthetic damage."})
-    grid: Path | None = field(default=None, metadata={
-        "help": "Also save a picture grid (damaged, true mask, each method's mask) of the first images.", "dir_okay": False})
+    grid: Path | None = grid_field(
+        "Also save a picture grid (damaged, true mask, each method's mask) of the first images.")
 
 
 BENCH = Bench(
