@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import contiguous
+from .tiling import contiguous
 
 # (flip rows, flip columns, swap rows and columns), applied in that order; the first N are used.
 # Mirrors first: they are valid even for a model trained without 90-degree turns.

@@ -3,19 +3,22 @@ colorize a black-and-white photo. A recipe over the task definitions: each stage
 is a Task from TASKS run through its own apply, with its own weights."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .imageio import Photo
-from .inference import Restorer
+from .restorer import Restorer
 from .tasks import TASKS
+from .tasks.base import Task
 from .tasks.denoise import DenoiseOptions
 from .tasks.inpaint import InpaintOptions
 from .tasks.segment import SegmentOptions
 from .weights import WeightsError
 
+REQUIRED_STAGES = ("segment", "inpaint", "denoise")  # in the order they run; colorize is optional
 MONOCHROME_SPREAD = 0.03  # channels this close (RMS, relative) to fixed multiples of the luminance: black-and-white
 # --keep-stages: each stage's result, named photo<tag>.<format> (None: the photo's own format)
 STAGE_OUTPUTS: dict[str, str | None] = {"_1_mask": "PNG", "_2_inpainted": None, "_3_denoised": None}
@@ -46,6 +49,10 @@ class StageWeights:
         "help": "Colorization weights (default: weights/colorize.safetensors; the stage is skipped without them).",
         "exists": True})
 
+    def for_stage(self, name: str) -> Path | None:
+        """The weights given for stage `name` (a task name); None: its default weights."""
+        return getattr(self, f"{name}_weights")
+
 
 def is_monochrome(pixels: np.ndarray) -> bool:
     """One channel, or three in nearly fixed proportions: gray, or gray under one tint (sepia, cyanotype).
@@ -66,10 +73,12 @@ class OldPhoto:
     notes: list[str] = field(default_factory=list)  # stages skipped, and why
 
     @classmethod
-    def load(cls, options: OldPhotoOptions, weights: StageWeights, device: str = "auto", tile: int | None = None) -> OldPhoto:
-        """WeightsError when a required stage has no weights; colorize is optional."""
-        given = {"segment": weights.segment_weights, "inpaint": weights.inpaint_weights, "denoise": weights.denoise_weights}
-        stages = {name: Restorer.load(TASKS[name], path, device, tile) for name, path in given.items()}
+    def build(cls, options: OldPhotoOptions, load_stage: Callable[[Task], Restorer],
+              optional_errors: tuple[type[Exception], ...] = (WeightsError,)) -> OldPhoto:
+        """The pipeline with every stage loaded by `load_stage(task)`, the one place stages are loaded.
+        An error from a required stage propagates; colorize is optional: one of `optional_errors`
+        while loading it (no weights) skips it with a note."""
+        stages = {name: load_stage(TASKS[name]) for name in REQUIRED_STAGES}
         notes = []
         colorize = TASKS.get("colorize")
         if options.no_colorize:
@@ -78,10 +87,16 @@ class OldPhoto:
             notes.append("colorize: not available in this version; black-and-white photos stay so")
         else:
             try:
-                stages["colorize"] = Restorer.load(colorize, weights.colorize_weights, device, tile)
-            except WeightsError as e:
+                stages["colorize"] = load_stage(colorize)
+            except optional_errors as e:
                 notes.append(f"colorize skipped: {e}")
         return cls(options, stages, notes)
+
+    @classmethod
+    def load(cls, options: OldPhotoOptions, weights: StageWeights, device: str = "auto", tile: int | None = None) -> OldPhoto:
+        """Each stage from the weights `weights` names for it (default: the shipped ones); WeightsError
+        when a required stage has none."""
+        return cls.build(options, lambda task: Restorer.load(task, weights.for_stage(task.name), device, tile))
 
     @property
     def device(self) -> str:

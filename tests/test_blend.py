@@ -16,13 +16,13 @@ from PIL import Image
 from restorer.bench.blend import opencv_poisson
 from restorer.cli import main
 from restorer.corrupt.harmonize import synthetic_composite
-from restorer.engine import TiledPredictor
+from restorer.tiling import TiledPredictor
 from restorer.imageio import Photo
 from restorer.models import ModelSpec
 from restorer.models.autoencoder import REGULARISERS
 from restorer.patch_pca import fit_pca, pca_reconstruct
 from restorer.tasks import TASKS
-from restorer.tasks.ae_losses import regularised_losses
+from restorer.autoencoder_losses import regularised_losses
 from restorer.tasks.blend import paste_photo, seam_band
 from restorer.weights import load_model, save_weights
 
@@ -265,3 +265,13 @@ def test_autoencoder_starts_at_the_pca_solution_of_its_code_size():
         got = model(torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))[None])[0].numpy().transpose(1, 2, 0)
     assert np.abs(got - pca_reconstruct(x, mean, comps, m)).max() < 1e-4
     assert np.abs(got - x).mean() > 1e-3  # a real bottleneck: 4 numbers per 4x4x3 block
+
+
+def test_load_morph_is_the_one_way_to_the_autoencoder_and_refuses_other_weights(weights):
+    from restorer.tasks.morph import load_morph
+    from restorer.weights import WeightsError
+
+    model = load_morph(weights["morph"], "cpu")
+    assert not model.training and next(model.parameters()).dtype == torch.float32
+    with pytest.raises(WeightsError, match="not 'morph'"):
+        load_morph(weights["blend"], "cpu")

@@ -116,5 +116,7 @@ def test_bad_weights_and_missing_path_are_clear(tmp_path):
 def test_models_lists_shipped_weights_and_help_explains_estimation():
     r = invoke("models")
     assert r.exit_code == 0 and "denoise" in r.output
+    assert r.output.split()[:5] == ["task", "file", "size", "trained", "validation"] and "{" not in r.output  # a table
+    assert any(line.split()[:2] == ["denoise", "denoise.safetensors"] and "steps" in line for line in r.output.splitlines())
     r = invoke("denoise", "--help")
     assert "estimate" in r.output and "--sigma" in r.output

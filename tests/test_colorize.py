@@ -14,7 +14,7 @@ from PIL import Image
 
 from restorer import color as C
 from restorer.color_prior import AB_PRIOR
-from restorer.engine import TiledPredictor
+from restorer.tiling import TiledPredictor
 from restorer.imageio import Photo, read_image
 from restorer.tasks import TASKS
 from restorer.tasks.colorize import CLASS_WEIGHTS, PREDICT_SIDE, ColorizeOptions, apply, fold_decoding
@@ -87,7 +87,7 @@ def test_soft_encoding_and_annealed_mean_decoding():
     mode = C.decode_ab(np.log(z + 1e-12), temperature=0.01)  # T -> 0: the most likely bin's centre
     at_centre = np.abs(mode - C.AB_CENTRES[C.nearest_bin(ab)]).max(-1) < 0.5
     assert at_centre.mean() > 0.95  # the rest lie about midway between two bins
-    assert C.N_BINS == len(AB_PRIOR), "bins changed: re-run docs/make_color_prior.py"
+    assert C.N_BINS == len(AB_PRIOR), "bins changed: re-run scripts/weights/make_color_prior.py"
     w = C.rebalancing_weights(np.asarray(AB_PRIOR))
     assert np.sum(np.asarray(AB_PRIOR) * w) == pytest.approx(1, rel=1e-4)
     assert w[np.argmin(AB_PRIOR)] > 5 * w[np.argmax(AB_PRIOR)]  # rare colours weigh more

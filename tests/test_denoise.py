@@ -4,7 +4,7 @@ import pytest
 from PIL import Image
 
 from restorer.imageio import read_image
-from restorer.inference import Restorer
+from restorer.restorer import Restorer
 from restorer.metrics import psnr
 from restorer.tasks import TASKS
 from restorer.tasks.denoise import DenoiseOptions

@@ -19,7 +19,7 @@ from PIL import Image
 
 from restorer.batch import Job, OutputPolicy, collect_inputs, plan_jobs, run_batch
 from restorer.cli import main
-from restorer.engine import TiledPredictor
+from restorer.tiling import TiledPredictor
 from restorer.ensemble import VIEWS, averaged_over_views
 from restorer.imageio import OutputExistsError, read_image, write_image
 from restorer.train.checkpoint import read_checkpoint

@@ -13,7 +13,7 @@ from PIL import Image
 
 from restorer.cli import main
 from restorer.corrupt.masks import AREA, SIZES, random_mask
-from restorer.engine import TiledPredictor
+from restorer.tiling import TiledPredictor
 from restorer.imageio import Photo
 from restorer.tasks import TASKS
 from restorer.tasks.inpaint import InpaintOptions, apply, hole_boxes, model_input

@@ -145,3 +145,24 @@ def test_bundled_old_print_comes_out_closer_to_the_undamaged_photo(tmp_path):
     before = psnr(grey(read(EXAMPLES / "old" / "astronaut.png")), original)
     gain = psnr(grey(read(tmp_path / "out" / "astronaut.png")), original) - before
     assert gain > 0.5, gain
+
+
+def test_every_stage_is_loaded_through_the_one_callable_and_colorize_may_be_missing(weights_dir):
+    from restorer.oldphoto import OldPhoto, OldPhotoOptions
+    from restorer.restorer import Restorer
+    from restorer.weights import WeightsError
+
+    asked = []
+
+    def load_stage(task):
+        asked.append(task.name)
+        if task.name == "colorize":
+            raise WeightsError("no colorize weights here")
+        return Restorer.load(task, weights_dir / f"{task.name}.safetensors", "cpu")
+
+    pipeline = OldPhoto.build(OldPhotoOptions(), load_stage)
+    assert asked == ["segment", "inpaint", "denoise", "colorize"] and set(pipeline.stages) == {"segment", "inpaint", "denoise"}
+    assert pipeline.notes == ["colorize skipped: no colorize weights here"]
+    asked.clear()
+    OldPhoto.build(OldPhotoOptions(no_colorize=True), load_stage)
+    assert asked == ["segment", "inpaint", "denoise"]

@@ -15,7 +15,7 @@ from PIL import Image
 
 from restorer.cli import main
 from restorer.corrupt import damage
-from restorer.engine import TiledPredictor
+from restorer.tiling import TiledPredictor
 from restorer.imageio import read_image
 from restorer.models import ModelSpec
 from restorer.tasks import TASKS

@@ -2,9 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from restorer.engine import TiledPredictor
 from restorer.metrics import psnr
-from restorer.tiling import blend_window, tile_starts
+from restorer.tiling import TiledPredictor, blend_window, tile_starts
 
 from .conftest import TINY_UNET, smooth_image
 
@@ -79,7 +78,7 @@ def test_out_of_memory_retries_with_smaller_tiles():
 
 
 def test_device_auto_prefers_cuda_then_mps_then_cpu(monkeypatch):
-    from restorer.engine import pick_device
+    from restorer.devices import pick_device
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)

@@ -3,6 +3,7 @@ import json
 import pytest
 
 from restorer.tasks import TASKS
+from restorer.tasks.base import TrainingHooks
 from restorer.train.config import TrainConfig
 from restorer.train.data import held_out_split, list_images
 from restorer.train.loop import train
@@ -113,7 +114,7 @@ def test_initialise_runs_from_scratch_only(tmp_path, clean_folder, tiny_denoise)
     import dataclasses
 
     calls = []
-    task = dataclasses.replace(tiny_denoise, initialise=lambda model, images: calls.append(len(images)))
+    task = dataclasses.replace(tiny_denoise, training=TrainingHooks(initialise=lambda model, images: calls.append(len(images))))
     out = tmp_path / "run"
     path = train(task, TrainConfig(data=clean_folder, steps=2, out=out, batch_size=2, val_every=100), progress=False)
     assert calls == [5]  # the training split of 6 images (one held out)
@@ -202,3 +203,49 @@ def test_freeze_bn_holds_the_starting_statistics_while_the_weights_train(tmp_pat
 def test_freeze_bn_needs_trained_statistics(tmp_path, clean_folder, tiny_denoise):
     with pytest.raises(ValueError, match="--freeze-bn"):
         train(tiny_denoise, TrainConfig(data=clean_folder, steps=1, out=tmp_path / "run", freeze_bn=True), progress=False)
+
+
+def test_continue_goes_on_as_a_resume_from_a_checkpoint_rebuilt_from_the_weights(tmp_path, clean_folder, tiny_denoise):
+    """`--from W --continue` gives the very weights a --resume from a checkpoint rebuilt from W gives
+    (W's step count and minutes, a fresh optimiser): what docs/checkpoint_from_weights.py was for."""
+    import torch
+
+    from restorer.train.checkpoint import write_checkpoint
+
+    first = train(tiny_denoise, TrainConfig(data=clean_folder, steps=3, out=tmp_path / "a", batch_size=2, ema=0), progress=False)
+    go_on = dict(data=clean_folder, steps=5, batch_size=2, ema=0, val_every=100)
+    continued = train(tiny_denoise, TrainConfig(**go_on, out=tmp_path / "b", from_weights=first, continue_training=True),
+                      progress=False)
+    model, info = load_model(first)
+    state = {"step": info.meta["training"]["steps"], "minutes": info.meta["training"]["minutes"], "loss": [], "val": []}
+    (tmp_path / "c").mkdir()
+    write_checkpoint(tmp_path / "c" / "checkpoint.pt", info.spec, model.train(), torch.optim.Adam(model.parameters()), state, {})
+    resumed = train(tiny_denoise, TrainConfig(**go_on, out=tmp_path / "c", resume=True), progress=False)
+    a, b = load_model(continued), load_model(resumed)
+    assert a[1].meta["training"]["steps"] == b[1].meta["training"]["steps"] == 5
+    assert a[1].meta["training"]["minutes"] >= info.meta["training"]["minutes"]
+    assert all(torch.equal(a[0].state_dict()[k], b[0].state_dict()[k]) for k in a[0].state_dict())
+
+
+def test_continue_takes_a_folded_calibration_out_and_needs_a_training_record():
+    import torch
+
+    from restorer.tasks.segment import undo_calibration
+    from restorer.train.checkpoint import continued_state
+
+    model = torch.nn.Module()
+    model.head = torch.nn.Sequential(torch.nn.Conv2d(1, 1, 1))
+    torch.nn.init.constant_(model.head[-1].bias, 1.5)
+    meta = {"training": {"steps": 40, "minutes": 2.5, "calibration": {"logit_shift": 1.25}}}
+    assert continued_state(model, meta, undo_calibration) == {"step": 40, "minutes": 2.5, "loss": [], "val": []}
+    assert model.head[-1].bias.item() == pytest.approx(0.25)  # back to what the trainer trained
+    with pytest.raises(ValueError, match="no `restore train` record"):
+        continued_state(model, {}, undo_calibration)
+
+
+def test_continue_needs_from_and_not_resume(tmp_path, clean_folder, tiny_denoise):
+    with pytest.raises(ValueError, match="--continue"):
+        train(tiny_denoise, TrainConfig(data=clean_folder, steps=1, out=tmp_path / "r", continue_training=True), progress=False)
+    from .conftest import invoke
+
+    assert "--continue" in invoke("train", "denoise", "--help").output

@@ -190,7 +190,7 @@ def test_every_task_tab_restores_an_image(name, tmp_path):
     editor = painted_editor(64, 64, (16, 32, 16, 32)) if any(c.kind == "mask" for c in controls) else None
     result = H.restore_images(state, name, [str(src)], values, {}, editor)
     assert Image.open(result.download).size == (64, 64)
-    assert result.download.name == f"in{task.output_suffix}.png"  # segment: in_mask.png, as the CLI names it
+    assert result.download.name == f"in{task.output.suffix}.png"  # segment: in_mask.png, as the CLI names it
 
 
 # ----------------------------------------------------------------------------- damage proposal

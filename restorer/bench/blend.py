@@ -23,15 +23,13 @@ import torch
 
 from ..corrupt.functional import quantise
 from ..corrupt.harmonize import synthetic_composite
-from ..engine import pick_device
-from ..inference import Restorer
+from ..restorer import Restorer
 from ..metrics import psnr, ssim_map
 from ..patch_pca import fit_pca, pca_reconstruct
 from ..poisson import poisson_blend
 from ..tasks import TASKS
 from ..tasks.blend import harmonise, seam_band
-from ..tasks.morph import morph_frames
-from ..weights import load_model
+from ..tasks.morph import load_morph, morph_frames
 from .common import Table, load_clean, save_grid, timed
 
 MARGIN = 8  # composites keep this far from the border (seamlessClone needs room around its mask)
@@ -83,26 +81,25 @@ def paste_table(images, restorer: Restorer, per_image: int, seed: int = 0, keep:
 
 
 @torch.inference_mode()
-def ae_reconstruct(model: torch.nn.Module, img: np.ndarray, device: torch.device) -> np.ndarray:
+def ae_reconstruct(model: torch.nn.Module, img: np.ndarray) -> np.ndarray:
     m = int(model.multiple)
     h, w = img.shape[0] // m * m, img.shape[1] // m * m
+    device = next(model.parameters()).device
     x = torch.from_numpy(np.ascontiguousarray(img[:h, :w].transpose(2, 0, 1)))[None].to(device)
     return model(x)[0].float().cpu().numpy().transpose(1, 2, 0)
 
 
 def autoencoder_table(held_out: list[np.ndarray], fit: list[np.ndarray], ae_weights: list[Path], device: str) -> Table:
     table = Table(["code", "block", "numbers/block", "regulariser", "AE PSNR", "PCA PSNR", "AE - PCA", "images"])
-    dev = pick_device(device)
     for path in ae_weights:
-        model, info = load_model(path, task="morph")
-        model = model.to(dev).eval()
+        model = load_morph(path, device)
         m, k = int(model.multiple), int(model.code_channels)
         mean, comps = fit_pca(fit, m, k)
         ae, pca = [], []
         for img in held_out:
             h, w = img.shape[0] // m * m, img.shape[1] // m * m
             ref = img[:h, :w]
-            ae.append(psnr(quantise(ae_reconstruct(model, img, dev)), ref))
+            ae.append(psnr(quantise(ae_reconstruct(model, img)), ref))
             pca.append(psnr(quantise(pca_reconstruct(img, mean, comps, m)), ref))
         table.add(path.stem, f"{m}x{m}x3", k, model.regulariser, float(np.mean(ae)), float(np.mean(pca)),
                   float(np.mean(ae) - np.mean(pca)), len(held_out))
@@ -128,7 +125,7 @@ def run(data: Path, weights: Path | None, ae_weights: list[Path], fit_dir: Path 
     ae = autoencoder_table(held_out, fit, ae_weights, device)
     if figures is not None:
         _save_strip(figures / "blend_paste.png", keep)  # naive | Poisson | ours | original
-        model = load_model(ae_weights[0], task="morph")[0].to(pick_device(device))
+        model = load_morph(ae_weights[0], device)
         a, b = images[0][1], images[min(1, len(images) - 1)][1]
         strip = morph_frames(model, a, cv2.resize(b, (a.shape[1], a.shape[0]), interpolation=cv2.INTER_AREA),
                              [1.0, 0.75, 0.5, 0.25, 0.0])

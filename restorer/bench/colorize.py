@@ -9,16 +9,18 @@ OpenVINO's model zoo): Zhang et al. ECCV16 26.99 dB, SIGGRAPH17 without hints
 27.73 dB; other datasets and resolutions are not directly comparable."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .. import color as C
 from ..corrupt.functional import quantise
-from ..inference import Restorer
+from ..restorer import Restorer
 from ..metrics import psnr
 from ..tasks import TASKS
-from ..tasks.colorize import predict_ab
+from ..tasks.colorize import PREDICT_SIDE, predict_ab
+from .base import Bench, Recorded, grid_field
 from .common import Table, load_clean, save_grid, timed
 
 METHODS = ("ours", "grey")
@@ -56,3 +58,20 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
                          for i, (_, clean) in enumerate(images[:grid_rows])], GRID_WIDTH)
     return table
 
+
+@dataclass
+class ColorizeBenchOptions:
+    grid: Path | None = grid_field(
+        "Also save a picture grid (grey input | ours | original) of the first images here.")
+
+
+BENCH = Bench(
+    name="colorize",
+    help="Clean images turned grey and colorized; PSNR against the originals, colourfulness ratio and s/MP per method.",
+    run=run,
+    methods=METHODS,
+    options=(ColorizeBenchOptions,),
+    record=Recorded("colorize", ("PSNR", "colourfulness ratio")),
+    details=lambda options: {"predict_side": PREDICT_SIDE},
+    note=lambda options: f"grid saved to {options['grid']}" if options["grid"] is not None else None,
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -12,10 +13,11 @@ import numpy as np
 
 from ..corrupt.functional import quantise
 from ..corrupt.masks import SIZES, random_mask
-from ..inference import Restorer
+from ..restorer import Restorer
 from ..metrics import psnr, ssim_map
 from ..tasks import TASKS
 from ..tasks.inpaint import inpaint_pixels
+from .base import Bench, Recorded, grid_field
 from .common import Table, load_clean, save_grid, timed
 
 FILL = 0.5  # grey in the holes before any method sees them
@@ -77,3 +79,20 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
     if grid is not None and shown:
         save_grid(grid, shown)
     return table
+
+
+@dataclass
+class InpaintBenchOptions:
+    grid: Path | None = grid_field(
+        "Also save a picture grid (input with holes | Telea | ours | original, medium masks) of the first images.")
+
+
+BENCH = Bench(
+    name="inpaint",
+    help="Seeded thin/medium/thick masks on clean images; PSNR and SSIM (whole image and holes) and s/image per method.",
+    run=run,
+    methods=METHODS,
+    options=(InpaintBenchOptions,),
+    record=Recorded("inpaint", ("PSNR hole", "SSIM hole", "s/image"), group_by="mask"),
+    details=lambda options: {"opencv_radius": RADIUS},
+)

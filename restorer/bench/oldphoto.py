@@ -7,6 +7,7 @@ OpenCV non-local means), and for the damaged input itself."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -17,6 +18,7 @@ from ..corrupt.damage import random_damage
 from ..corrupt.functional import quantise
 from ..metrics import psnr, ssim_map
 from ..oldphoto import OldPhoto, OldPhotoOptions, StageWeights
+from .base import KODAK, Bench
 from .common import Table, load_clean, plain_photo, timed
 from .denoise import nlm
 from .inpaint import opencv_inpaint
@@ -44,10 +46,10 @@ def classical(img: np.ndarray) -> np.ndarray:
 
 
 def run(data: Path, methods: list[str], device: str, limit: int | None, seed: int = 0,
-        weights: StageWeights | None = None) -> Table:
-    """`weights`: the stages' weights files (default: the shipped ones)."""
+        **stage_weights: Path | None) -> Table:
+    """`stage_weights`: StageWeights' fields, the stages' weights files (default: the shipped ones)."""
     options = OldPhotoOptions(no_colorize=True)
-    pipeline = OldPhoto.load(options, weights or StageWeights(), device) if "ours" in methods else None
+    pipeline = OldPhoto.load(options, StageWeights(**stage_weights), device) if "ours" in methods else None
     return measure(load_clean(data, limit), methods, pipeline, seed)
 
 
@@ -68,3 +70,21 @@ def measure(images: list[tuple[str, np.ndarray]], methods: list[str], pipeline: 
         arr = np.array(scores[m])
         table.add(m, *(float(v) for v in arr.mean(axis=0)), len(images))
     return table
+
+
+@dataclass
+class OldPhotoBenchOptions:
+    seed: int = field(default=0, metadata={"help": "Seed of the synthetic damage and grain."})
+
+
+BENCH = Bench(
+    name="oldphoto",
+    help="Damaged, grainy black-and-white photos restored by `oldphoto` and a classical pipeline; PSNR/SSIM vs the "
+    "originals.\n\nThe stage weights options measure other weights (e.g. a new damage detector) in place of the shipped ones.",
+    run=run,
+    methods=METHODS,
+    default_data=KODAK,
+    options=(OldPhotoBenchOptions, StageWeights),
+    weights=False,  # the stages' weights are options of their own
+    details=lambda options: {"seed": options["seed"], "grain_sigma": GRAIN},
+)

@@ -6,6 +6,7 @@ structure) with a fixed threshold."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -13,9 +14,10 @@ import numpy as np
 
 from ..corrupt.damage import random_damage
 from ..corrupt.functional import quantise
-from ..inference import Restorer
+from ..restorer import Restorer
 from ..tasks import TASKS
 from ..tasks.segment import predict_labels
+from .base import Bench, Recorded, grid_field
 from .common import Table, load_clean, save_grid, timed
 
 METHODS = ("ours", "ours-1view", "tophat")  # ours-1view: the same weights without the view ensemble
@@ -88,3 +90,22 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
     if grid is not None:
         save_grid(grid, shown, GRID_WIDTH)
     return table
+
+
+@dataclass
+class SegmentBenchOptions:
+    seed: int = field(default=0, metadata={"help": "Seed of the synthetic damage."})
+    grid: Path | None = grid_field(
+        "Also save a picture grid (damaged, true mask, each method's mask) of the first images.")
+
+
+BENCH = Bench(
+    name="segment",
+    help="Seeded synthetic damage on clean images; IoU, F1, precision, recall of the mask and s/MP per method.",
+    run=run,
+    methods=METHODS,
+    methods_help="Comma-separated subset (ours-1view: our detector without the view ensemble).",
+    options=(SegmentBenchOptions,),
+    record=Recorded("segment", ("IoU", "F1", "precision", "recall")),
+    details=lambda options: {"seed": options["seed"], "tophat": {"kernel": TOPHAT_KERNEL, "threshold": TOPHAT_THRESHOLD}},
+)

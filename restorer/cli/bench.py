@@ -1,16 +1,21 @@
-"""`restore bench <task>`: benchmarks that print tables (markdown, or --json)."""
+"""`restore bench <task>`: benchmarks that print tables (markdown, or --json).
+
+The benches declared in restorer/bench (BENCHES: inpaint, colorize, segment, oldphoto) get generated
+commands (bench_command_for). Written out here: denoise and denoise-real (restorer/bench/denoise.py
+declares nothing yet: it was being changed elsewhere when the others were declared; its sigma
+arguments and protocol-dependent record key are its own), blend (two tables, one record per
+autoencoder), large and finetune (they time the CLI and the trainer, not methods against baselines)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
 
-from ..engine import DEVICES
-from ..oldphoto import StageWeights
+from ..bench import BENCHES
+from ..bench.base import CBSD68 as DEFAULT_DATA
+from ..bench.base import KODAK, Bench
+from ..devices import DEVICES
 from .options import FINITE_FLOAT, FiniteFloat, options_from, pop_dataclass
-
-DEFAULT_DATA = Path("../shared/datasets/cbsd68")
-KODAK = Path("../shared/datasets/kodak24")
 
 # Options several benchmarks share, declared once.
 _WEIGHTS = click.option("--weights", type=click.Path(exists=True, path_type=Path), default=None)
@@ -81,52 +86,6 @@ def bench_denoise_real(data, methods, weights, device, limit, grid, as_json, rec
         _record(weights, "denoise", f"{data.name} ({_images_in(table)} images, real noise, blind)", table, ["PSNR", "SSIM", "s/MP"], None)
 
 
-@bench_command.command(name="inpaint")
-@_data()
-@click.option("--methods", default="ours,telea,ns,grey", show_default=True, help="Comma-separated subset.")
-@_WEIGHTS
-@_DEVICE
-@_LIMIT
-@click.option("--grid", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also save a picture grid (input with holes | Telea | ours | original, medium masks) of the first images.")
-@_JSON
-@_RECORD
-def bench_inpaint(data, methods, weights, device, limit, grid, as_json, record) -> None:
-    """Seeded thin/medium/thick masks on clean images; PSNR and SSIM (whole image and holes) and s/image per method."""
-    from ..bench import inpaint
-    from ..bench.common import emit
-
-    chosen = _methods(methods, inpaint.METHODS)
-    table = _measure(inpaint.run, data, chosen, weights, device, limit, grid=grid)
-    click.echo(emit(f"inpaint on {data.name}", table, as_json, {"data": str(data), "opencv_radius": inpaint.RADIUS}))
-    if record:
-        _record(weights, "inpaint", f"{data.name} ({_images_in(table)} images)", table, ["PSNR hole", "SSIM hole", "s/image"], "mask")
-
-
-@bench_command.command(name="colorize")
-@_data()
-@click.option("--methods", default="ours,grey", show_default=True, help="Comma-separated subset.")
-@_WEIGHTS
-@_DEVICE
-@_LIMIT
-@click.option("--grid", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also save a picture grid (grey input | ours | original) of the first images here.")
-@_JSON
-@_RECORD
-def bench_colorize(data, methods, weights, device, limit, grid, as_json, record) -> None:
-    """Clean images turned grey and colorized; PSNR against the originals, colourfulness ratio and s/MP per method."""
-    from ..bench import colorize
-    from ..bench.common import emit
-    from ..tasks.colorize import PREDICT_SIDE
-
-    chosen = _methods(methods, colorize.METHODS)
-    table = _measure(colorize.run, data, chosen, weights, device, limit, grid)
-    click.echo(emit(f"colorize on {data.name}", table, as_json, {"data": str(data), "predict_side": PREDICT_SIDE}))
-    if grid is not None:
-        click.echo(f"grid saved to {grid}", err=True)
-    if record:
-        _record(weights, "colorize", f"{data.name} ({_images_in(table)} images)", table, ["PSNR", "colourfulness ratio"], None)
-
-
 @bench_command.command(name="blend")
 @_data(KODAK)
 @click.option("--weights", type=click.Path(exists=True, path_type=Path), default=None, help="Harmoniser weights (default: shipped).")
@@ -165,27 +124,6 @@ def bench_blend(data, weights, ae_weights, fit_dir, per_image, figures, device, 
         for path, rec in zip(ae_paths, ae.records()):  # each autoencoder's own line
             one = Table(["method", *ae.columns], [["vs PCA", *rec.values()]])
             _record(path, "morph", f"{data.name} (held-out images)", one, ["AE PSNR", "PCA PSNR", "AE - PCA"], None)
-
-
-@bench_command.command(name="oldphoto")
-@_data(KODAK)
-@click.option("--methods", default="ours,classical,input", show_default=True, help="Comma-separated subset.")
-@_DEVICE
-@_LIMIT
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic damage and grain.")
-@options_from(StageWeights)
-@_JSON
-def bench_oldphoto(data, methods, device, limit, seed, as_json, **stage_weights) -> None:
-    """Damaged, grainy black-and-white photos restored by `oldphoto` and a classical pipeline; PSNR/SSIM vs the originals.
-
-    The stage weights options measure other weights (e.g. a new damage detector) in place of the shipped ones."""
-    from ..bench import oldphoto
-    from ..bench.common import emit
-
-    chosen = _methods(methods, oldphoto.METHODS)
-    weights = pop_dataclass(StageWeights, stage_weights)
-    table = _measure(oldphoto.run, data, chosen, device, limit, seed, weights)
-    click.echo(emit(f"oldphoto on {data.name}", table, as_json, {"data": str(data), "seed": seed, "grain_sigma": oldphoto.GRAIN}))
 
 
 @bench_command.command(name="large")
@@ -228,29 +166,43 @@ def bench_finetune(task_name, data, text_pages, minutes, steps, weights, as_json
     click.echo(emit(f"fine-tune {task_name} on {'synthetic text pages' if text_pages else folder}", table, as_json))
 
 
-@bench_command.command(name="segment")
-@_data()
-@click.option("--methods", default="ours,ours-1view,tophat", show_default=True,
-              help="Comma-separated subset (ours-1view: our detector without the view ensemble).")
-@_WEIGHTS
-@_DEVICE
-@_LIMIT
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic damage.")
-@click.option("--grid", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also save a picture grid (damaged, true mask, each method's mask) of the first images.")
-@_JSON
-@_RECORD
-def bench_segment(data, methods, weights, device, limit, seed, grid, as_json, record) -> None:
-    """Seeded synthetic damage on clean images; IoU, F1, precision, recall of the mask and s/MP per method."""
-    from ..bench import segment
-    from ..bench.common import emit
+def bench_command_for(bench: Bench) -> click.Command:
+    """`restore bench NAME` from its declaration: run it on --data with the chosen methods, print the
+    table (or JSON), and with --record store the declared columns in the measured weights' JSON."""
 
-    chosen = _methods(methods, segment.METHODS)
-    table = _measure(segment.run, data, chosen, weights, device, limit, seed, grid)
-    extra = {"data": str(data), "seed": seed, "tophat": {"kernel": segment.TOPHAT_KERNEL, "threshold": segment.TOPHAT_THRESHOLD}}
-    click.echo(emit(f"segment on {data.name}", table, as_json, extra))
-    if record:
-        _record(weights, "segment", f"{data.name} ({_images_in(table)} images)", table, ["IoU", "F1", "precision", "recall"], None)
+    def command(data, methods, device, limit, as_json, weights=None, record=False, **kwargs) -> None:
+        from ..bench.common import emit
+
+        chosen = _methods(methods, bench.methods)
+        options = {name: value for cls in bench.options for name, value in vars(pop_dataclass(cls, kwargs)).items()}
+        table = _measure(bench.run, data, chosen, device=device, limit=limit,
+                         **({"weights": weights} if bench.weights else {}), **options)
+        click.echo(emit(f"{bench.name} on {data.name}", table, as_json, {"data": str(data), **bench.details(options)}))
+        if (note := bench.note(options)) is not None:
+            click.echo(note, err=True)
+        if record:
+            r = bench.record
+            _record(weights, r.task, f"{data.name} ({_images_in(table)} images)", table, list(r.columns), r.group_by)
+
+    decorators = [
+        click.command(name=bench.name, help=bench.help),
+        _data(bench.default_data),
+        click.option("--methods", default=",".join(bench.default_methods or bench.methods), show_default=True,
+                     help=bench.methods_help),
+        *([_WEIGHTS] if bench.weights else []),
+        _DEVICE,
+        _LIMIT,
+        *(options_from(cls) for cls in bench.options),
+        _JSON,
+        *([_RECORD] if bench.record else []),
+    ]
+    for d in reversed(decorators):
+        command = d(command)
+    return command
+
+
+for _bench in BENCHES.values():
+    bench_command.add_command(bench_command_for(_bench))
 
 
 def _measure(run, *args, **kwargs):

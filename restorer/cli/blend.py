@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ..engine import DEVICES
+from ..devices import DEVICES
 from ..batch import same_file
 from ..imageio import DEFAULT_MAX_PIXELS, ImageReadError, ImageWriteError, Photo, read_image, write_animation, write_image
 from ..tasks.blend import PasteOptions
@@ -46,7 +46,7 @@ class Outputs:
 
 def paste(fg_path: Path, options: PasteOptions, out: Path | None, outputs: Outputs, weights, device, tile,
           max_pixels: int) -> Path:
-    from ..inference import Restorer
+    from ..restorer import Restorer
     from ..tasks import TASKS
     from ..tasks.blend import load_matte, parse_at, paste_photo
 
@@ -68,9 +68,7 @@ def paste(fg_path: Path, options: PasteOptions, out: Path | None, outputs: Outpu
 
 def morph(a_path: Path, b_path: Path, options: MorphOptions, alpha: float | None, frames: int | None,
           fps: float, out: Path | None, outputs: Outputs, weights, device, max_pixels: int) -> Path:
-    from ..engine import pick_device
-    from ..tasks.morph import morph_frames
-    from ..weights import default_weights, load_model
+    from ..tasks.morph import load_morph, morph_frames
 
     a, b = read_image(a_path, max_pixels), read_image(b_path, max_pixels)
     stem = f"{a_path.stem}_{b_path.stem}_morph"
@@ -81,8 +79,7 @@ def morph(a_path: Path, b_path: Path, options: MorphOptions, alpha: float | None
         if target.suffix.lower() not in ANIMATIONS:
             raise click.UsageError(f"-o {target}: with --frames the output is an animation (.gif or .webp)")
     outputs.check(target)
-    model, _ = load_model(weights or default_weights("morph"), task="morph")
-    model = model.to(pick_device(device))
+    model = load_morph(weights, device)
     alphas = [alpha if alpha is not None else 0.5] if frames is None else list(np.linspace(1.0, 0.0, frames))
     images = morph_frames(model, a.pixels, b.pixels, [float(x) for x in alphas], options.size)
     as_a = lambda img: a.with_pixels(img if a.channels == 3 else img.mean(axis=2, keepdims=True))

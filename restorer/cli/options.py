@@ -49,7 +49,7 @@ def _click_type(tp: Any, meta: dict) -> Any:
     if "choices" in meta:
         return click.Choice(meta["choices"])
     if tp is Path:  # "exists": fail at the command line, not once per image
-        return click.Path(exists=meta.get("exists", False), path_type=Path)
+        return click.Path(exists=meta.get("exists", False), dir_okay=meta.get("dir_okay", True), path_type=Path)
     if tp is float:
         return FiniteFloat(meta.get("min"), meta.get("max"))
     if tp is int and ("min" in meta or "max" in meta):

@@ -10,9 +10,9 @@ from typing import NoReturn
 import click
 
 from ..batch import OutputPolicy, check_suffix, Result, collect_inputs, format_summary, plan_jobs, run_batch
-from ..engine import DEVICES
+from ..devices import DEVICES
 from ..imageio import DEFAULT_MAX_PIXELS, Photo, read_image
-from ..inference import Restorer
+from ..restorer import Restorer
 from ..tasks.base import Task
 from ..weights import WeightsError
 from .options import options_from, pop_dataclass
@@ -113,7 +113,7 @@ def run_photos(name: str, args: BatchArgs, load: Callable[[], tuple[Callable[[Ph
 
 def task_command(task: Task) -> click.Command:
     @click.command(name=task.name, help=f"{task.summary}\n\nPATH: image files and/or folders (outputs mirror their layout).")
-    @batch_options(task.output_format)
+    @batch_options(task.output.format)
     @click.option("--weights", type=click.Path(path_type=Path), default=None, help=f"Weights file (default: weights/{task.weights_name}.safetensors).")
     @options_from(task.options)
     def command(weights, **kwargs):
@@ -122,7 +122,7 @@ def task_command(task: Task) -> click.Command:
             options = pop_dataclass(task.options, kwargs)
         except ValueError as e:
             raise click.UsageError(str(e)) from None
-        extras = task.extras(options)
+        extras = task.output.extras(options)
 
         def load() -> tuple[Callable[[Photo], Result], str]:
             restorer = Restorer.load(task, weights, args.device, args.tile, options)
@@ -133,6 +133,6 @@ def task_command(task: Task) -> click.Command:
 
             return process, str(restorer.predict.device)
 
-        run_photos(task.name, args, load, task.output_format, task.output_suffix, dict.fromkeys(extras))
+        run_photos(task.name, args, load, task.output.format, task.output.suffix, dict.fromkeys(extras))
 
     return command

@@ -15,7 +15,8 @@ from ..weights import WeightsError
 from .options import options_from, pop_dataclass
 
 # Tasks' model options (e.g. the autoencoder's code size and regulariser), each a dataclass.
-MODEL_OPTIONS: tuple[type, ...] = tuple(dict.fromkeys(t.model_options for t in TASKS.values() if t.model_options))
+MODEL_OPTIONS: tuple[type, ...] = tuple(dict.fromkeys(
+    t.training.model_options for t in TASKS.values() if t.training.model_options))
 
 
 def _model_options(fn: Callable) -> Callable:
@@ -27,9 +28,9 @@ def _model_options(fn: Callable) -> Callable:
 def _with_model_options(task_name: str, given: dict[type, Any]):
     """The task, with its model built from the given model options if it has any."""
     task = TASKS[task_name]
-    if task.model_options is None:
+    if task.training.model_options is None:
         return task
-    return dataclasses.replace(task, model=given[task.model_options].spec())
+    return dataclasses.replace(task, model=given[task.training.model_options].spec())
 
 
 @click.command(name="train")
@@ -57,7 +58,7 @@ def train_command(task: str, **kwargs) -> None:
     out = cfg.out or Path("runs") / task  # as the loop defaults it
     runs = [(task, dataclasses.replace(cfg, out=out))]
     if cfg.from_weights is None:
-        runs += [(c, dataclasses.replace(cfg, out=out / c)) for c in TASKS[task].companions]
+        runs += [(c, dataclasses.replace(cfg, out=out / c)) for c in TASKS[task].training.companions]
     try:
         for name, run_cfg in runs:
             path = train(_with_model_options(name, model_options), run_cfg)

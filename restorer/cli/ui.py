@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..engine import DEVICES
+from ..devices import DEVICES
 from ..imageio import DEFAULT_MAX_PIXELS
 
 

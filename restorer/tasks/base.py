@@ -49,8 +49,50 @@ def psnr_metric(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> float:
 
 
 @dataclass(frozen=True)
+class OutputNaming:
+    """How `restore <task>` (and the UI) name what it writes; the defaults keep the input's name and format."""
+
+    # The result of photo.jpg is photo<suffix>.<format> (segment: photo_mask.png); None keeps the
+    # input's format. --suffix and --format still apply.
+    suffix: str = ""
+    format: str | None = None
+    # Further files the options ask for: {name tag: fn(input photo, result) -> Photo},
+    # written as photo<tag>.<format> beside the result (segment --overlay: photo_overlay.png).
+    extras: Callable[[Any], dict[str, Callable[[Photo, Photo], Photo]]] = no_extras
+
+
+@dataclass(frozen=True)
+class TrainingHooks:
+    """What `restore train` does for a task beyond make_sample, loss and metrics. Every field is
+    optional; the defaults are the plain case (train `model` from its own init on clean images)."""
+
+    # objective(model, batch) -> loss, for losses that need more of the model than its
+    # output (an autoencoder's code); None: loss(model(batch["input"]), batch).
+    objective: Callable[[torch.nn.Module, dict[str, torch.Tensor]], torch.Tensor] | None = None
+    # dataclass of model options (`restore train` flags) with .spec() -> ModelSpec; None: `model` as is.
+    model_options: type | None = None
+    # initialise(model, training images as HxWx3 uint8): data-driven starting weights when
+    # training from scratch (morph: the PCA solution); None: the architecture's own init.
+    initialise: Callable[[torch.nn.Module, list[np.ndarray]], None] | None = None
+    # tasks `restore train <name>` trains after this one, each into <out>/<companion>/.
+    companions: tuple[str, ...] = ()
+    # calibrate(model, validation batches, device) -> record for the weights JSON: adjusts the
+    # trained model in place before it is saved (segment: the decision threshold); None: nothing.
+    calibrate: Callable[[torch.nn.Module, list[dict[str, torch.Tensor]], torch.device], dict] | None = None
+    # uncalibrate(model, that record): calibrate's adjustment taken out again, in place, so that
+    # `restore train --from W --continue` trains the model the trainer trained (it recalibrates at the end).
+    uncalibrate: Callable[[torch.nn.Module, dict], None] | None = None
+    # calibration_samples(held-out clean photos as HxWx3 uint8) -> what calibrate scores;
+    # None: the validation crops. (A user's own labelled folder always uses its validation crops.)
+    calibration_samples: Callable[[list[np.ndarray]], list[Sample]] | None = None
+    # for_labels(task, N): the task retrained on a user's own label masks with N classes
+    # (`restore train --masks`); None: the task learns from clean images only.
+    for_labels: Callable[[Task, int], Task] | None = None
+
+
+@dataclass(frozen=True)
 class Task:
-    name: str
+    name: str  # also the stem of its weights: weights/<name>.safetensors
     summary: str  # one line, shown by --help, `restore models` and the UI
     options: type  # dataclass of the user's inference options (CLI and UI are built from it)
     model: ModelSpec  # architecture used when training from scratch
@@ -69,39 +111,13 @@ class Task:
     # TRAIN_SIDE_JITTER either way: tasks that predict at a fixed scale (colorize) then learn
     # objects at the size inference shows them. None: native resolution.
     train_side: int | None = None
-    weights: str = ""  # file stem in weights/; defaults to the task name
-    # Output naming for `restore <task>`: the result of photo.jpg is photo<output_suffix>.<format>
-    # (segment: photo_mask.png); None keeps the input's format. --suffix and --format still apply.
-    output_suffix: str = ""
-    output_format: str | None = None
-    # Further files the options ask for: {name tag: fn(input photo, result) -> Photo},
-    # written as photo<tag>.<format> beside the result (segment --overlay: photo_overlay.png).
-    extras: Callable[[Any], dict[str, Callable[[Photo, Photo], Photo]]] = no_extras
     # Other tasks whose results apply needs under these options, {task name: its options}
     # (inpaint --auto needs the damage detector): run first on the same photo, their
     # results reach apply as the keyword argument earlier={task name: result}.
     helpers: Callable[[Any], dict[str, Any]] = no_helpers
-    # for_labels(task, N): the task retrained on a user's own label masks with N classes
-    # (`restore train --masks`); None: the task learns from clean images only.
-    for_labels: Callable[[Task, int], Task] | None = None
-    # Optional, defaults keep the plain per-file tasks as they were:
-    # objective(model, batch) -> loss, for losses that need more of the model than its
-    # output (an autoencoder's code); None: loss(model(batch["input"]), batch).
-    objective: Callable[[torch.nn.Module, dict[str, torch.Tensor]], torch.Tensor] | None = None
-    # dataclass of model options (`restore train` flags) with .spec() -> ModelSpec; None: `model` as is.
-    model_options: type | None = None
-    # tasks `restore train <name>` trains after this one, each into <out>/<companion>/.
-    companions: tuple[str, ...] = ()
     command: bool = True  # False: no generated `restore <name> PATH...` (the task has its own command)
-    # initialise(model, training images as HxWx3 uint8): data-driven starting weights when
-    # training from scratch (morph: the PCA solution); None: the architecture's own init.
-    initialise: Callable[[torch.nn.Module, list[np.ndarray]], None] | None = None
-    # calibrate(model, validation batches, device) -> record for the weights JSON: adjusts the
-    # trained model in place before it is saved (segment: the decision threshold); None: nothing.
-    calibrate: Callable[[torch.nn.Module, list[dict[str, torch.Tensor]], torch.device], dict] | None = None
-    # calibration_samples(held-out clean photos as HxWx3 uint8) -> what calibrate scores;
-    # None: the validation crops. (A user's own labelled folder always uses its validation crops.)
-    calibration_samples: Callable[[list[np.ndarray]], list[Sample]] | None = None
+    output: OutputNaming = OutputNaming()
+    training: TrainingHooks = TrainingHooks()
 
     def with_loss(self, name: str | None) -> Task:
         """This task training with `losses[name]`; None: its own loss."""
@@ -113,10 +129,25 @@ class Task:
         return dataclasses.replace(self, loss=self.losses[name])
 
     def training_loss(self, model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        if self.objective is not None:
-            return self.objective(model, batch)
+        if self.training.objective is not None:
+            return self.training.objective(model, batch)
         return self.loss(model(batch["input"]).float(), batch)
 
     @property
     def weights_name(self) -> str:
-        return self.weights or self.name
+        """The file stem of its weights (weights/<stem>.safetensors, <out>/<stem>.safetensors after training)."""
+        return self.name
+
+    # restorer/ui reads the output naming under these older names (it could not be edited in the
+    # change that grouped them into `output`); new code reads task.output.
+    @property
+    def output_suffix(self) -> str:
+        return self.output.suffix
+
+    @property
+    def output_format(self) -> str | None:
+        return self.output.format
+
+    @property
+    def extras(self) -> Callable[[Any], dict[str, Callable[[Photo, Photo], Photo]]]:
+        return self.output.extras

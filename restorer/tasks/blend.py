@@ -26,7 +26,7 @@ from ..imageio import Photo, read_image
 from ..metrics import psnr_torch
 from ..models import cpu_unet
 from ..poisson import poisson_blend
-from .base import Predictor, Sample, Task
+from .base import Predictor, Sample, Task, TrainingHooks
 from .inpaint import hole_boxes
 
 SEAM = 3  # px around the region the model may also change (halo of a feathered edge)
@@ -188,6 +188,6 @@ TASK = Task(
     loss=region_weighted_l1,
     metrics={"psnr_region": psnr_region, "psnr": psnr_used},
     patch=192,  # a region up to a third of the crop still has surroundings to match
-    companions=("morph",),
     command=False,
+    training=TrainingHooks(companions=("morph",)),
 )

@@ -35,7 +35,7 @@ from .base import Predictor, Sample, Task
 
 # Long side at which colour is predicted (colour is low-frequency; the full-resolution
 # lightness carries the detail). Chosen on the held-out bsds432 split (30 images,
-# shipped weights, docs/BENCHMARKS.md): PSNR over grey +0.84 dB at 320 px, +1.31 at 256,
+# shipped weights, docs/history/colorize.md): PSNR over grey +0.84 dB at 320 px, +1.31 at 256,
 # +1.36 at 192, +1.28 at 128 (annealing T = 0.6); the old 512 px gave about +0.5.
 PREDICT_SIDE = 256
 NEUTRAL_SPREAD = 2 / 255  # RGB photos whose channels differ less than this are grey already

@@ -10,6 +10,7 @@ decoded result is resized back to the first photo's size.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -20,8 +21,10 @@ from ..imageio import Photo
 from ..models import ModelSpec
 from ..models.autoencoder import REGULARISERS
 from ..patch_pca import fit_pca
-from . import ae_losses
-from .base import Predictor, Sample, Task
+from ..weights import default_weights, load_model
+from .. import autoencoder_losses
+from ..devices import pick_device
+from .base import Predictor, Sample, Task, TrainingHooks
 
 WORK_SIZE = 512  # long side of the working resolution (the code grid is 1/16 of it)
 
@@ -44,7 +47,7 @@ class AutoencoderOptions:
         "(encoder Jacobian penalty), denoising (noisy input) or variational (Gaussian code + KL).",
         "choices": REGULARISERS})
     reg_weight: float | None = field(default=None, metadata={
-        "help": "[morph] Weight of the regulariser's loss term (default: a per-regulariser value, see ae_losses.py).",
+        "help": "[morph] Weight of the regulariser's loss term (default: a per-regulariser value, see autoencoder_losses.py).",
         "min": 0.0})
 
     def spec(self) -> ModelSpec:
@@ -112,6 +115,14 @@ def _resize(img: np.ndarray, h: int, w: int) -> np.ndarray:
     return cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
 
 
+def load_morph(weights: Path | None = None, device: str = "auto") -> nn.Module:
+    """The morph autoencoder ready for morph_frames: `weights` (default: weights/morph.safetensors),
+    refused unless they are morph weights, in eval mode on `device` (auto, cpu, cuda, mps), in float32.
+    The one way `restore blend A B` and `restore bench blend` load it."""
+    model, _ = load_model(weights or default_weights(TASK.name), task=TASK.name)
+    return model.to(pick_device(device))
+
+
 @torch.inference_mode()
 def morph_frames(model: nn.Module, a: np.ndarray, b: np.ndarray, alphas: list[float], size: int = WORK_SIZE) -> list[np.ndarray]:
     """HxWx3 images decoded from a*z(a) + (1-a)*z(b), one per alpha, at a's size.
@@ -145,8 +156,6 @@ TASK = Task(
     model=MODEL,
     make_sample=make_sample,
     apply=apply,
-    objective=ae_losses.objective,
-    initialise=pca_start,
-    model_options=AutoencoderOptions,
     command=False,
+    training=TrainingHooks(objective=autoencoder_losses.objective, initialise=pca_start, model_options=AutoencoderOptions),
 )

@@ -19,7 +19,7 @@ from ..corrupt.functional import quantise
 from ..ensemble import averaged_over_views, views_field
 from ..imageio import Photo
 from ..models import ModelSpec, cpu_unet
-from .base import Predictor, Sample, Task
+from .base import OutputNaming, Predictor, Sample, Task, TrainingHooks
 
 OVERLAY_OPACITY = 0.55
 # Overlay colours per class index (1 = damage in the binary case); cycles beyond.
@@ -219,7 +219,7 @@ def calibration_samples(images: list[np.ndarray]) -> list[Sample]:
     and as `restore bench segment` does (damage on the clean photo, 8-bit), so the one default
     threshold serves grainy scans and clean digital photos alike. Calibrated on the training
     kind alone, the cut over-marked clean photos (held-out IoU 0.571 there vs 0.587 at its best,
-    11287-step weights; docs/BENCHMARKS.md)."""
+    11287-step weights; docs/history/segment.md)."""
     samples = []
     for i, img in enumerate(images):
         h, w = img.shape[:2]
@@ -263,10 +263,7 @@ TASK = Task(
     loss=dice_bce,
     metrics={"iou": iou, "f1": f1},
     patch=192,
-    output_suffix="_mask",
-    output_format="PNG",
-    extras=extras,
-    for_labels=for_labels,
-    calibrate=calibrate_threshold,
-    calibration_samples=calibration_samples,
+    output=OutputNaming(suffix="_mask", format="PNG", extras=extras),
+    training=TrainingHooks(calibrate=calibrate_threshold, uncalibrate=undo_calibration,
+                           calibration_samples=calibration_samples, for_labels=for_labels),
 )

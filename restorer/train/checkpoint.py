@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -23,6 +24,21 @@ def write_checkpoint(path: Path, spec: ModelSpec, model: nn.Module, optimizer: t
     data = {"spec": spec.to_json(), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
             "state": state, "config": config, **({"ema": average_state} if average_state else {})}
     write_atomically(path, lambda f: torch.save(data, f))
+
+
+def continued_state(model: nn.Module, meta: dict, uncalibrate: Callable[[nn.Module, dict], None] | None) -> dict:
+    """`restore train --from W --continue`: the training state a checkpoint rebuilt from W would
+    hold (W's step count and minutes, so the LR schedule goes on where W's training left it; no
+    loss or validation history). `meta` is W's JSON, `model` W's weights; a calibration the
+    trainer folded into them is taken out, in place, as the trainer trains the uncalibrated model
+    and recalibrates at its end. ValueError when W holds no `restore train` record."""
+    record = meta.get("training") or {}
+    if "steps" not in record or "minutes" not in record:
+        raise ValueError("--continue: these weights hold no `restore train` record (steps and minutes) to "
+                         "continue; --from alone fine-tunes them")
+    if "calibration" in record and uncalibrate is not None:
+        uncalibrate(model, record["calibration"])
+    return {"step": int(record["steps"]), "minutes": float(record["minutes"]), "loss": [], "val": []}
 
 
 def _first_line(e: BaseException) -> str:

@@ -18,6 +18,13 @@ class TrainConfig:
     from_weights: Path | None = _opt(None, "Fine-tune from these weights (e.g. weights/denoise.safetensors).", flag="--from")
     out: Path | None = _opt(None, "Run folder for checkpoint, log, curve and the new weights <out>/<task>.safetensors; default: runs/<task>.")
     resume: bool = _opt(False, "Continue from <out>/checkpoint.pt after an interruption.")
+    continue_training: bool = _opt(
+        False,
+        "With --from: continue that file's training (its step count, minutes and LR schedule), as --resume "
+        "would from a checkpoint rebuilt from it; the optimiser starts fresh. A calibration folded into the "
+        "weights (segment) is taken out first and redone at the end.",
+        flag="--continue",
+    )
     batch_size: int = _opt(16, "Crops per step.")
     patch: int | None = _opt(None, "Crop size in pixels; default: the task's.")
     lr: float = _opt(2e-4, "Peak learning rate (Adam, cosine decay over the run).")

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from ..engine import pick_device
+from ..devices import pick_device
 from ..models import ModelSpec
 from ..tasks.base import Task
 from ..weights import load_model, save_weights
@@ -34,7 +34,7 @@ from .data import (
     load_rgb,
     validation_samples,
 )
-from .checkpoint import model_from_checkpoint, read_checkpoint, write_checkpoint
+from .checkpoint import continued_state, model_from_checkpoint, read_checkpoint, write_checkpoint
 from .ema import WeightAverage
 
 log = logging.getLogger(__name__)
@@ -145,9 +145,13 @@ class _Run:
 
 
 def _set_up(task: Task, cfg: TrainConfig) -> _Run:
-    """The model to train: the task's architecture, --from weights, or the --resume checkpoint."""
+    """The model to train: the task's architecture, --from weights (--continue: with their training
+    state), or the --resume checkpoint."""
     if cfg.freeze_bn and not (cfg.from_weights or cfg.resume):
         raise ValueError("--freeze-bn holds trained statistics: give --from WEIGHTS or --resume")
+    if cfg.continue_training and (cfg.resume or not cfg.from_weights):
+        raise ValueError("--continue goes on with the training of --from WEIGHTS; --resume goes on from "
+                         "<out>/checkpoint.pt: give --from WEIGHTS --continue, or --resume")
     device = _device_for(cfg)
     dist = Distributed(device)
     _seed_everything(cfg.seed + dist.rank)
@@ -163,6 +167,9 @@ def _set_up(task: Task, cfg: TrainConfig) -> _Run:
     run = _Run(task, cfg, device, dist, out, spec, model, torch.optim.Adam(model.parameters(), lr=cfg.lr), state, None)
     if cfg.resume:
         _resume(run)
+    elif cfg.continue_training:  # as _resume would from a checkpoint rebuilt from the weights, with a fresh optimiser
+        run.state = continued_state(run.model, info.meta, task.training.uncalibrate)
+        _seed_everything(cfg.seed + dist.rank + run.state["step"])
     if cfg.freeze_bn:
         for m in run.model.modules():
             if isinstance(m, nn.modules.batchnorm._BatchNorm):
@@ -205,18 +212,18 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True, should_stop: Call
     """Train or fine-tune `task`'s model; returns the path of the weights written.
     should_stop: polled every step (the UI's Stop button); a stop ends the run as its budget would."""
     if cfg.masks:
-        if task.for_labels is None:
+        if task.training.for_labels is None:
             raise ValueError(f"{task.name} does not train on label masks (--masks)")
-        task = task.for_labels(task, cfg.classes)
+        task = task.training.for_labels(task, cfg.classes)
     task = task.with_loss(cfg.loss)
     run = _set_up(task, cfg)
     model, state, dist, device, out = run.model, run.state, run.dist, run.device, run.out
     stream, val, held_out, n_train = _prepare_data(task, cfg, cfg.patch or task.patch, cfg.seed + 1000 * dist.rank + state["step"])
     out.mkdir(parents=True, exist_ok=True)  # only now: a run that cannot start leaves no empty folder
-    if task.initialise is not None and not cfg.from_weights and not cfg.resume and not cfg.masks:
-        task.initialise(model, stream.images)  # in place; same images and seed on every rank: same start
+    if task.training.initialise is not None and not cfg.from_weights and not cfg.resume and not cfg.masks:
+        task.training.initialise(model, stream.images)  # in place; same images and seed on every rank: same start
     metric = next(iter(task.metrics))
-    if cfg.from_weights and not cfg.resume and dist.main:  # what fine-tuning has to beat, on the same images
+    if cfg.from_weights and not (cfg.resume or cfg.continue_training) and dist.main:  # what fine-tuning has to beat
         state["start"] = evaluate(model, task, val, device)[metric]
         state["val"].append((0, state["start"]))
     average = _weight_average(run)  # after initialise: the average starts from the starting weights
@@ -284,10 +291,11 @@ def _finish(run: _Run, final: nn.Module, val: list, held_out, n_train: int, chec
     path = run.out / f"{task.weights_name}.safetensors"
     if dist.main:
         calibration = {}
-        if task.calibrate is not None:  # after the checkpoint: a resumed run trains the uncalibrated model
-            use_photos = held_out is not None and task.calibration_samples is not None
-            samples = task.calibration_samples(held_out) if use_photos else val
-            calibration = task.calibrate(final, [collate([s]) for s in samples], device)
+        hooks = task.training
+        if hooks.calibrate is not None:  # after the checkpoint: a resumed run trains the uncalibrated model
+            use_photos = held_out is not None and hooks.calibration_samples is not None
+            samples = hooks.calibration_samples(held_out) if use_photos else val
+            calibration = hooks.calibrate(final, [collate([s]) for s in samples], device)
             scores = evaluate(final, task, val, device)
         training = {
             "command": "restore train",

@@ -1,17 +1,20 @@
 """Seconds per CPU training step for every task, in the default (contiguous) and the
 channels-last memory layout: the measurement behind training staying in the plain
-layout (docs/BENCHMARKS.md) while CPU inference uses channels-last. Same model, same
+layout (docs/history/general.md) while CPU inference uses channels-last. Same model, same
 batches, same seed; the two layouts alternate so that a busy machine slows both alike.
 
-    PYTHONPATH=. .venv/bin/python docs/train_step_speed.py --data examples/clean --threads 2
+    .venv/bin/python scripts/experiments/train_step_speed.py --data examples/clean --threads 2
 """
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
 
 from restorer.tasks import TASKS
 from restorer.train.data import SampleStream, collate, list_images, load_rgb

@@ -7,10 +7,10 @@ lightness) like `restore bench colorize`: PSNR against the original colour
 image and colourfulness ratio, on the held-out 10 % of the training folder and
 on a test folder.
 
-    PYTHONPATH=. OMP_NUM_THREADS=1 python docs/colorize_loss_experiment.py \\
+    OMP_NUM_THREADS=1 python scripts/experiments/colorize_loss_experiment.py \\
         ../shared/datasets/bsds432 ../shared/datasets/kodak24 --out runs/colorize_l1
 
-Measured 2026-11-23 (table in docs/BENCHMARKS.md, Colorization): L1 +2.00 dB over grey
+Measured 2026-11-23 (table in docs/history/colorize.md): L1 +2.00 dB over grey
 at colourfulness 0.548 on the held-out split vs the classifier's +1.50 at 0.646;
 Kodak24 +1.77 at 0.461 vs +1.52 at 0.561. `--weights` keeps an
 already trained L1 model (`<out>/colorize_l1.safetensors`) instead of training.
@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
-from colorize_decode_sweep import model_predictor  # beside this script
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
 
 from restorer import color as C
 from restorer.bench.common import load_clean
@@ -38,6 +40,7 @@ from restorer.train.config import TrainConfig
 from restorer.train.data import held_out_split, load_rgb
 from restorer.train.loop import train
 from restorer.weights import default_weights, load_model
+from scripts.experiments.colorize_decode_sweep import model_predictor
 
 AB_SCALE = 110.0  # the L1 model predicts ab / AB_SCALE
 

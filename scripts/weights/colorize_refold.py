@@ -5,21 +5,23 @@ fold added to it; its held-out score is measured again (production path).
 
 weights/colorize.safetensors was refolded at T = 0.5 this way: the temperature
 with the highest held-out PSNR over grey for the shipped weights
-(docs/colorize_decode_sweep.py, T 0.35-0.6; docs/BENCHMARKS.md, Colorization):
+(scripts/experiments/colorize_decode_sweep.py, T 0.35-0.6; docs/history/colorize.md):
 
-    PYTHONPATH=. python docs/colorize_refold.py weights/colorize.safetensors runs/cz/t05/colorize.safetensors \\
+    python scripts/weights/colorize_refold.py weights/colorize.safetensors runs/cz/t05/colorize.safetensors \\
         --data ../shared/datasets/bsds432 --temperature 0.5
 """
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from colorize_decode_sweep import held_out_validation  # beside this script
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
 
 from restorer import color as C
 from restorer.tasks.colorize import fold_decoding
 from restorer.weights import load_model, save_weights
+from scripts.experiments.colorize_decode_sweep import held_out_validation
 
 
 def main() -> None:
@@ -36,7 +38,7 @@ def main() -> None:
     training = dict(info.meta["training"])
     training["refolds"] = [*training.get("refolds", []), {
         "from": info.meta["sha256"], "alpha": args.alpha, "temperature": args.temperature,
-        "made_by": "docs/colorize_refold.py"}]
+        "made_by": "scripts/weights/colorize_refold.py"}]
     validation = held_out_validation(model, args.data, training["config"]["seed"])
     save_weights(model, info.spec, args.out, "colorize", training=training, validation=validation)
     print(f"wrote {args.out}: held-out {validation['psnr_over_grey']:+.3f} dB over grey, "

@@ -7,21 +7,25 @@ ships). Scored through the production path like `restore bench colorize`
 colourfulness ratio on the held-out 10 % of the training folder and on a test
 folder. The network runs once per image; every decoding reuses its logits.
 
-    PYTHONPATH=. OMP_NUM_THREADS=1 python docs/colorize_decode_sweep.py \\
+    OMP_NUM_THREADS=1 python scripts/experiments/colorize_decode_sweep.py \\
         ../shared/datasets/bsds432 ../shared/datasets/kodak24 --decode=0:0.6,0.25:0.6,0.5:0.8
 
 --decode lists ALPHA:T pairs, comma-separated. --views 1 2 also scores the
 mirror self-ensemble (logits averaged over the photo and its left-right mirror,
-restorer.ensemble), which moves the network's output, not only its decoding. Measured 2026-11-23 (docs/BENCHMARKS.md, Colorization).
+restorer.ensemble), which moves the network's output, not only its decoding. Measured 2026-11-23
+(docs/history/colorize.md).
 """
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
 
 from restorer import color as C
 from restorer.bench.common import load_clean

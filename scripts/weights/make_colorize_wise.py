@@ -6,26 +6,28 @@ and sea a confident blue; the average keeps both), then a prior correction of
 ALPHA folded into the last layer's bias (logits - ALPHA * log w, w the
 rebalancing weights), so the usual decoding (annealed mean, T = 0.6) applies.
 
-ALPHA was chosen on the held-out split alone (docs/colorize_decode_sweep.py):
+ALPHA was chosen on the held-out split alone (scripts/experiments/colorize_decode_sweep.py):
 the one tested value that beats the previous weights there on both PSNR and
 colourfulness (0.1: +1.42 / 0.697, 0.15: +1.52 / 0.670, 0.2: +1.60 / 0.644;
 previous +1.50 / 0.646).
 
-    PYTHONPATH=. python docs/make_colorize_wise.py runs/colorize_backup_1163/colorize.safetensors \\
+    python scripts/weights/make_colorize_wise.py runs/colorize_backup_1163/colorize.safetensors \\
         runs/colorize_ft/colorize.safetensors weights/colorize.safetensors --data ../shared/datasets/bsds432
 
---mix and --alpha make other candidates the same way (docs/BENCHMARKS.md,
+--mix and --alpha make other candidates the same way (docs/history/colorize.md,
 "Training at the scale inference predicts at").
 """
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from colorize_decode_sweep import held_out_validation  # beside this script
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
 
 from restorer.tasks.colorize import fold_decoding
 from restorer.weights import load_model, save_weights
+from scripts.experiments.colorize_decode_sweep import held_out_validation
 
 MIX = 0.5
 ALPHA = 0.15
@@ -50,7 +52,7 @@ def main() -> None:
                 "minutes": start_info.meta["training"]["minutes"] + tuned_info.meta["training"]["minutes"],
                 "config": start_info.meta["training"]["config"],  # the first run's: its seed fixes the held-out split
                 "weight_average": {"mix": args.mix, "of": [start_info.meta["sha256"], tuned_info.meta["sha256"]]},
-                "prior_correction": args.alpha, "made_by": "docs/make_colorize_wise.py"}
+                "prior_correction": args.alpha, "made_by": "scripts/weights/make_colorize_wise.py"}
     validation = held_out_validation(start, args.data, training["config"]["seed"])
     save_weights(start, start_info.spec, args.out, "colorize", training=training, validation=validation)
     print(f"wrote {args.out}")

@@ -1,9 +1,10 @@
 #!/bin/bash
-# Resume tasks from the shipped weights, side by side on one GPU, as the shipped denoise,
+# Needs a CUDA GPU and ../shared data; the test suite only checks its syntax and usage line.
+# Continue tasks from the shipped weights, side by side on one GPU, as the shipped denoise,
 # inpaint and segment weights were last trained (2026-11-24, one H100, 21 minutes each; one
 # GPU is far from busy with one of these small models, so several share it, each fed by
 # its own data-loading workers). Run from the repository root:
-#   bash docs/resume_on_gpu.sh MINUTES [DATA [TASK...]]
+#   bash scripts/gpu/resume_on_gpu.sh MINUTES [DATA [TASK...]]
 # TASK defaults to the two whose goals are still open (denoise, inpaint); with segment
 # added the 16 cores feed three trainings instead of two, so each gets fewer workers.
 # New weights land in runs/<task>/<task>.safetensors; benchmark them before they replace weights/.
@@ -25,10 +26,12 @@ if [ ${#tasks[@]} -ge 3 ]; then
 else
   declare -A workers=([denoise]=4 [inpaint]=10 [segment]=6)
 fi
+mkdir -p runs
 for task in "${tasks[@]}"; do
-  PYTHONPATH=. python3 docs/checkpoint_from_weights.py "weights/$task.safetensors" "runs/$task"
+  # --continue: the shipped file's own training goes on (its steps, minutes and LR schedule; fresh optimiser)
   # shellcheck disable=SC2086  # the settings are meant to split into words
-  OMP_NUM_THREADS=1 "${restore[@]}" "$task" --data "$data" --resume --out "runs/$task" --minutes "$minutes" \
+  OMP_NUM_THREADS=1 "${restore[@]}" "$task" --data "$data" --from "weights/$task.safetensors" --continue \
+    --out "runs/$task" --minutes "$minutes" \
     --device cuda --checkpoint-minutes 3 --workers "${workers[$task]}" ${args[$task]} > "runs/$task.log" 2>&1 &
 done
 wait

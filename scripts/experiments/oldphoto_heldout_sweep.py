@@ -2,13 +2,16 @@
 (seed-0 split, never trained on, never a benchmark set), for a detector and a list of
 threshold:dilate settings: where oldphoto's settings may be chosen without choosing on Kodak24.
 
-    PYTHONPATH=. python docs/oldphoto_heldout_sweep.py weights/segment.safetensors 0.5:2 0.5:1 \\
+    python scripts/experiments/oldphoto_heldout_sweep.py weights/segment.safetensors 0.5:2 0.5:1 \\
         --data ../shared/datasets/bsds432
 """
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
 
 from restorer.bench.oldphoto import measure
 from restorer.oldphoto import OldPhoto, OldPhotoOptions, StageWeights

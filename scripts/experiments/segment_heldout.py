@@ -8,21 +8,24 @@ can be chosen before any benchmark number is seen.
 2. Per kind (--kinds DIR): each damage kind alone on the first 12 photos of DIR,
    one view; pooled recall and IoU show which kinds are learnt.
 
-    PYTHONPATH=. python docs/segment_heldout.py weights/segment.safetensors \\
+    python scripts/experiments/segment_heldout.py weights/segment.safetensors \\
         --data ../shared/datasets/bsds432 --views 1 4 --kinds ../shared/datasets/kodak24
 """
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
 
 from restorer.bench.common import load_clean
 from restorer.bench.segment import pixel_counts, scores
 from restorer.corrupt.damage import KINDS
 from restorer.corrupt.functional import quantise
-from restorer.inference import Restorer
+from restorer.restorer import Restorer
 from restorer.tasks import TASKS
 from restorer.tasks.segment import calibration_samples, predict_labels
 from restorer.train.data import held_out_split, load_rgb
