@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 
 from ..corrupt.functional import quantise
-from ..inference import Restorer
+from ..restorer import Restorer
 from ..metrics import psnr, ssim
 from ..noise_estimate import estimate_level
 from ..tasks import TASKS

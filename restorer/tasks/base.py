@@ -137,17 +137,3 @@ class Task:
     def weights_name(self) -> str:
         """The file stem of its weights (weights/<stem>.safetensors, <out>/<stem>.safetensors after training)."""
         return self.name
-
-    # restorer/ui reads the output naming under these older names (it could not be edited in the
-    # change that grouped them into `output`); new code reads task.output.
-    @property
-    def output_suffix(self) -> str:
-        return self.output.suffix
-
-    @property
-    def output_format(self) -> str | None:
-        return self.output.format
-
-    @property
-    def extras(self) -> Callable[[Any], dict[str, Callable[[Photo, Photo], Photo]]]:
-        return self.output.extras

@@ -75,13 +75,13 @@ def restore_images(
     options = make_options(task.options, controls, values, automatic)
     progress(0.0, desc=f"loading {task_name} model")
     apply = _with_helpers(state, task, options, weights)
-    extras = task.extras(options)
+    extras = task.output.extras(options)
 
     def process(photo: Photo) -> dict[str, Photo]:
         result = apply(photo)
         return {"": result, **{tag: fn(photo, result) for tag, fn in extras.items()}}
 
-    result = run_files(state, run, task_name, files, process, progress, task.output_suffix, {"": task.output_format})
+    result = run_files(state, run, task_name, files, process, progress, task.output.suffix, {"": task.output.format})
     settings = ", ".join(f"{c.name} {_shown(getattr(options, c.name))}" for c in controls if not c.is_file)
     result.message = (f"{task_name}{f' ({settings})' if settings else ''}: {result.message} "
                       f"with the {weights or SHIPPED} weights{result.closing_lines()}")

@@ -14,7 +14,8 @@ from ..imageio import ImageReadError, ImageWriteError, Photo, read_image, write_
 from ..oldphoto import STAGE_OUTPUTS, OldPhoto, OldPhotoOptions
 from ..tasks import TASKS
 from ..tasks.blend import paste_photo
-from ..tasks.morph import MorphOptions, morph_frames
+from ..tasks.morph import MorphOptions, load_morph, morph_frames
+from ..weights import WeightsError
 from .controls import controls_for
 from .editor import editor_background_file, mask_from_editor
 from .handlers import make_options
@@ -22,7 +23,6 @@ from .runs import RunResult, run_files, save_preview
 from .state import AppState, Progress, UiError, no_progress
 from .wording import page_message
 
-OLDPHOTO_STAGES = ("segment", "inpaint", "denoise")  # needed; colorize is used when its weights exist
 
 
 def restore_old_photos(state: AppState, files: list[str] | None, values: dict[str, Any],
@@ -35,16 +35,10 @@ def restore_old_photos(state: AppState, files: list[str] | None, values: dict[st
         raise UiError("drop one or more old photos first")
     options: OldPhotoOptions = make_options(OldPhotoOptions, controls_for(OldPhotoOptions), values, automatic)
     progress(0.0, desc="loading the models")
-    stages = {name: state.restorer(TASKS[name]) for name in OLDPHOTO_STAGES}
-    notes = []
-    if not options.no_colorize and "colorize" in TASKS:
-        try:
-            stages["colorize"] = state.restorer(TASKS["colorize"])
-        except UiError as e:
-            notes.append(f"colorize skipped: {e}")
-    pipeline = OldPhoto(options, stages, notes)
+    pipeline = OldPhoto.build(options, state.restorer, optional_errors=(UiError,))
+    notes = pipeline.notes
     result = run_files(state, run, "oldphoto", files, pipeline, progress, formats=STAGE_OUTPUTS)
-    colour = "colorized if black-and-white" if "colorize" in stages else "not colorized"
+    colour = "colorized if black-and-white" if "colorize" in pipeline.stages else "not colorized"
     result.message = f"old photo ({colour}): {result.message}" + "".join(f"; {n}" for n in notes) + result.closing_lines()
     return result
 
@@ -108,7 +102,10 @@ def morph_images(state: AppState, a_file: str | None, b_file: str | None, alpha:
     a, b = _read(a_file, "photo A", state), _read(b_file, "photo B", state)
     options: MorphOptions = make_options(MorphOptions, controls_for(MorphOptions), values or {})
     task = TASKS["morph"]
-    model = state.restorer(task).predict.model
+    try:  # the one loader the CLI and bench use too (float32, the app's device)
+        model = load_morph(state.weights_for(task), state.device.type)
+    except WeightsError as e:
+        raise UiError(f"morph: {e}") from None
     frames = int(frames or 0)
     if frames == 1:
         raise UiError("an animation needs at least 2 frames (0: one image at the alpha given)")

@@ -13,8 +13,8 @@ from typing import Any
 
 import torch
 
-from ..engine import pick_device
-from ..inference import Restorer
+from ..devices import pick_device
+from ..restorer import Restorer
 from ..tasks.base import Task
 from ..weights import WEIGHTS_DIR, WeightsError
 
