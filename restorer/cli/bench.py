@@ -273,10 +273,12 @@ def bench_scan(folders, parts, photos, sweep, seed, device, limit, as_json) -> N
 
     folders = list(folders) or [KODAK, DEFAULT_DATA]
     names = "+".join(f.name for f in folders)
-    runs = {"duplicates": (f"scan duplicates: rescans of {names}", lambda: scan.run_duplicates(folders, device, limit, seed, sweep)),
+    runs = {"duplicates": (f"scan duplicates: rescans of {names}",
+                           lambda: scan.run_duplicates(folders, device, limit, seed, sweep)),
             "outliers": (f"scan outliers: {photos} photos from {names} with planted ones",
                          lambda: scan.run_outliers(folders, photos, device, limit, seed)),
-            "speed": (f"scan speed: {photos} generated scans from {names}", lambda: scan.run_speed(folders, photos, device, limit, seed))}
+            "speed": (f"scan speed: {photos} generated scans from {names}",
+                      lambda: scan.run_speed(folders, photos, device, limit, seed))}
     for part in parts or ("duplicates", "outliers"):
         title, run = runs[part]
         click.echo(emit(title, _measure(run), as_json, {"data": [str(f) for f in folders], "seed": seed}))

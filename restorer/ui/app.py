@@ -14,6 +14,7 @@ from ..tasks.base import Task
 from . import handlers as H
 from .controls import controls_for
 from .sandbox import private_gradio_folders, remove_at_exit
+from .tabs_scan import scan_tab
 from .tabs_special import SPECIAL_TABS
 from .widgets import (
     EXAMPLES_DIR,
@@ -33,8 +34,9 @@ MAX_FILE_SIZE = "100mb"
 # ----------------------------------------------------------------------------- generic task tab
 
 
-def task_tab(state: H.AppState, task: Task, examples: Path = EXAMPLES_DIR) -> None:
-    """Upload, (brush), controls and a run button on the left; before/after and download on the right."""
+def task_tab(state: H.AppState, task: Task, examples: Path = EXAMPLES_DIR) -> gr.File:
+    """Upload, (brush), controls and a run button on the left; before/after and download on the right.
+    Returns the upload, which the Scan tab fills."""
     controls = controls_for(task.options)
     masks = [c for c in controls if c.kind == "mask"]
     if len(masks) > 1:
@@ -70,22 +72,29 @@ def task_tab(state: H.AppState, task: Task, examples: Path = EXAMPLES_DIR) -> No
 
     inputs = {files, *widgets.values(), *autos.values(), *([editor] if editor is not None else [])}
     run.click(user_errors(run_task), inputs, [slider, download, status], concurrency_id=MODEL_SLOT)
+    return files
 
 
 def build_app(state: H.AppState, examples: Path = EXAMPLES_DIR, special: list[SpecialTab] | None = None) -> gr.Blocks:
     special = SPECIAL_TABS if special is None else special
     replaced = {name for tab in special for name in tab.replaces}
+    targets: dict[str, gr.File] = {}  # task name -> its tab's upload, which the Scan tab fills
     with gr.Blocks(title="restorer", analytics_enabled=False) as demo:
         gr.Markdown(f"## restorer: photo restoration\nRunning on **{H.device_description(state.device)}**.",
                     elem_id="header")
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             for task in TASKS.values():
                 if task.command and task.name not in replaced:  # the others have their own command and tab
                     with gr.Tab(task.name.capitalize(), id=task.name, elem_id=f"tab-{task.name}"):
-                        task_tab(state, task, examples)
+                        targets[task.name] = task_tab(state, task, examples)
             for tab in special:
-                with gr.Tab(tab.title, elem_id=f"tab-{tab.title.lower().replace(' ', '-')}"):
-                    tab.build(state)
+                slug = tab.title.lower().replace(" ", "-")
+                with gr.Tab(tab.title, id=tab.task or slug, elem_id=f"tab-{slug}"):
+                    upload = tab.build(state)
+                if tab.task and upload is not None:
+                    targets[tab.task] = upload
+            with gr.Tab("Scan", id="scan", elem_id="tab-scan"):
+                scan_tab(state, targets, tabs)
     return demo
 
 

@@ -319,7 +319,7 @@ class FinetuneUpdate:
     weights: Path | None = None  # set on the last update when the run succeeded
 
 
-def _check_folder(state: AppState, folder: str) -> Path:
+def check_folder(state: AppState, folder: str) -> Path:
     """A training folder on the server, inside the app's data root (never anywhere else)."""
     if not folder or not folder.strip():
         raise UiError("give the folder of training images")
@@ -351,7 +351,7 @@ def finetune(
     if task_name not in TASKS:
         raise UiError(f"unknown task {task_name!r}")
     task = TASKS[task_name]
-    data = _check_folder(state, folder)
+    data = check_folder(state, folder)
     current = state.weights_for(task)
     start = current if current.is_file() else None
     out = state.run_dir(f"finetune-{task_name}")

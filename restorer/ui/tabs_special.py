@@ -24,7 +24,7 @@ from .widgets import (
 )
 
 
-def oldphoto_tab(state: H.AppState) -> None:
+def oldphoto_tab(state: H.AppState) -> gr.File:
     gr.Markdown("Restore old photos in one go: find the damage (scratches, dust, cracks, tears, stains), inpaint it, "
                 "denoise, and colorize black-and-white photos (`restore oldphoto`).")
     with gr.Row():
@@ -49,6 +49,7 @@ def oldphoto_tab(state: H.AppState) -> None:
 
     run.click(user_errors(restore), {files, *widgets.values(), *autos.values()}, [slider, stages, download, status],
               concurrency_id=MODEL_SLOT)
+    return files
 
 
 def blend_tab(state: H.AppState) -> None:
@@ -138,7 +139,7 @@ def finetune_tab(state: H.AppState) -> None:
 
 # In display order after the per-file task tabs.
 SPECIAL_TABS: list[SpecialTab] = [
-    SpecialTab("Old photo", oldphoto_tab),
+    SpecialTab("Old photo", oldphoto_tab, task="oldphoto"),
     SpecialTab("Blend", blend_tab, replaces=("blend", "morph")),
     SpecialTab("Fine-tune", finetune_tab),
 ]

@@ -25,11 +25,14 @@ EXAMPLE_FOLDERS = {"denoise": "noisy", "segment": "old", "oldphoto": "old"}
 class SpecialTab:
     """A tab that is not the generic per-image one: `build` lays out its widgets
     inside the open gr.Tab. `replaces` names tasks whose generic tab it stands in
-    for (e.g. a two-image blend tab), so they are not shown twice."""
+    for (e.g. a two-image blend tab), so they are not shown twice. A tab that runs
+    one task over uploads names it in `task` and returns its upload from `build`,
+    which the Scan tab then fills."""
 
     title: str
-    build: Callable[[H.AppState], None]
+    build: Callable[[H.AppState], gr.File | None]
     replaces: tuple[str, ...] = ()
+    task: str | None = None
 
 
 def user_errors(fn: Callable) -> Callable:
