@@ -130,6 +130,8 @@ def run_outliers(folders: list[Path], photos: int, device: str, limit: int | Non
     for k, name in enumerate(planted):
         i = len(base) + k
         table.add(name, int(ranks[i]), len(ranks), round(float(scores[i]), 2), reasons[i], bool(ranks[i] <= TOP))
+    top = int(np.argmax(scores[: len(base)]))
+    table.add("(the most unusual ordinary photo)", int(ranks[top]), len(ranks), round(float(scores[top]), 2), reasons[top], "")
     # Each original photo turned in its place, the other plants kept: is the turned one in the top 10?
     originals = min(len(ordinary), len(pool) - 2)
     turned = _measure([S.upside_down(p) for p in ordinary[:originals]], scanner)

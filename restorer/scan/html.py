@@ -23,7 +23,9 @@ img{max-width:128px;max-height:128px;display:block}
 table{border-collapse:collapse}th,td{padding:.25em .5em;border-bottom:1px solid #eee;vertical-align:top;text-align:left}
 th{cursor:pointer;background:#f4f4f4;position:sticky;top:0;white-space:nowrap}
 th[data-dir=asc]::after{content:" \\25B2"}th[data-dir=desc]::after{content:" \\25BC"}
-td.num{text-align:right}code{font-size:12px;user-select:all}.why{color:#a40}.err{color:#b00}
+td.num{text-align:right}code{font-size:12px;user-select:all;word-break:break-all}.why{color:#a40}.err{color:#b00}
+#photos img{max-width:96px;max-height:96px}td.file{max-width:240px;word-break:break-all}td.cmd{max-width:340px}
+td.needs{white-space:nowrap}
 """
 
 SCRIPT = """
@@ -66,10 +68,14 @@ def _cell(row: dict, key: str, numeric: bool) -> str:
     v = row[key]
     shown = "" if v is None else str(v)
     if key == "megapixels":
-        shown = f'{row["width"]} x {row["height"]} ({v} MP)'
+        shown = f'{row["width"]} x {row["height"]}<br>{v} MP'
+    elif key == "file":
+        return f'<td class="file">{escape(v)}</td>'
+    elif key == "needs":
+        return f'<td class="needs">{"<br>".join(escape(n) for n in v.split("; "))}</td>'
     elif key == "command":
         shown = f"<code>{escape(v)}</code>" if v else ""
-        return f"<td>{shown}{''.join(f'<br>{escape(n)}' for n in filter(None, row['notes'].split('; ')))}</td>"
+        return f'<td class="cmd">{shown}{"".join(f"<br>{escape(n)}" for n in filter(None, row["notes"].split("; ")))}</td>'
     elif key == "anomaly" and v is not None:
         shown = f'{v} <span class="why">{escape(row["anomaly_reason"])}</span>'
         return f'<td data-v="{v}">{shown}</td>'
