@@ -19,7 +19,7 @@ from restorer.scan.duplicates import duplicate_groups
 from restorer.scan.measure import Scanner, load_scanner
 from restorer.scan.outliers import outlier_scores
 
-from .conftest import EXAMPLES, invoke, save_rgb, smooth_image
+from .conftest import EXAMPLES, bench_rows, invoke, save_rgb, smooth_image
 
 
 @pytest.fixture(scope="module")
@@ -208,3 +208,18 @@ def test_cache_of_other_weights_is_not_used(archive, tmp_path):
     (out / "scan-cache.npz").write_bytes(b"garbage")
     r = invoke("scan", archive, "-o", out, "-q")
     assert r.exit_code == 0 and "cache unreadable" in r.output
+
+
+# ----------------------------------------------------------------------------- bench
+
+
+def test_bench_scan_finds_rescans_and_times_a_cached_second_run():
+    r = invoke("bench", "scan", "--data", EXAMPLES / "clean", "--part", "duplicates", "--device", "cpu", "--json")
+    rows = bench_rows(r.output, "embedding")
+    assert set(rows) == {"autoencoder", "dct thumbnail"}
+    assert rows["autoencoder"]["rescan pairs"] == 4 and rows["autoencoder"]["recall"] >= 0.75  # 3 of 4 here
+    assert rows["autoencoder"]["precision"] == 1.0  # four different photos: none taken for another
+    r = invoke("bench", "scan", "--data", EXAMPLES / "clean", "--part", "speed", "--photos", "8", "--device", "cpu", "--json")
+    first, second = bench_rows(r.output, "run").values()
+    assert (first["measured"], first["from cache"]) == (8, 0) and (second["measured"], second["from cache"]) == (0, 8)
+    assert second["seconds"] < first["seconds"]

@@ -20,7 +20,7 @@ DEFAULT_REPORT = Path("scan-report")
               help="Report folder: report.html, report.csv, report.json, the cache (and plan/).")
 @click.option("-r", "--recursive", is_flag=True, help="Include subfolders.")
 @click.option("--plan", is_flag=True, help="Also write plan/<task>.txt: the files each task should get, one per line.")
-@click.option("--no-cache", is_flag=True, help="Measure every photo again (the cache is still updated).")
+@click.option("--no-cache", is_flag=True, help="Measure every photo again (the cache is rewritten with the new measurements).")
 @click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True, help="auto: CUDA, then MPS, then CPU.")
 @click.option("--max-pixels", type=click.IntRange(min=1), default=DEFAULT_MAX_PIXELS, show_default=True,
               help="Refuse larger images (decompression-bomb guard).")

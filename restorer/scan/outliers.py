@@ -21,8 +21,9 @@ MIN_PHOTOS = 8  # fewer and "unlike the rest" means little: no scores
 NEIGHBOURS = 5
 TAIL = 0.9  # each measure is scaled by this quantile of its scores over the collection
 BLOCK = 1024
-# Scores from which a photo's reason is shown: twice as unusual as the 10th most unusual in 100. On
-# kodak24 + cbsd68 with rescans, ordinary photos reached 1.9 at most (docs/scan_results.md).
+# The score from which the report gives a photo's reason: twice as unusual, on its measure, as the 10th
+# most unusual photo in 100. In 100 bsds432 photos with four planted ones, two ordinary photos scored
+# above it (docs/scan_results.md): a reason is a prompt to look, as the ranking is.
 UNUSUAL = 2.0
 REASONS = {
     "flat": "reconstructs far too easily (blank or flat page?)",
