@@ -59,8 +59,10 @@ def test_ticked_photos_go_to_a_task_tab_as_copies_the_app_may_serve(state, photo
 
 
 def test_a_folder_is_scanned_only_inside_the_data_root(state, photos, tmp_path):
+    (tmp_path / "data" / "uploads" / "sub").mkdir()
+    save_rgb(tmp_path / "data" / "uploads" / "sub" / "grey.png", smooth_image(64, 64, seed=3))
     view = U.scan_photos(state, None, "uploads")
-    assert sorted(row[0] for row in view.table) == ["colour again.jpg", "colour.png", "grey.png"]
+    assert sorted(row[0] for row in view.table) == ["colour again.jpg", "colour.png", "grey.png", "sub/grey.png"]
     with pytest.raises(H.UiError, match="outside"):
         U.scan_photos(state, None, str(tmp_path))
     with pytest.raises(H.UiError, match="drop some photos"):

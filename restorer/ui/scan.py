@@ -34,13 +34,14 @@ class ScanView:
     message: str = ""
 
 
-def _labels(paths: list[Path]) -> list[str]:
-    """Names as the user knows them, made unique: a.jpg, a.jpg (2)."""
+def _unique(names: list[str]) -> list[str]:
+    """Names as the user knows them (the upload's name, or the path inside the folder), made unique:
+    a.jpg, a.jpg (2)."""
     seen: dict[str, int] = {}
     out = []
-    for p in paths:
-        seen[p.name] = seen.get(p.name, 0) + 1
-        out.append(p.name if seen[p.name] == 1 else f"{p.name} ({seen[p.name]})")
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
     return out
 
 
@@ -48,9 +49,10 @@ def scan_photos(state: AppState, files: list[str] | None, folder: str | None = N
                 progress: Progress = _no_progress) -> ScanView:
     if folder and folder.strip():
         inputs, failures = collect_inputs([check_folder(state, folder)], recursive=True)
-        paths = [p for p, _ in inputs]
+        paths, names = [p for p, _ in inputs], [rel.as_posix() for _, rel in inputs]
     else:
         paths, failures = [Path(f) for f in files or []], []
+        names = [p.name for p in paths]
     if not paths:
         raise UiError("drop some photos, or give a folder with photos in it")
     seg_w, ae_w = state.weights_for(TASKS["segment"]), state.weights_for(TASKS["morph"])
@@ -62,7 +64,7 @@ def scan_photos(state: AppState, files: list[str] | None, folder: str | None = N
         return Scanner(state.restorer(TASKS["segment"]).predict, CodeReader(morph.predict.model, morph.predict.device))
 
     out = scan_files(paths, load, cache, max_pixels=state.settings.max_pixels, progress=False, echo=lambda _: None)
-    labels = dict(zip(paths, _labels(paths)))
+    labels = dict(zip(paths, _unique(names)))
     report = build_report(out.photos, failures + out.failed)
     run = state.run_dir("scan")
     write_reports(report, run, plan=True)
