@@ -51,3 +51,9 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object], replace: b
         if not done:
             with suppress(OSError):
                 os.unlink(tmp)
+
+
+def write_bytes_atomically(path: Path, data: bytes | str, replace: bool = True) -> None:
+    """Bytes (or text, as UTF-8) written whole or not at all."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    write_atomically(path, lambda f: f.write(payload), replace)

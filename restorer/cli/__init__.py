@@ -13,6 +13,7 @@ from .blend import blend_command
 from .models import models_command
 from .oldphoto import oldphoto_command
 from .run import task_command
+from .scan import scan_command
 from .train import train_command
 from .ui import ui_command
 
@@ -58,6 +59,7 @@ for _task in TASKS.values():
         main.add_command(task_command(_task))
 main.add_command(oldphoto_command)
 main.add_command(blend_command)
+main.add_command(scan_command)
 main.add_command(train_command)
 main.add_command(models_command)
 main.add_command(bench_command)

@@ -205,6 +205,37 @@ for _bench in BENCHES.values():
     bench_command.add_command(bench_command_for(_bench))
 
 
+@bench_command.command(name="scan")
+@click.option("--data", "folders", type=click.Path(exists=True, file_okay=False, path_type=Path), multiple=True,
+              help="Folders of clean photos (repeatable; default: kodak24 and cbsd68).")
+@click.option("--part", "parts", type=click.Choice(("duplicates", "outliers", "speed")), multiple=True,
+              help="What to measure (repeatable; default: duplicates and outliers).")
+@click.option("--photos", type=click.IntRange(min=8), default=100, show_default=True,
+              help="Photos in the outlier folder (planted ones included); for --part speed, photos to generate.")
+@click.option("--sweep", is_flag=True, help="Duplicates: also precision and recall at other thresholds.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@_DEVICE
+@_LIMIT
+@_JSON
+def bench_scan(folders, parts, photos, sweep, seed, device, limit, as_json) -> None:
+    """`restore scan` on generated archives: duplicate precision/recall on rescans, the rank of planted
+    outliers, and the time of a scan and of its cached second run."""
+    from ..bench import scan
+    from ..bench.common import emit
+
+    folders = list(folders) or [KODAK, DEFAULT_DATA]
+    names = "+".join(f.name for f in folders)
+    runs = {"duplicates": (f"scan duplicates: rescans of {names}",
+                           lambda: scan.run_duplicates(folders, device, limit, seed, sweep)),
+            "outliers": (f"scan outliers: {photos} photos from {names} with planted ones",
+                         lambda: scan.run_outliers(folders, photos, device, limit, seed)),
+            "speed": (f"scan speed: {photos} generated scans from {names}",
+                      lambda: scan.run_speed(folders, photos, device, limit, seed))}
+    for part in parts or ("duplicates", "outliers"):
+        title, run = runs[part]
+        click.echo(emit(title, _measure(run), as_json, {"data": [str(f) for f in folders], "seed": seed}))
+
+
 def _measure(run, *args, **kwargs):
     """run(...), with missing weights for 'ours' answered as a one-line usage hint."""
     from ..weights import WeightsError

@@ -17,6 +17,7 @@ from .state import SHIPPED, AppState, Settings, device_description
 from .wording import markdown_text
 from .controls import controls_for
 from .sandbox import private_gradio_folders, remove_at_exit
+from .tabs_scan import scan_tab
 from .tabs_special import SPECIAL_TABS
 from .widgets import (
     EXAMPLES_DIR,
@@ -38,9 +39,10 @@ BRUSH_ADDS, BRUSH_REMOVES = "brush adds to the red mask", "brush removes from it
 # ----------------------------------------------------------------------------- generic task tab
 
 
-def task_tab(state: AppState, task: Task, examples: Path = EXAMPLES_DIR) -> gr.Dropdown:
+def task_tab(state: AppState, task: Task, examples: Path = EXAMPLES_DIR) -> tuple[gr.Dropdown, gr.File]:
     """Upload, (brush), weights, controls and a run button on the left; before/after, a gallery of every
-    result, download and status on the right. Returns the weights selector (the Fine-tune tab updates it)."""
+    result, download and status on the right. Returns the weights selector (the Fine-tune tab updates it)
+    and the upload (the Scan tab fills it)."""
     controls = controls_for(task.options)
     masks = [c for c in controls if c.kind == "mask"]
     if len(masks) > 1:
@@ -93,7 +95,7 @@ def task_tab(state: AppState, task: Task, examples: Path = EXAMPLES_DIR) -> gr.D
     run.click(status_errors(run_task, cleared), inputs, outputs, concurrency_id=MODEL_SLOT)
     files.change(lambda: (*cleared, ""), None, outputs, queue=False)  # a new input: no old result beside it
     gallery.select(_pick, [shown], slider, queue=False)
-    return weights
+    return weights, files
 
 
 def _pick(pairs: list, event: gr.SelectData):
@@ -105,17 +107,23 @@ def build_app(state: AppState, examples: Path = EXAMPLES_DIR, special: list[Spec
     special = SPECIAL_TABS if special is None else special
     replaced = {name for tab in special for name in tab.replaces}
     selectors: dict[str, gr.Dropdown] = {}
+    targets: dict[str, gr.File] = {}  # task name -> its tab's upload, which the Scan tab fills
     with gr.Blocks(title="restorer", analytics_enabled=False) as demo:
         gr.Markdown(f"## restorer: photo restoration\nRunning on **{device_description(state.device)}**.",
                     elem_id="header")
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             for task in TASKS.values():
                 if task.command and task.name not in replaced:  # the others have their own command and tab
                     with gr.Tab(task.name.capitalize(), id=task.name, elem_id=f"tab-{task.name}"):
-                        selectors[task.name] = task_tab(state, task, examples)
+                        selectors[task.name], targets[task.name] = task_tab(state, task, examples)
             for tab in special:
-                with gr.Tab(tab.title, elem_id=f"tab-{tab.title.lower().replace(' ', '-')}"):
-                    tab.build(state, selectors)
+                slug = tab.title.lower().replace(" ", "-")
+                with gr.Tab(tab.title, id=tab.task or slug, elem_id=f"tab-{slug}"):
+                    upload = tab.build(state, selectors)
+                if tab.task and upload is not None:
+                    targets[tab.task] = upload
+            with gr.Tab("Scan", id="scan", elem_id="tab-scan"):
+                scan_tab(state, targets, tabs)
         # A page opened after a fine-tune offers it too, with the shipped weights selected.
         names = list(selectors)
         demo.load(lambda: [gr.update(choices=[c.label for c in state.choices(TASKS[n])], value=SHIPPED) for n in names],

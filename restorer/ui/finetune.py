@@ -12,7 +12,7 @@ from typing import Any
 
 from ..tasks import TASKS
 from ..weights import read_info
-from .state import AppState, UiError, WeightsChoice
+from .state import AppState, UiError, WeightsChoice, check_folder
 
 
 @dataclass
@@ -21,19 +21,6 @@ class FinetuneUpdate:
     message: str
     choice: WeightsChoice | None = None  # on the last update: the new weights, offered in the task's selector
     selected: bool = False  # ... and chosen there, because they beat the starting weights
-
-
-def check_folder(state: AppState, folder: str) -> Path:
-    """A training folder on the server, inside the app's data root (never anywhere else)."""
-    if not folder or not folder.strip():
-        raise UiError("give the folder of training images")
-    root = state.settings.data_root.resolve()
-    path = (root / folder.strip()).resolve()  # relative to the root; absolute paths must lie inside it
-    if path != root and root not in path.parents:
-        raise UiError(f"{folder}: outside the folder this app may read ({root})")
-    if not path.is_dir():
-        raise UiError(f"{folder}: not a folder")
-    return path
 
 
 def verdict(task_name: str, metric: str, score: float | None, start: float | None, started_from: str) -> tuple[str, bool]:

@@ -95,6 +95,19 @@ class AppState:
         return d
 
 
+def check_folder(state: AppState, folder: str) -> Path:
+    """A training folder on the server, inside the app's data root (never anywhere else)."""
+    if not folder or not folder.strip():
+        raise UiError("give the folder of training images")
+    root = state.settings.data_root.resolve()
+    path = (root / folder.strip()).resolve()  # relative to the root; absolute paths must lie inside it
+    if path != root and root not in path.parents:
+        raise UiError(f"{folder}: outside the folder this app may read ({root})")
+    if not path.is_dir():
+        raise UiError(f"{folder}: not a folder")
+    return path
+
+
 def device_description(device: torch.device) -> str:
     if device.type == "cuda":
         return f"GPU: {torch.cuda.get_device_name(device)}"

@@ -28,7 +28,7 @@ from .widgets import (
 )
 
 
-def oldphoto_tab(state: AppState, selectors: dict[str, gr.Dropdown]) -> None:
+def oldphoto_tab(state: AppState, selectors: dict[str, gr.Dropdown]) -> gr.File:
     gr.Markdown("Restore old photos in one go: find the damage (scratches, dust, cracks, tears, stains), inpaint it, "
                 "denoise, and colorize black-and-white photos.")
     with gr.Row():
@@ -55,6 +55,7 @@ def oldphoto_tab(state: AppState, selectors: dict[str, gr.Dropdown]) -> None:
     run.click(status_errors(restore, (None, None, None)), {files, *widgets.values(), *autos.values()}, outputs,
               concurrency_id=MODEL_SLOT)
     files.change(lambda: (None, None, None, ""), None, outputs, queue=False)  # a new input: no old result beside it
+    return files
 
 
 def blend_tab(state: AppState, selectors: dict[str, gr.Dropdown]) -> None:
@@ -156,7 +157,7 @@ def finetune_tab(state: AppState, selectors: dict[str, gr.Dropdown]) -> None:
 
 # In display order after the per-file task tabs.
 SPECIAL_TABS: list[SpecialTab] = [
-    SpecialTab("Old photo", oldphoto_tab),
+    SpecialTab("Old photo", oldphoto_tab, task="oldphoto"),
     SpecialTab("Blend", blend_tab, replaces=("blend", "morph")),
     SpecialTab("Fine-tune", finetune_tab),
 ]

@@ -26,11 +26,15 @@ EXAMPLE_FOLDERS = {"denoise": "noisy", "segment": "old", "oldphoto": "old"}
 class SpecialTab:
     """A tab that is not the generic per-image one: `build` lays out its widgets
     inside the open gr.Tab. `replaces` names tasks whose generic tab it stands in
-    for (e.g. a two-image blend tab), so they are not shown twice."""
+    for (e.g. a two-image blend tab), so they are not shown twice. A tab that runs
+    one task over uploads names it in `task` and returns its upload from `build`,
+    which the Scan tab then fills."""
 
     title: str
-    build: Callable[[AppState, dict[str, gr.Dropdown]], None]  # (state, the task tabs' weights selectors)
+    # build(state, the task tabs' weights selectors) -> the tab's upload, if it runs `task` over uploads
+    build: Callable[[AppState, dict[str, gr.Dropdown]], gr.File | None]
     replaces: tuple[str, ...] = ()
+    task: str | None = None
 
 
 def user_errors(fn: Callable) -> Callable:

@@ -1,0 +1,108 @@
+"""Per-photo measurements that need no model: noise level, tone (grey, sepia, colour),
+sharpness, size, the up/down profile the outlier score compares, and a thumbnail.
+Thresholds were chosen on bsds432 (training photos) with scripts/experiments/scan_calibration.py."""
+from __future__ import annotations
+
+import base64
+import io
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from ..noise_estimate import estimate_level
+from ..oldphoto import is_monochrome
+
+NOISE_CROP = 192  # px: the level is read on a full-resolution centre crop (downscaling would hide the noise)
+SHARPNESS_SIDE = 512  # px: the Laplacian is taken at this long side, so sharpness does not grow with resolution
+PROFILE_SIDE = 64  # px: the up/down profile is taken on a square of this side
+PROFILE_ROWS = 8
+THUMB_SIDE = 128  # px: long side of the report's thumbnails
+THUMB_QUALITY = 70
+
+# scripts/experiments/scan_calibration.py on 216 bsds432 photos: clean ones read 2.7 (median) and 7.6 (90th percentile),
+# 6.5 % of them above 9; with noise of sigma 10 added, 94 % are above 9 (urban100 + sunhays80: 6.7 % / 92 %).
+NOISY_LEVEL = 9.0  # 0-255 scale, as `restore denoise --sigma`
+# Same photos: no sharp bsds432 photo reads below 100 (5th percentile 356); after a Gaussian blur of 1 px,
+# 69 % do (median 70). Larger photos are first shrunk to 512 px, which hides a 1 px blur (urban100 +
+# sunhays80: 13 %), as it should: blur is judged at the size a photo is seen.
+BLURRED_SHARPNESS = 100.0
+SMALL_MEGAPIXELS = 1.0  # below this a print shows its pixels (a 6x4 in print at 300 dpi has 2.2 MP)
+GREY_TINT = 0.06  # monochrome photos whose channels differ by less than this fraction of the luminance: grey
+TONES = ("colour", "grey", "sepia", "tinted")
+
+
+def rgb_of(pixels: np.ndarray) -> np.ndarray:
+    return pixels if pixels.shape[2] == 3 else np.repeat(pixels, 3, axis=2)
+
+
+def fit_side(img: np.ndarray, side: int) -> np.ndarray:
+    """Shrunk (never enlarged) so the long side is at most `side`; area averaging, no aliasing. HxWxC stays so."""
+    h, w = img.shape[:2]
+    scale = side / max(h, w)
+    if scale >= 1:
+        return img
+    out = cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    return out.reshape(*out.shape[:2], *img.shape[2:])
+
+
+def square(img: np.ndarray, side: int) -> np.ndarray:
+    """Squeezed to side x side: the autoencoder passes are batched, and shape matters less than content."""
+    flags = cv2.INTER_AREA if max(img.shape[:2]) >= side else cv2.INTER_LINEAR
+    return cv2.resize(img, (side, side), interpolation=flags)
+
+
+def noise_level(pixels: np.ndarray) -> float:
+    """Blind noise level (0-255 scale) on a full-resolution centre crop: the reading `restore denoise`
+    makes on the whole photo, at a fraction of the time."""
+    h, w = pixels.shape[:2]
+    y, x = max(0, (h - NOISE_CROP) // 2), max(0, (w - NOISE_CROP) // 2)
+    return float(estimate_level(pixels[y : y + NOISE_CROP, x : x + NOISE_CROP]) * 255)
+
+
+def tone(pixels: np.ndarray) -> str:
+    """colour, or a monochrome photo (oldphoto.is_monochrome) that is grey, sepia (warm) or tinted
+    (any other tint: cyanotype, a colour cast); the tint is each channel's mean over the luminance's."""
+    if not is_monochrome(pixels):
+        return "colour"
+    if pixels.shape[2] == 1:
+        return "grey"
+    means = pixels.reshape(-1, 3).mean(axis=0).astype(np.float64)
+    tint = means / max(float(means @ np.array([0.299, 0.587, 0.114])), 1e-3)
+    if tint.max() - tint.min() < GREY_TINT:
+        return "grey"
+    return "sepia" if tint[0] > tint[2] else "tinted"
+
+
+def grey8(img: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(rgb_of(img).astype(np.float32), cv2.COLOR_RGB2GRAY) * 255
+
+
+def sharpness(pixels: np.ndarray) -> float:
+    """Variance of the Laplacian of the 8-bit grey image at SHARPNESS_SIDE: low = blurred (or featureless)."""
+    return float(cv2.Laplacian(grey8(fit_side(pixels, SHARPNESS_SIDE)), cv2.CV_32F).var())
+
+
+def up_down_profile(pixels: np.ndarray) -> np.ndarray:
+    """How the photo's top differs from its bottom: lightness, colour, texture and edges in PROFILE_ROWS
+    bands, minus the same for the photo turned 180 degrees. Photos of one collection share a sense of up
+    (sky, light from above), so this points the same way for most of them and the other way when one is
+    upside down (outliers.py)."""
+    s = square(rgb_of(pixels).astype(np.float32), PROFILE_SIDE)
+    lab = cv2.cvtColor(s, cv2.COLOR_RGB2Lab) / np.array([100, 50, 50], np.float32)
+    g = grey8(s) / 255
+    gy, gx = cv2.Sobel(g, cv2.CV_32F, 0, 1), cv2.Sobel(g, cv2.CV_32F, 1, 0)
+    f = np.dstack([lab, np.abs(cv2.Laplacian(g, cv2.CV_32F)), np.abs(gy), np.abs(gx), gy])
+    rows = cv2.resize(f - f.mean(axis=(0, 1)), (1, PROFILE_ROWS), interpolation=cv2.INTER_AREA).reshape(PROFILE_ROWS, -1)
+    turned = rows[::-1].copy()
+    turned[:, -1] *= -1  # the vertical gradient changes sign when the photo turns
+    return (rows - turned).flatten().astype(np.float32)
+
+
+def thumbnail(pixels: np.ndarray) -> str:
+    """A small JPEG as base64, for the self-contained report."""
+    small = fit_side(rgb_of(pixels), THUMB_SIDE)
+    im = Image.fromarray(np.clip(np.rint(small * 255), 0, 255).astype(np.uint8))
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=THUMB_QUALITY)
+    return base64.b64encode(buf.getvalue()).decode("ascii")

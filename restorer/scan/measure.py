@@ -1,0 +1,103 @@
+"""One photo's measurements (Measurement) and the Scanner that makes them: the CPU part per
+photo as it is read (prepare), the model part in batches (finish), so only small working
+copies of a batch are held, never the full-size photos."""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from ..imageio import Photo
+from ..tasks.base import Predictor
+from . import features as F
+from .codes import CodeReader, embedding_input, recon_input
+from .damage import damage_fraction, damage_input
+
+# Bump when a measurement changes meaning: cached results of older versions are then measured again.
+MEASURE_VERSION = 1
+
+
+@dataclass
+class Measurement:
+    width: int
+    height: int
+    noise: float  # estimated noise level, 0-255 scale
+    damage: float  # share of the photo the damage detector marks, 0-1
+    tone: str  # features.TONES
+    sharpness: float  # variance of the Laplacian (8-bit grey, features.SHARPNESS_SIDE)
+    recon_error: float  # the autoencoder's mean squared reconstruction error
+    thumbnail: str  # base64 JPEG
+    embedding: np.ndarray  # unit vector, codes.py
+    code_stats: np.ndarray
+    profile: np.ndarray  # features.up_down_profile
+
+    @property
+    def megapixels(self) -> float:
+        return self.width * self.height / 1e6
+
+    @classmethod
+    def scalar_names(cls) -> list[str]:
+        return [f.name for f in fields(cls) if f.type != "np.ndarray"]
+
+    @classmethod
+    def array_names(cls) -> list[str]:
+        return [f.name for f in fields(cls) if f.type == "np.ndarray"]
+
+
+@dataclass
+class Prepared:
+    """What is kept of a photo between reading it and the batch's model passes."""
+
+    scalars: dict
+    profile: np.ndarray
+    damage_crop: np.ndarray  # damage.damage_input
+    embed_square: np.ndarray
+    recon_square: np.ndarray
+
+
+class Scanner:
+    def __init__(self, segment: Predictor, codes: CodeReader) -> None:
+        self.segment = segment
+        self.codes = codes
+
+    @staticmethod
+    def prepare(photo: Photo) -> Prepared:
+        px = photo.pixels
+        small = F.fit_side(px, F.SHARPNESS_SIDE)  # everything but noise and damage reads this copy
+        rgb = F.rgb_of(small)
+        scalars = {"width": photo.width, "height": photo.height, "noise": F.noise_level(px), "tone": F.tone(small),
+                   "sharpness": F.sharpness(rgb), "thumbnail": F.thumbnail(rgb)}
+        return Prepared(scalars, F.up_down_profile(rgb), damage_input(px), embedding_input(rgb), recon_input(rgb))
+
+    def finish(self, batch: list[Prepared]) -> list[Measurement]:
+        readings = self.codes([p.embed_square for p in batch], [p.recon_square for p in batch])
+        return [
+            Measurement(**p.scalars, damage=damage_fraction(p.damage_crop, self.segment),
+                        recon_error=float(readings.recon_errors[i]), embedding=readings.embeddings[i],
+                        code_stats=readings.code_stats[i], profile=p.profile)
+            for i, p in enumerate(batch)
+        ]
+
+    def measure(self, photos: list[Photo]) -> list[Measurement]:
+        return self.finish([self.prepare(p) for p in photos])
+
+
+def load_scanner(device: str = "auto", segment_weights: Path | None = None, autoencoder_weights: Path | None = None) -> Scanner:
+    """The damage detector and the autoencoder (weights/segment and weights/morph by default)."""
+    from ..restorer import Restorer
+    from ..tasks import TASKS
+
+    segment = Restorer.load(TASKS["segment"], segment_weights, device)
+    morph = Restorer.load(TASKS["morph"], autoencoder_weights, device)
+    return Scanner(segment.predict, CodeReader(morph.predict.model, morph.predict.device))
+
+
+def cache_version(segment_weights: Path | None = None, autoencoder_weights: Path | None = None) -> str:
+    """What cached measurements depend on: MEASURE_VERSION and both models' checksums (read from their
+    JSON, so a fully cached scan loads no model)."""
+    from ..weights import default_weights, read_info
+
+    sums = [read_info(p).meta.get("sha256", "?")[:16] for p in (segment_weights or default_weights("segment"),
+                                                               autoencoder_weights or default_weights("morph"))]
+    return f"{MEASURE_VERSION}:{':'.join(sums)}"
