@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from restorer.bench import scan_samples as S
-from restorer.ui import handlers as H
+from restorer.ui import state as H
 from restorer.ui import scan as U
 
 from .conftest import SHIPPED, save_rgb, smooth_image
