@@ -24,6 +24,8 @@ from .common import Table, load_clean, plain_photo, save_grid, timed
 METHODS = ("ours", "ours-blind", "ours-8views", "cbm3d", "nlm", "noisy")  # ours-8views: opt-in, not in the default set
 PROTOCOLS = ("published", "files")
 REAL_METHODS = ("ours-blind", "ours-strength1.5", "cbm3d-blind", "nlm-blind", "noisy")
+REAL_DEFAULT = ("ours-blind", "cbm3d-blind", "nlm-blind", "noisy")  # strength 1.5: for reference, opt-in
+STRENGTH = {"ours-blind": 1.0, "ours-strength1.5": 1.5}
 
 
 def _cbm3d(noisy: np.ndarray, sigma: float) -> np.ndarray:
@@ -102,28 +104,25 @@ def run_real(data: Path, methods: list[str], weights: Path | None, device: str, 
     restorer = Restorer.load(TASKS["denoise"], weights, device) if any(m.startswith("ours") for m in methods) else None
     ours = lambda x, strength: restorer(plain_photo(x), DenoiseOptions(sigma=None, strength=strength)).pixels
     fns: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-        "ours-blind": lambda x: ours(x, 1.0),
-        "ours-strength1.5": lambda x: ours(x, 1.5),
+        **{m: (lambda x, k=k: ours(x, k)) for m, k in STRENGTH.items()},
         "cbm3d-blind": lambda x: _cbm3d(x, blind_level(x)),
         "nlm-blind": lambda x: nlm(x, blind_level(x)),
         "noisy": lambda x: x,
-    }
-    level = {  # the level each method is told (0-255), reported beside its score
-        "ours-blind": lambda x: estimate_level(x) * 255,
-        "ours-strength1.5": lambda x: estimate_level(x) * 255 * 1.5,
-        "cbm3d-blind": blind_level,
-        "nlm-blind": blind_level,
-        "noisy": lambda x: 0.0,
     }
     scores: dict[str, list[tuple[float, float, float, float]]] = defaultdict(list)
     rows = []
     for name, noisy, clean in pairs:
         mp = clean.shape[0] * clean.shape[1] / 1e6
+        # the level each method is told (0-255), reported beside its score; each estimate taken once
+        ours_level = estimate_level(noisy) * 255 if any(m in STRENGTH for m in methods) else 0.0
+        their_level = blind_level(noisy) if {"cbm3d-blind", "nlm-blind"} & set(methods) else 0.0
+        level = {**{m: ours_level * k for m, k in STRENGTH.items()}, "cbm3d-blind": their_level,
+                 "nlm-blind": their_level, "noisy": 0.0}
         row = [noisy]
         for m in methods:
             out, secs = timed(lambda: fns[m](noisy))
             out = quantise(out)
-            scores[m].append((psnr(out, clean), ssim(out, clean), secs / mp, level[m](noisy)))
+            scores[m].append((psnr(out, clean), ssim(out, clean), secs / mp, level[m]))
             row.append(out)
         rows.append([*row, clean])
     table = Table(["method", "PSNR", "SSIM", "s/MP", "level", "images"])

@@ -1,10 +1,9 @@
 """`restore bench <task>`: benchmarks that print tables (markdown, or --json).
 
 The benches declared in restorer/bench (BENCHES: inpaint, colorize, segment, oldphoto) get generated
-commands (bench_command_for). Written out here: denoise and denoise-real (restorer/bench/denoise.py
-declares nothing yet: it was being changed elsewhere when the others were declared; its sigma
-arguments and protocol-dependent record key are its own), blend (two tables, one record per
-autoencoder), large and finetune (they time the CLI and the trainer, not methods against baselines)."""
+commands (bench_command_for). Written out here: denoise and denoise-real (their sigma
+arguments, protocol-dependent record key and real-noise data folder do not fit a Bench
+declaration), blend (two tables, one record per autoencoder), large and finetune (they time the CLI and the trainer, not methods against baselines)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import click
 
 from ..bench import BENCHES
+from ..bench import denoise as denoise_bench
 from ..bench.base import CBSD68 as DEFAULT_DATA
 from ..bench.base import KODAK, Bench
 from ..devices import DEVICES
@@ -39,7 +39,7 @@ def bench_command() -> None:
 @click.option("--sigma", "sigma_first", type=FINITE_FLOAT, multiple=True, help="Noise levels, e.g. --sigma 15 25 50.")
 @click.argument("sigma_more", nargs=-1, type=FINITE_FLOAT)
 @click.option("--methods", default="ours,ours-blind,cbm3d,nlm,noisy", show_default=True, help="Comma-separated subset.")
-@click.option("--protocol", type=click.Choice(("published", "files")), default="published", show_default=True,
+@click.option("--protocol", type=click.Choice(denoise_bench.PROTOCOLS), default="published", show_default=True,
               help="published: float noise, not clipped (the papers' AWGN protocol); files: clipped and rounded "
               "to 8 bits, as a noisy file holds it. Every method gets the same pixels.")
 @_WEIGHTS
@@ -49,12 +49,11 @@ def bench_command() -> None:
 @_RECORD
 def bench_denoise(data, sigma_first, sigma_more, methods, protocol, weights, device, limit, as_json, record) -> None:
     """Seeded Gaussian noise on clean images; PSNR, SSIM and s/MP per method."""
-    from ..bench import denoise
     from ..bench.common import emit
 
     sigmas = list(sigma_first) + list(sigma_more) or [15.0, 25.0, 50.0]
-    chosen = _methods(methods, denoise.METHODS)
-    table = denoise.run(data, sigmas, chosen, weights, device, limit, protocol=protocol)
+    chosen = _methods(methods, denoise_bench.METHODS)
+    table = denoise_bench.run(data, sigmas, chosen, weights, device, limit, protocol=protocol)
     click.echo(emit(f"denoise on {data.name} ({protocol} protocol)", table, as_json,
                     {"data": str(data), "sigmas": sigmas, "protocol": protocol}))
     if record:
@@ -64,8 +63,8 @@ def bench_denoise(data, sigma_first, sigma_more, methods, protocol, weights, dev
 
 @bench_command.command(name="denoise-real")
 @_data(Path("../shared/datasets/cc15"))
-@click.option("--methods", default=",".join(("ours-blind", "cbm3d-blind", "nlm-blind", "noisy")), show_default=True,
-              help="Comma-separated subset of: " + ", ".join(("ours-blind", "ours-strength1.5", "cbm3d-blind", "nlm-blind", "noisy")) + ".")
+@click.option("--methods", default=",".join(denoise_bench.REAL_DEFAULT), show_default=True,
+              help="Comma-separated subset of: " + ", ".join(denoise_bench.REAL_METHODS) + ".")
 @_WEIGHTS
 @_DEVICE
 @_LIMIT
@@ -76,11 +75,10 @@ def bench_denoise(data, sigma_first, sigma_more, methods, protocol, weights, dev
 def bench_denoise_real(data, methods, weights, device, limit, grid, as_json, record) -> None:
     """Real camera noise (DATA/noisy/NAME with DATA/clean/NAME), every method blind: our estimated level,
     CBM3D and NLM with scikit-image's estimate; PSNR, SSIM, s/MP and the mean level used."""
-    from ..bench import denoise
     from ..bench.common import emit
 
-    chosen = _methods(methods, denoise.REAL_METHODS)
-    table = _measure(denoise.run_real, data, chosen, weights, device, limit, grid)
+    chosen = _methods(methods, denoise_bench.REAL_METHODS)
+    table = _measure(denoise_bench.run_real, data, chosen, weights, device, limit, grid)
     click.echo(emit(f"real noise on {data.name} (blind)", table, as_json, {"data": str(data)}))
     if record:
         _record(weights, "denoise", f"{data.name} ({_images_in(table)} images, real noise, blind)", table, ["PSNR", "SSIM", "s/MP"], None)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .functional import jpeg_artifacts
+from .functional import jpeg_artifacts, quantise
 
 
 def srgb_to_linear(img: np.ndarray) -> np.ndarray:
@@ -26,12 +26,6 @@ def srgb_to_linear(img: np.ndarray) -> np.ndarray:
 def linear_to_srgb(img: np.ndarray) -> np.ndarray:
     img = np.clip(img, 0, 1)
     return np.where(img <= 0.0031308, img * 12.92, 1.055 * img ** (1 / 2.4) - 0.055).astype(np.float32)
-
-
-def file_quantise(img: np.ndarray, bits: int = 8) -> np.ndarray:
-    """What saving to an 8- or 16-bit file does: clip to [0, 1] and round."""
-    levels = (1 << bits) - 1
-    return (np.rint(np.clip(img, 0, 1) * levels) / levels).astype(np.float32)
 
 
 def random_ccm(rng: np.random.Generator, strength: float = 0.3) -> np.ndarray:
@@ -95,4 +89,4 @@ def camera_noise(clean: np.ndarray, rng: np.random.Generator, bits: int = 8) -> 
         noisy = clean + cv2.GaussianBlur(noise, (0, 0), blur) * rng.uniform(1.0, 1.8)
     if bits == 8 and rng.random() < 0.6:
         noisy = jpeg_artifacts(noisy, int(rng.integers(75, 98)))
-    return file_quantise(noisy, bits)
+    return quantise(noisy, bits)

@@ -8,10 +8,11 @@ import numpy as np
 from PIL import Image
 
 
-def quantise(img: np.ndarray) -> np.ndarray:
-    """The image as an 8-bit file holds it (still float32 in [0, 1]): what a user saves and
-    what benchmarks score and feed their methods."""
-    return np.rint(np.clip(img, 0, 1) * 255).astype(np.float32) / 255
+def quantise(img: np.ndarray, bits: int = 8) -> np.ndarray:
+    """The image as an 8- or 16-bit file holds it, clipped and rounded (still float32 in [0, 1]):
+    what a user saves, what benchmarks score and feed their methods, what training inputs are."""
+    levels = (1 << bits) - 1
+    return np.rint(np.clip(img, 0, 1) * levels).astype(np.float32) / levels
 
 
 def gaussian_noise(img: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:

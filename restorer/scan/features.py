@@ -12,6 +12,7 @@ from PIL import Image
 
 from ..noise_estimate import estimate_level
 from ..oldphoto import is_monochrome
+from ..resize import resize_long_side
 
 NOISE_CROP = 192  # px: the level is read on a full-resolution centre crop (downscaling would hide the noise)
 SHARPNESS_SIDE = 512  # px: the Laplacian is taken at this long side, so sharpness does not grow with resolution
@@ -38,11 +39,9 @@ def rgb_of(pixels: np.ndarray) -> np.ndarray:
 
 def fit_side(img: np.ndarray, side: int) -> np.ndarray:
     """Shrunk (never enlarged) so the long side is at most `side`; area averaging, no aliasing. HxWxC stays so."""
-    h, w = img.shape[:2]
-    scale = side / max(h, w)
-    if scale >= 1:
+    if max(img.shape[:2]) <= side:
         return img
-    out = cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    out = resize_long_side(img, side)
     return out.reshape(*out.shape[:2], *img.shape[2:])
 
 

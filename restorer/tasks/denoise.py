@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..corrupt import functional as F
-from ..corrupt.camera import camera_noise, file_quantise
+from ..corrupt.camera import camera_noise
 from ..ensemble import averaged_over_views, views_field
 from ..imageio import Photo
 from ..models import cpu_unet
@@ -61,7 +61,7 @@ def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
         noisy = F.gaussian_noise(clean[..., :1] if gray else clean, sigma, rng)
         noisy = np.repeat(noisy, 3, axis=2) if gray else noisy
         if kind >= 0.2:
-            noisy = file_quantise(noisy, bits)
+            noisy = F.quantise(noisy, bits)
     else:
         noisy = camera_noise(clean, rng, bits)
         if gray:
