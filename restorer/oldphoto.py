@@ -16,9 +16,12 @@ from .tasks.base import Task
 from .tasks.denoise import DenoiseOptions
 from .tasks.inpaint import InpaintOptions
 from .tasks.segment import SegmentOptions
+from .tasks.upscale import SCALES as UPSCALE_SCALES
+from .tasks.upscale import UpscaleOptions
 from .weights import WeightsError
 
-REQUIRED_STAGES = ("segment", "inpaint", "denoise")  # in the order they run; colorize is optional
+REQUIRED_STAGES = ("segment", "inpaint", "denoise")  # in the order they run; colorize is optional, upscale asked for
+TONE_SPREAD = 0.05  # channel multiples further apart than this: a toned print, not neutral grey
 MONOCHROME_SPREAD = 0.03  # channels this close (RMS, relative) to fixed multiples of the luminance: black-and-white
 # --keep-stages: each stage's result, named photo<tag>.<format> (None: the photo's own format)
 STAGE_OUTPUTS: dict[str, str | None] = {"_1_mask": "PNG", "_2_inpainted": None, "_3_denoised": None}
@@ -33,6 +36,12 @@ class OldPhotoOptions:
     sigma: float | None = field(default=None, metadata={
         "help": "Noise level for the denoising stage (0-255 scale); omit to estimate it per photo.", "min": 0.0, "max": 75.0})
     no_colorize: bool = field(default=False, metadata={"help": "Leave black-and-white photos black-and-white."})
+    keep_tone: bool = field(default=False, metadata={
+        "help": "Keep a toned print's tone (sepia, cyanotype) instead of colourising it; neutral grey photos are "
+                "still colourised."})
+    upscale: int | None = field(default=None, metadata={
+        "help": "Enlarge the restored photo this many times as the last stage (the upscaler's real mode).",
+        "choices": UPSCALE_SCALES})
     keep_stages: bool = field(default=False, metadata={
         "help": "Also write each stage's result: <name>_1_mask.png, <name>_2_inpainted, <name>_3_denoised."})
 
@@ -48,10 +57,36 @@ class StageWeights:
     colorize_weights: Path | None = field(default=None, metadata={
         "help": "Colorization weights (default: weights/colorize.safetensors; the stage is skipped without them).",
         "exists": True})
+    upscale_weights: Path | None = field(default=None, metadata={
+        "help": "Upscaling weights, with --upscale (default: weights/upscale.safetensors).", "exists": True})
 
     def for_stage(self, name: str) -> Path | None:
         """The weights given for stage `name` (a task name); None: its default weights."""
         return getattr(self, f"{name}_weights")
+
+
+def _channel_scales(pixels: np.ndarray) -> tuple[np.ndarray, float]:
+    """(each channel's best fixed multiple of the luminance, the worst channel's RMS misfit)."""
+    rgb = pixels.reshape(-1, 3).astype(np.float64)
+    y = rgb @ np.array([0.299, 0.587, 0.114])
+    scale = rgb.T @ y / max(float(y @ y), 1e-12)
+    residual = np.sqrt(((rgb - y[:, None] * scale) ** 2).mean(axis=0))
+    return scale, float(residual.max()) / max(float(y.mean()), 1e-3)
+
+
+def is_toned(pixels: np.ndarray) -> bool:
+    """Black-and-white under a tint: channels in fixed proportions that are not all equal (sepia: red > blue)."""
+    if pixels.shape[2] == 1 or not is_monochrome(pixels):
+        return False
+    scale, _ = _channel_scales(pixels)
+    return bool(scale.max() - scale.min() > TONE_SPREAD)
+
+
+def colorizes(pixels: np.ndarray, options: OldPhotoOptions) -> bool:
+    """Whether the colorize stage runs on this photo (when its weights are there)."""
+    if options.no_colorize or not is_monochrome(pixels):
+        return False
+    return not (options.keep_tone and is_toned(pixels))
 
 
 def is_monochrome(pixels: np.ndarray) -> bool:
@@ -59,11 +94,7 @@ def is_monochrome(pixels: np.ndarray) -> bool:
     Chroma is taken relative to luminance, as a tint scales with the brightness it tints."""
     if pixels.shape[2] == 1:
         return True
-    rgb = pixels.reshape(-1, 3).astype(np.float64)
-    y = rgb @ np.array([0.299, 0.587, 0.114])
-    scale = rgb.T @ y / max(float(y @ y), 1e-12)  # each channel's best fixed multiple of the luminance
-    residual = np.sqrt(((rgb - y[:, None] * scale) ** 2).mean(axis=0))
-    return bool(residual.max() < MONOCHROME_SPREAD * max(float(y.mean()), 1e-3))
+    return _channel_scales(pixels)[1] < MONOCHROME_SPREAD
 
 
 @dataclass
@@ -90,6 +121,8 @@ class OldPhoto:
                 stages["colorize"] = load_stage(colorize)
             except optional_errors as e:
                 notes.append(f"colorize skipped: {e}")
+        if options.upscale:
+            stages["upscale"] = load_stage(TASKS["upscale"])
         return cls(options, stages, notes)
 
     @classmethod
@@ -108,8 +141,10 @@ class OldPhoto:
         mask = s["segment"](photo, SegmentOptions(threshold=o.threshold))
         inpainted = s["inpaint"].apply_after(photo, InpaintOptions(auto=True, dilate=o.dilate), {"segment": mask})
         result = denoised = s["denoise"](inpainted, DenoiseOptions(sigma=o.sigma))
-        if "colorize" in s and is_monochrome(photo.pixels):
+        if "colorize" in s and colorizes(photo.pixels, o):
             colorize = s["colorize"]
             result = colorize(denoised, colorize.task.options())
+        if o.upscale:
+            result = s["upscale"](result, UpscaleOptions(scale=o.upscale, mode="real"))
         stages = dict(zip(STAGE_OUTPUTS, (mask, inpainted, denoised))) if o.keep_stages else {}
         return {"": result, **stages}

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from PIL import Image
+
+PIL_METHODS = {"nearest": Image.Resampling.NEAREST, "bilinear": Image.Resampling.BILINEAR,
+               "bicubic": Image.Resampling.BICUBIC, "lanczos": Image.Resampling.LANCZOS, "area": Image.Resampling.BOX}
 
 
 def resize_long_side(img: np.ndarray, side: int) -> np.ndarray:
@@ -12,3 +16,13 @@ def resize_long_side(img: np.ndarray, side: int) -> np.ndarray:
     scale = side / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     return cv2.resize(img, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+
+
+def resize_float(img: np.ndarray, size: tuple[int, int], method: str = "bicubic") -> np.ndarray:
+    """HxWxC float32 resized to size=(width, height) per channel, in float (no rounding), by
+    Pillow: antialiased when shrinking, as MATLAB's imresize that the upscaling papers use for
+    their bicubic protocol (OpenCV's INTER_CUBIC aliases when shrinking)."""
+    w, h = size
+    channels = [np.asarray(Image.fromarray(np.ascontiguousarray(img[..., c], np.float32)).resize((w, h), PIL_METHODS[method]))
+                for c in range(img.shape[2])]
+    return np.stack(channels, axis=2)

@@ -43,5 +43,10 @@ class TestConvAutoencoder(ModelTester):
     spec = ModelSpec("conv_autoencoder", {"in_channels": 3, "out_channels": 3, "widths": (8, 16), "code_channels": 4, "regulariser": "variational"})
 
 
+class TestUnshuffledResNet(ModelTester):
+    spec = ModelSpec("unshuffled_resnet", {"in_channels": 5, "out_channels": 3, "channels": 8, "blocks": 2, "unshuffle": 2})
+    identity_at_init = True
+
+
 def test_every_architecture_has_a_tester():
     assert set(ARCHITECTURES) <= TESTED, f"untested: {set(ARCHITECTURES) - TESTED}"

@@ -166,3 +166,25 @@ def test_every_stage_is_loaded_through_the_one_callable_and_colorize_may_be_miss
     asked.clear()
     OldPhoto.build(OldPhotoOptions(no_colorize=True), load_stage)
     assert asked == ["segment", "inpaint", "denoise"]
+
+
+def test_keep_tone_leaves_sepia_prints_toned_and_still_colourises_grey():
+    from restorer.oldphoto import OldPhotoOptions, colorizes, is_toned
+
+    gray = np.repeat(smooth_image(64, 64).mean(axis=2, keepdims=True), 3, axis=2)
+    sepia = np.clip(gray * np.array([1.07, 0.9, 0.7], np.float32), 0, 1)
+    colour = smooth_image(64, 64)
+    assert is_toned(sepia) and not is_toned(gray) and not is_toned(colour)
+    keep = OldPhotoOptions(keep_tone=True)
+    assert not colorizes(sepia, keep) and colorizes(gray, keep) and not colorizes(colour, keep)
+    assert colorizes(sepia, OldPhotoOptions()) and not colorizes(gray, OldPhotoOptions(no_colorize=True))
+
+
+def test_oldphoto_upscale_enlarges_as_the_last_stage(tmp_path, weights_dir):
+    src, _, _ = scratched_gray_photo(tmp_path / "in")
+    r = restore("oldphoto", src, "-o", tmp_path / "out", "--no-colorize", "--upscale", "2",
+                "--segment-weights", weights_dir / "segment.safetensors",
+                "--inpaint-weights", weights_dir / "inpaint.safetensors",
+                "--denoise-weights", weights_dir / "denoise.safetensors")
+    assert r.exit_code == 0, r.output
+    assert Image.open(tmp_path / "out" / "old.png").size == (256, 192)

@@ -46,7 +46,7 @@ def train_command(task: str, **kwargs) -> None:
     A task with companion models (blend: the harmoniser, then the morph
     autoencoder) trains each in turn, a companion into <out>/<companion>/,
     each with the whole budget; with --from only TASK itself is fine-tuned.
-    Flags marked [morph] set the autoencoder's architecture and regulariser.
+    Flags marked [morph] set the autoencoder's architecture and regulariser, [upscale] the upscaler's.
     """
     from ..train.loop import train  # torch-heavy import only when training
 

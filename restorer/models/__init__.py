@@ -7,11 +7,13 @@ from typing import Any
 from torch import nn
 
 from .autoencoder import ConvAutoencoder
+from .srnet import UnshuffledResNet
 from .unet import RefinedUNet
 
 ARCHITECTURES: dict[str, type[nn.Module]] = {
     "refined_unet": RefinedUNet,
     "conv_autoencoder": ConvAutoencoder,
+    "unshuffled_resnet": UnshuffledResNet,
 }
 
 

@@ -1,7 +1,7 @@
 """The explicit dict of tasks. Add a task by writing its module and listing it here."""
 from __future__ import annotations
 
-from . import blend, colorize, denoise, inpaint, morph, segment
+from . import blend, colorize, denoise, inpaint, morph, segment, upscale
 from .base import Task
 
 TASKS: dict[str, Task] = {
@@ -13,6 +13,7 @@ TASKS: dict[str, Task] = {
         segment.TASK,
         blend.TASK,
         morph.TASK,
+        upscale.TASK,
     )
 }
 

@@ -28,6 +28,21 @@ def save_preview(photo: Photo, path: Path) -> Path:
     return path
 
 
+NEAREST_NOTE = " (before: enlarged by nearest neighbour, its pixels as they were)"
+
+
+def save_pair(before: Photo, after: Photo, folder: Path, n: int) -> tuple[Path, Path, str]:
+    """(before, after, caption note) previews at one display size, so the slider compares like with like: a
+    result of another size (upscale) has its input enlarged by nearest neighbour to the result's preview."""
+    after_path = save_preview(after, folder / f"{n}_after.png")
+    if before.pixels.shape[:2] == after.pixels.shape[:2]:
+        return save_preview(before, folder / f"{n}_before.png"), after_path, ""
+    with Image.open(after_path) as shown:
+        size = shown.size
+    Image.fromarray(to_uint8_rgb(before.pixels)).resize(size, Image.Resampling.NEAREST).save(folder / f"{n}_before.png")
+    return folder / f"{n}_before.png", after_path, NEAREST_NOTE
+
+
 @dataclass(frozen=True)
 class Shown:
     """One result as the page shows it: previews for the slider and the gallery."""
@@ -104,8 +119,8 @@ def run_files(state: AppState, run: Path, kind: str, files: list[str], process: 
         notes += [f"{source.name}: {n}" for n in results[""].notes]
         n = len(shown)
         if n < GALLERY_LIMIT:
-            shown.append(Shown(save_preview(photo, run / f"preview/{n}_before.png"),
-                               save_preview(results[""], run / f"preview/{n}_after.png"), written[""].name))
+            before, after, note = save_pair(photo, results[""], run / "preview", n)
+            shown.append(Shown(before, after, written[""].name + note))
         if not stages:  # the first photo's further outputs (old photo's stages, segment's overlay)
             stages = [(save_preview(p, run / f"preview/stage{key}.png"), written[key].name) for key, p in results.items() if key]
     if not outputs:  # no result: the run leaves no folder behind

@@ -1,0 +1,94 @@
+"""Denoising weights scored on held-out training photos under each input users have, so weights
+are chosen before any benchmark number is seen: Gaussian noise of known level as 8-bit files
+(files), the same noise unclipped (published), and camera noise from restorer/corrupt/camera.py
+told the blind estimate (camera). The photos are those every given weights file's training
+held out (the intersection of their runs' splits), centre crops of --crop px.
+
+    python scripts/experiments/denoise_heldout.py weights/denoise.safetensors runs/d24/denoise.safetensors \\
+        --limit 24
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
+
+from restorer.bench.common import Table, plain_photo
+from restorer.bench.denoise import noisy_version
+from restorer.corrupt.camera import camera_noise
+from restorer.corrupt.functional import quantise
+from restorer.metrics import psnr
+from restorer.restorer import Restorer
+from restorer.tasks import TASKS
+from restorer.tasks.denoise import DenoiseOptions
+from restorer.train.data import held_out_split, list_images, load_rgb
+from restorer.weights import read_info
+
+PROTOCOLS = ("files", "published")
+
+
+def training_runs(meta: dict) -> list[dict]:
+    t = meta.get("training", {})
+    return [r for run in t.get("runs", []) for r in training_runs({"training": run})] or ([t] if "config" in t else [])
+
+
+def held_out_everywhere(weights: list[Path]) -> list[Path]:
+    """Photos of any of the runs' folders that no run behind any weights file trained on."""
+    pool: set[str] = set()
+    trained: set[str] = set()
+    for w in weights:
+        for run in training_runs(read_info(w).meta):
+            data, seed = Path(run["config"]["data"]), run["config"].get("seed", 0)
+            if not data.is_dir():
+                sys.exit(f"{w}: its training folder {data} is not here")
+            train, _ = held_out_split(data, seed)
+            trained |= {os.path.realpath(p) for p in train}
+            pool |= {os.path.realpath(p) for p in list_images(data)}
+    return sorted(Path(p) for p in pool - trained)
+
+
+def crop(img: np.ndarray, size: int) -> np.ndarray:
+    h, w = img.shape[:2]
+    y, x = max(0, (h - size) // 2), max(0, (w - size) // 2)
+    return img[y : y + size, x : x + size]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("weights", type=Path, nargs="+")
+    ap.add_argument("--sigma", type=float, nargs="+", default=[15, 25, 50])
+    ap.add_argument("--limit", type=int, default=24)
+    ap.add_argument("--crop", type=int, default=256)
+    args = ap.parse_args()
+    paths = held_out_everywhere(args.weights)[: args.limit]
+    if not paths:
+        sys.exit("no photo is held out by every run")
+    photos = [crop(img, args.crop).astype(np.float32) / 255 for img in load_rgb(paths, 64)]
+    table = Table(["weights", "protocol", "sigma", "PSNR", "blind PSNR", "images"])
+    for w in args.weights:
+        restorer = Restorer.load(TASKS["denoise"], w, "cpu")
+        run = lambda x, s: quantise(restorer(plain_photo(x), DenoiseOptions(sigma=s)).pixels)
+        for protocol in PROTOCOLS:
+            for sigma in args.sigma:
+                known, blind = [], []
+                for i, clean in enumerate(photos):
+                    noisy = noisy_version(clean, sigma, np.random.default_rng(i * 1009 + int(sigma)), protocol)
+                    known.append(psnr(run(noisy, sigma), clean))
+                    blind.append(psnr(run(noisy, None), clean))
+                table.add(str(w), protocol, sigma, float(np.mean(known)), float(np.mean(blind)), len(photos))
+        cam = []
+        for i, clean in enumerate(photos):
+            noisy = camera_noise(clean, np.random.default_rng(50_000 + i))
+            cam.append(psnr(run(noisy, None), clean) - psnr(noisy, clean))
+        table.add(str(w), "camera (gain over input)", "-", float("nan"), float(np.mean(cam)), len(photos))
+    print(f"{len(photos)} held-out photos\n")
+    print(table.markdown())
+
+
+if __name__ == "__main__":
+    main()
