@@ -306,3 +306,15 @@ def test_calibration_sees_whole_photos_both_as_scanned_and_as_clean_photos_with_
         untouched = plain["target"][0] == 0
         assert plain["target"].any() and np.allclose(plain["input"][:, untouched], clean[:, untouched], atol=0.5 / 255)
         assert not np.allclose(scanned["input"][:, untouched], clean[:, untouched], atol=0.5 / 255)  # toned / grainy
+
+
+def test_independent_generator_labels_what_it_visibly_changed():
+    from restorer.bench.damage_independent import independent_damage
+
+    clean = smooth_image(128, 128) * 0.6 + 0.2
+    damaged, label = independent_damage(clean, np.random.default_rng(1))
+    again, _ = independent_damage(clean, np.random.default_rng(1))
+    assert np.array_equal(damaged, again)  # seeded
+    assert 0 < label.mean() < 0.5
+    change = np.abs(damaged - clean).max(axis=2)
+    assert change[label].mean() > 3 * change[~label].mean()  # the label is where the damage is, not the grain

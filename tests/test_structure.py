@@ -58,3 +58,10 @@ def test_the_checker_sees_relative_imports():
     """The walker resolves `from ..cli.options import x` inside restorer.ui to restorer.cli.options."""
     tree = ast.parse("from ..cli.options import _x\nfrom .state import y\n")
     assert imports("restorer.ui.controls", tree) == [("restorer.cli.options", ["_x"]), ("restorer.ui.state", ["y"])]
+
+
+def test_the_independent_damage_generator_stays_out_of_training():
+    # its whole point is that no model ever trains on it: only the benches may import it
+    users = [name for name, tree in modules().items() for target, _ in imports(name, tree)
+             if target == "restorer.bench.damage_independent" and not name.startswith("restorer.bench.")]
+    assert not users, users

@@ -14,7 +14,6 @@ import cv2
 import numpy as np
 
 from .. import color as C
-from ..corrupt.damage import random_damage
 from ..corrupt.functional import quantise
 from ..metrics import psnr, ssim_map
 from ..oldphoto import OldPhoto, OldPhotoOptions, StageWeights
@@ -22,18 +21,18 @@ from .base import KODAK, Bench
 from .common import Table, load_clean, plain_photo, timed
 from .denoise import nlm
 from .inpaint import opencv_inpaint
-from .segment import tophat_mask
+from .segment import GENERATORS, tophat_mask
 
 METHODS = ("ours", "classical", "input")
 GRAIN = 10.0  # film grain, Gaussian sigma on the 0-255 scale
 DILATE = OldPhotoOptions.dilate  # px the classical mask grows before inpainting: oldphoto's default
 
 
-def damaged_bw(clean: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def damaged_bw(clean: np.ndarray, rng: np.random.Generator, generator: str = "ours") -> tuple[np.ndarray, np.ndarray]:
     """(damaged 8-bit grainy scan, undamaged black-and-white original), both HxWx3 with equal channels
     in the original (the damage may tint: stains are brown)."""
     bw = np.repeat(C.grey_of(clean), 3, axis=2)
-    damaged, _ = random_damage(bw, rng, clean_odds=0.0)
+    damaged, _ = GENERATORS[generator](bw, rng)
     grain = rng.normal(0, GRAIN / 255, damaged.shape[:2]).astype(np.float32)[..., None]
     return quantise(damaged + grain), bw
 
@@ -45,21 +44,22 @@ def classical(img: np.ndarray) -> np.ndarray:
     return nlm(opencv_inpaint(cv2.INPAINT_TELEA)(img, mask), GRAIN)
 
 
-def run(data: Path, methods: list[str], device: str, limit: int | None, seed: int = 0,
+def run(data: Path, methods: list[str], device: str, limit: int | None, seed: int = 0, generator: str = "ours",
         **stage_weights: Path | None) -> Table:
     """`stage_weights`: StageWeights' fields, the stages' weights files (default: the shipped ones)."""
     options = OldPhotoOptions(no_colorize=True)
     pipeline = OldPhoto.load(options, StageWeights(**stage_weights), device) if "ours" in methods else None
-    return measure(load_clean(data, limit), methods, pipeline, seed)
+    return measure(load_clean(data, limit), methods, pipeline, seed, generator)
 
 
-def measure(images: list[tuple[str, np.ndarray]], methods: list[str], pipeline: OldPhoto | None, seed: int = 0) -> Table:
+def measure(images: list[tuple[str, np.ndarray]], methods: list[str], pipeline: OldPhoto | None, seed: int = 0,
+            generator: str = "ours") -> Table:
     """The benchmark on `images` (as `load_clean` gives them), `ours` being `pipeline`, whatever its settings."""
     fns: dict[str, Callable[[np.ndarray], np.ndarray]] = {
         "ours": lambda x: pipeline(plain_photo(x))[""].pixels, "classical": classical, "input": lambda x: x}
     scores: dict[str, list[tuple[float, float, float]]] = {m: [] for m in methods}
     for i, (_, clean) in enumerate(images):
-        damaged, original = damaged_bw(clean, np.random.default_rng(seed * 100_003 + i))
+        damaged, original = damaged_bw(clean, np.random.default_rng(seed * 100_003 + i), generator)
         mp = damaged.shape[0] * damaged.shape[1] / 1e6
         for m in methods:
             out, secs = timed(lambda: fns[m](damaged))
@@ -75,6 +75,9 @@ def measure(images: list[tuple[str, np.ndarray]], methods: list[str], pipeline: 
 @dataclass
 class OldPhotoBenchOptions:
     seed: int = field(default=0, metadata={"help": "Seed of the synthetic damage and grain."})
+    generator: str = field(default="ours", metadata={
+        "help": "ours: the damage the detector trains on; independent: another generator's, never trained on.",
+        "choices": tuple(GENERATORS)})
 
 
 BENCH = Bench(
@@ -86,5 +89,5 @@ BENCH = Bench(
     default_data=KODAK,
     options=(OldPhotoBenchOptions, StageWeights),
     weights=False,  # the stages' weights are options of their own
-    details=lambda options: {"seed": options["seed"], "grain_sigma": GRAIN},
+    details=lambda options: {"seed": options["seed"], "generator": options["generator"], "grain_sigma": GRAIN},
 )

@@ -18,6 +18,7 @@ from ..restorer import Restorer
 from ..tasks import TASKS
 from ..tasks.segment import predict_labels
 from .base import Bench, Recorded, grid_field
+from .damage_independent import independent_damage
 from .common import Table, load_clean, save_grid, timed
 
 METHODS = ("ours", "ours-1view", "tophat")  # ours-1view: the same weights without the view ensemble
@@ -48,17 +49,25 @@ def pixel_counts(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return np.array([(pred & truth).sum(), (pred & ~truth).sum(), (~pred & truth).sum()], np.int64)
 
 
-def damaged_set(images: list[tuple[str, np.ndarray]], seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+# Damage generators the benches score on: ours (what the detector trains on) and an independent
+# one that training never sees (the gap between them is what the detector overfits to ours).
+GENERATORS: dict[str, Callable[[np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]]] = {
+    "ours": lambda img, rng: random_damage(img, rng, clean_odds=0.0),
+    "independent": independent_damage,
+}
+
+
+def damaged_set(images: list[tuple[str, np.ndarray]], seed: int, generator: str = "ours") -> list[tuple[np.ndarray, np.ndarray]]:
     """(damaged 8-bit image, exact mask) per image, the same for every run with this seed."""
     out = []
     for i, (_, clean) in enumerate(images):
-        damaged, mask = random_damage(clean, np.random.default_rng(seed * 100_003 + i), clean_odds=0.0)
+        damaged, mask = GENERATORS[generator](clean, np.random.default_rng(seed * 100_003 + i))
         out.append((quantise(damaged), mask))
     return out
 
 
 def run(data: Path, methods: list[str], weights: Path | None, device: str, limit: int | None,
-        seed: int = 0, grid: Path | None = None) -> Table:
+        seed: int = 0, grid: Path | None = None, generator: str = "ours") -> Table:
     images = load_clean(data, limit)
     ours = [m for m in methods if m.startswith("ours")]
     restorer = Restorer.load(TASKS["segment"], weights, device) if ours else None
@@ -67,7 +76,7 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
         "ours-1view": lambda x: predict_labels(x, restorer.predict, views=1)[0] > 0,
         "tophat": tophat_mask,
     }
-    cases = damaged_set(images, seed)
+    cases = damaged_set(images, seed, generator)
     if restorer is not None:
         fns[ours[0]](cases[0][0][:64, :64])  # warm-up: first-call allocations are not the method's speed
     counts = {m: np.zeros(3, np.int64) for m in methods}
@@ -95,6 +104,9 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
 @dataclass
 class SegmentBenchOptions:
     seed: int = field(default=0, metadata={"help": "Seed of the synthetic damage."})
+    generator: str = field(default="ours", metadata={
+        "help": "ours: the damage the detector trains on; independent: another generator's, never trained on "
+                "(restorer/bench/damage_independent.py).", "choices": tuple(GENERATORS)})
     grid: Path | None = grid_field(
         "Also save a picture grid (damaged, true mask, each method's mask) of the first images.")
 
@@ -107,5 +119,5 @@ BENCH = Bench(
     methods_help="Comma-separated subset (ours-1view: our detector without the view ensemble).",
     options=(SegmentBenchOptions,),
     record=Recorded("segment", ("IoU", "F1", "precision", "recall")),
-    details=lambda options: {"seed": options["seed"], "tophat": {"kernel": TOPHAT_KERNEL, "threshold": TOPHAT_THRESHOLD}},
+    details=lambda options: {"seed": options["seed"], "generator": options["generator"], "tophat": {"kernel": TOPHAT_KERNEL, "threshold": TOPHAT_THRESHOLD}},
 )
