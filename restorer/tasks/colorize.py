@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import albumentations as A
 import cv2
@@ -26,7 +27,9 @@ import torch
 from tqdm import tqdm
 
 from .. import color as C
+from ..color_hints import HintPoint, Hints, hints_for, parse_points
 from ..color_prior import AB_PRIOR
+from ..color_propagate import PRIOR_WEIGHT, hint_correction, working_lightness
 from ..imageio import Photo
 from ..metrics import psnr_torch
 from ..models import cpu_unet
@@ -55,6 +58,28 @@ class ColorizeOptions:
             "max": 2.0,
         },
     )
+    hints: Path | None = field(
+        default=None,
+        metadata={
+            "help": "Colour hints: an image the photo's size, transparent except where colour is painted "
+            "(PNG with alpha), used for every photo given, or a folder of them matched to photos by name "
+            "without suffix (photo.jpg <- hints/photo.png). The result takes the painted colours there and "
+            "spreads them along edges of similar lightness.",
+            "exists": True,
+            "ui": "hints",  # the web UI paints them with a colour brush on the photo instead
+        },
+    )
+    hint: tuple[HintPoint, ...] = field(
+        default=(),
+        metadata={
+            "help": "A colour pinned at one pixel: X,Y,#RRGGBB (column and row from the top left, hex colour); "
+            "repeat the flag for more. In the web UI: one per line.",
+        },
+    )
+
+    def __post_init__(self) -> None:
+        # specs as the CLI (repeated flag) or the UI (one text box) give them; HintError is a ValueError
+        self.hint = parse_points(self.hint)
 
 
 def model_input(lightness: np.ndarray) -> np.ndarray:
@@ -149,9 +174,35 @@ def upsample_ab(ab: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return ab if ab.shape[:2] == (h, w) else cv2.resize(ab, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
+@dataclass(frozen=True)
+class Decoding:
+    """How the automatic colour is read from the bin logits (on top of the decoding folded into the
+    weights): annealed mean at `temperature` after a prior correction `alpha` (logits - alpha * log w,
+    toward the plain posterior: less of the rebalancing's taste for rare, vivid colours), then all
+    chroma scaled by `chroma`."""
+
+    temperature: float = C.ANNEAL_T
+    alpha: float = 0.0
+    chroma: float = 1.0
+
+
+# Plausible before vivid (issue #27): chosen on held-out photos of the training sets
+# (scripts/experiments/colorize_auto_sweep.py, docs/history/colorize.md).
+AUTO = Decoding()
+_LOG_W = np.log(CLASS_WEIGHTS.numpy())[:, None, None]
+
+
+def decode_auto(logits: np.ndarray, decoding: Decoding = AUTO) -> np.ndarray:
+    """QxHxW logits -> HxWx2 ab, the automatic colour."""
+    if decoding.alpha:
+        logits = logits - decoding.alpha * _LOG_W
+    ab = C.decode_ab(logits, decoding.temperature)
+    return ab * np.float32(decoding.chroma) if decoding.chroma != 1 else ab
+
+
 def predict_ab(grey: np.ndarray, predict: Predictor, side: int = PREDICT_SIDE) -> np.ndarray:
     """HxWx1 grey -> HxWx2 ab, predicted with the long side at most `side` and upsampled."""
-    return upsample_ab(C.decode_ab(predict_logits(grey, predict, side)), grey.shape)
+    return upsample_ab(decode_auto(predict_logits(grey, predict, side)), grey.shape)
 
 
 def is_colour(pixels: np.ndarray, rows: int = 256) -> bool:
@@ -170,14 +221,26 @@ def note(message: str) -> None:
     tqdm.write(message, file=sys.stderr)  # clears and redraws a progress bar, if any
 
 
+def follow_hints(grey: np.ndarray, ab: np.ndarray, hints: Hints, prior: float = PRIOR_WEIGHT) -> np.ndarray:
+    """HxWx2 ab at the photo's size: `ab` (the automatic colour at prediction size) corrected to
+    follow the hints (color_propagate, solved at a bounded working size), the hinted pixels set exactly."""
+    if len(hints):
+        small = working_lightness(grey[..., 0])
+        ab = upsample_ab(ab, small.shape)
+        ab = ab + hint_correction(small, ab, hints, grey.shape, prior)
+    ab = upsample_ab(ab, grey.shape)
+    ab[hints.ys, hints.xs] = hints.ab
+    return ab
+
+
 def apply(photo: Photo, options: ColorizeOptions, predict: Predictor) -> Photo:
     pixels = photo.pixels
     if is_colour(pixels):
         note(f"{photo.source or 'image'}: colour input; converted to grey first")
     grey = C.grey_of(pixels) if pixels.shape[2] == 3 else pixels
-    ab = predict_ab(grey, predict)
-    if options.saturation != 1:
-        ab *= options.saturation
+    hints = hints_for(photo, options.hints, options.hint)
+    ab = decode_auto(predict_logits(grey, predict)) * np.float32(options.saturation)
+    ab = follow_hints(grey, ab, hints)
     out = photo.with_pixels(C.colorize_grey(grey, ab))
     icc = photo.icc_profile
     if icc and icc[16:20] == b"GRAY":  # the colour space field of an ICC header
