@@ -4,7 +4,7 @@ Weiss 2004), solved for the *correction* to the automatic colour rather than for
 Neighbouring pixels of similar lightness should get similar corrections (Levin's affinity:
 weights from lightness differences, scaled by the local lightness variance); hinted pixels
 get the correction that makes them the hint's colour; and a weak pull toward no correction
-(PRIOR_WEIGHT) keeps the automatic colour away from the hints, so a hint on a face does not
+(Propagation.prior) keeps the automatic colour away from the hints, so a hint on a face does not
 recolour the sky behind it. Minimising
 
     sum_edges w_rs (d_r - d_s)^2 + prior sum_r d_r^2 + HINT_WEIGHT sum_hints (d_r - d_hint)^2
@@ -15,6 +15,8 @@ photo's size; the correction is then upsampled (colour is low-frequency; the ful
 lightness carries the detail) and the hinted pixels themselves are set exactly.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -28,13 +30,25 @@ from .resize import resize_long_side
 # Long side of the solve. Measured on this 2-core machine (one thread, 20 hints): 1.6 s at
 # 512x341, 0.54 s at 384x256 for the factorisation and both channels.
 WORK_SIDE = 384
-# Pull toward the automatic colour, per pixel, against edge weights of at most 1: a hint's
-# correction decays over about 1 / sqrt(PRIOR_WEIGHT) pixels of the working size in flat areas,
-# and stops earlier at edges. Chosen on held-out photos of the training sets
-# (scripts/experiments/colorize_hint_sweep.py, docs/history/colorize.md).
-PRIOR_WEIGHT = 1e-4
 HINT_WEIGHT = 1e3  # against edge weights <= 1: the hinted pixels are as good as fixed
 VARIANCE_FLOOR = 4.0  # (L units)^2: in flat areas tiny lightness steps must not cut the affinity
+
+
+@dataclass(frozen=True)
+class Propagation:
+    """How far hints reach. Both chosen on held-out photos of the training sets
+    (scripts/experiments/colorize_auto_sweep.py --part hints, docs/history/colorize.md)."""
+
+    # Pull toward the automatic colour, per pixel, against edge weights of at most 1: a hint's
+    # correction decays over about 1 / sqrt(prior) pixels of the working size in flat areas.
+    prior: float = 1e-4
+    # Levin's sigma^2 is the local lightness variance, which is large right at a step edge, so a
+    # strong edge alone barely stops a hint (measured: a 30 -> 70 step let 99 % through); capping it
+    # keeps textured areas connected and makes strong edges walls.
+    variance_cap: float = 64.0
+
+
+PROPAGATION = Propagation()
 # 8-connected: diagonal edges propagate as well as straight ones
 _OFFSETS = ((0, 1), (1, 0), (1, 1), (1, -1))
 
@@ -46,12 +60,12 @@ def local_variance(lightness: np.ndarray) -> np.ndarray:
     return np.maximum(sq - mean * mean, 0)
 
 
-def affinity_laplacian(lightness: np.ndarray) -> sp.csr_matrix:
+def affinity_laplacian(lightness: np.ndarray, variance_cap: float = PROPAGATION.variance_cap) -> sp.csr_matrix:
     """The graph Laplacian D - W of the 8-connected pixel grid, w_rs = exp(-(L_r - L_s)^2 / (2 sigma^2)),
-    sigma^2 the two pixels' mean local variance (at least VARIANCE_FLOOR)."""
+    sigma^2 the two pixels' mean local variance (within VARIANCE_FLOOR..variance_cap)."""
     h, w = lightness.shape
     lightness = lightness.astype(np.float64)
-    var = np.maximum(local_variance(lightness), VARIANCE_FLOOR)
+    var = np.clip(local_variance(lightness), VARIANCE_FLOOR, max(variance_cap, VARIANCE_FLOOR))
     index = np.arange(h * w).reshape(h, w)
     rows, cols, weights = [], [], []
     for dy, dx in _OFFSETS:
@@ -73,7 +87,7 @@ def affinity_laplacian(lightness: np.ndarray) -> sp.csr_matrix:
 
 
 def solve_correction(lightness: np.ndarray, at: np.ndarray, target: np.ndarray,
-                     prior: float = PRIOR_WEIGHT) -> np.ndarray:
+                     how: Propagation = PROPAGATION) -> np.ndarray:
     """HxW lightness, flat indices `at` of the hinted pixels and their N x 2 corrections ->
     HxWx2 correction field (zero where no hint reaches)."""
     h, w = lightness.shape
@@ -85,7 +99,7 @@ def solve_correction(lightness: np.ndarray, at: np.ndarray, target: np.ndarray,
     rhs = np.stack([np.bincount(at, target[:, k].astype(np.float64), minlength=h * w) for k in range(2)], axis=1)
     rhs[hinted] /= count[hinted, None]
     mu = HINT_WEIGHT * hinted
-    system = affinity_laplacian(lightness) + sp.diags(prior + mu)
+    system = affinity_laplacian(lightness, how.variance_cap) + sp.diags(how.prior + mu)
     # symmetric: a minimum-degree ordering of A + A^T factorises 2-3x faster than the default COLAMD
     lu = splu(system.tocsc(), permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
     d = lu.solve(mu[:, None] * rhs)
@@ -93,7 +107,7 @@ def solve_correction(lightness: np.ndarray, at: np.ndarray, target: np.ndarray,
 
 
 def hint_correction(lightness_small: np.ndarray, ab_small: np.ndarray, hints: Hints, full_shape: tuple[int, ...],
-                    prior: float = PRIOR_WEIGHT) -> np.ndarray:
+                    how: Propagation = PROPAGATION) -> np.ndarray:
     """hxwx2 correction to the automatic ab at working size: lightness_small and ab_small (the automatic
     colour) at that size, hints in full-resolution pixels of a photo of full_shape."""
     h, w = lightness_small.shape
@@ -101,7 +115,7 @@ def hint_correction(lightness_small: np.ndarray, ab_small: np.ndarray, hints: Hi
     ys = np.minimum((hints.ys * h / fh).astype(np.int64), h - 1)
     xs = np.minimum((hints.xs * w / fw).astype(np.int64), w - 1)
     target = hints.ab - ab_small[ys, xs]
-    return solve_correction(lightness_small, ys * w + xs, target, prior)
+    return solve_correction(lightness_small, ys * w + xs, target, how)
 
 
 def working_lightness(grey: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:

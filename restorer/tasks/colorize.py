@@ -29,7 +29,7 @@ from tqdm import tqdm
 from .. import color as C
 from ..color_hints import HintPoint, Hints, hints_for, parse_points
 from ..color_prior import AB_PRIOR
-from ..color_propagate import PRIOR_WEIGHT, hint_correction, working_lightness
+from ..color_propagate import PROPAGATION, Propagation, hint_correction, working_lightness
 from ..imageio import Photo
 from ..metrics import psnr_torch
 from ..models import cpu_unet
@@ -184,6 +184,10 @@ class Decoding:
     temperature: float = C.ANNEAL_T
     alpha: float = 0.0
     chroma: float = 1.0
+    # Where the model is unsure, less colour: each pixel's chroma times |m|^2 / (|m|^2 + shrink * spread),
+    # m the decoded mean and spread the distribution's variance around it (a Wiener-style gain:
+    # a confident colour keeps its saturation, a guess between hues fades toward grey). 0: off.
+    shrink: float = 0.0
 
 
 # Plausible before vivid (issue #27): chosen on held-out photos of the training sets
@@ -196,7 +200,12 @@ def decode_auto(logits: np.ndarray, decoding: Decoding = AUTO) -> np.ndarray:
     """QxHxW logits -> HxWx2 ab, the automatic colour."""
     if decoding.alpha:
         logits = logits - decoding.alpha * _LOG_W
-    ab = C.decode_ab(logits, decoding.temperature)
+    if decoding.shrink:
+        ab, spread = C.decode_ab_spread(logits, decoding.temperature)
+        power = (ab * ab).sum(-1)
+        ab = ab * (power / np.maximum(power + decoding.shrink * spread, 1e-6))[..., None]
+    else:
+        ab = C.decode_ab(logits, decoding.temperature)
     return ab * np.float32(decoding.chroma) if decoding.chroma != 1 else ab
 
 
@@ -221,13 +230,13 @@ def note(message: str) -> None:
     tqdm.write(message, file=sys.stderr)  # clears and redraws a progress bar, if any
 
 
-def follow_hints(grey: np.ndarray, ab: np.ndarray, hints: Hints, prior: float = PRIOR_WEIGHT) -> np.ndarray:
+def follow_hints(grey: np.ndarray, ab: np.ndarray, hints: Hints, how: Propagation = PROPAGATION) -> np.ndarray:
     """HxWx2 ab at the photo's size: `ab` (the automatic colour at prediction size) corrected to
     follow the hints (color_propagate, solved at a bounded working size), the hinted pixels set exactly."""
     if len(hints):
         small = working_lightness(grey[..., 0])
         ab = upsample_ab(ab, small.shape)
-        ab = ab + hint_correction(small, ab, hints, grey.shape, prior)
+        ab = ab + hint_correction(small, ab, hints, grey.shape, how)
     ab = upsample_ab(ab, grey.shape)
     ab[hints.ys, hints.xs] = hints.ab
     return ab
