@@ -15,7 +15,7 @@ from restorer import color as C
 from restorer.bench.colorize import ColorizeBenchOptions, true_hints
 from restorer.color_hints import HintError, HintPoint, Hints, chroma_of, parse_points, read_hints_image
 from restorer.color_propagate import solve_correction
-from restorer.imageio import Photo
+from restorer.imageio import Photo, read_image
 from restorer.tasks.colorize import ColorizeOptions, apply, predict_ab
 from restorer.tiling import TiledPredictor
 from restorer.weights import save_weights
@@ -183,3 +183,36 @@ def test_bench_hint_points_are_nested_and_carry_the_original_colour():
     assert ColorizeBenchOptions(hints=("0,5", "20")).hints == (0, 5, 20)
     with pytest.raises(ValueError, match="--hints"):
         ColorizeBenchOptions(hints=("x",))
+
+
+# ----------------------------------------------------------------------------- web UI
+
+
+def test_ui_colour_strokes_and_typed_points_become_hints(tmp_path, tiny_weights):
+    """The Colorize tab: strokes of the colour brush (the editor's layer) and hint points typed in its
+    text box reach the task; nothing painted leaves the colour automatic."""
+    from restorer.tasks import TASKS
+    from restorer.ui import handlers as H
+    from restorer.ui import state as S
+    from restorer.ui.controls import controls_for, initial_value
+
+    controls = {c.name: c for c in controls_for(ColorizeOptions)}
+    assert controls["hints"].kind == "hints" and controls["hints"].is_painted and controls["hint"].kind == "text"
+    weights = tmp_path / "weights"
+    weights.mkdir()
+    (weights / "colorize.safetensors").symlink_to(tiny_weights)
+    (weights / "colorize.json").symlink_to(tiny_weights.with_suffix(".json"))
+    state = S.AppState(S.Settings(out_dir=tmp_path / "out", weights_dir=weights, device="cpu"))
+    src = save_rgb(tmp_path / "in.png", np.repeat(C.grey_of(smooth_image(48, 64, 6)), 3, axis=2))
+    layer = np.zeros((48, 64, 4), np.uint8)
+    layer[10:16, 5:30] = (*ORANGE, 255)
+    editor = {"background": np.full((48, 64, 4), 128, np.uint8), "layers": [layer], "composite": None}
+    values = {c.name: initial_value(c) for c in controls.values() if not c.is_painted}
+    result = H.restore_images(state, "colorize", [str(src)], {**values, "hint": "50,40,#3c6eaa"}, {}, editor)
+    out = np.asarray(Image.open(result.download), np.float32) / 255
+    assert np.linalg.norm(chroma_at(out, 12, 20) - chroma_of(np.array([ORANGE]) / 255)[0]) < 10
+    assert np.linalg.norm(chroma_at(out, 40, 50) - chroma_of(np.array([(60, 110, 170)]) / 255)[0]) < 10
+    assert "50,40,#3c6eaa" in result.message
+    plain = H.restore_images(state, "colorize", [str(src)], values, {}, {**editor, "layers": []})
+    auto = state.restorer(TASKS["colorize"])(read_image(src), ColorizeOptions()).pixels
+    assert np.abs(np.asarray(Image.open(plain.download), np.float32) / 255 - auto).max() <= 0.5 / 255 + 1e-6

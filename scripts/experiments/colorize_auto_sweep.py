@@ -5,13 +5,13 @@ long side of at most 512 px to keep the sweep in CPU minutes.
 
 --part decode scores decodings of the automatic colour (colorize.Decoding: temperature T, prior
 correction alpha, chroma scale) by PSNR over grey, share of photos worse than grey and mean Delta E
-on a*b*; --part hints scores the prior weight of the hint propagation (color_propagate.PRIOR_WEIGHT)
-by the gain over the automatic colour with 1, 5 and 20 ground-truth hint points (the bench's).
+on a*b*; --part hints scores the hint propagation (color_propagate.Propagation: prior weight and
+variance cap) by the gain over the automatic colour with 1, 5 and 20 ground-truth hint points (the bench's).
 The network runs once per photo; every setting reuses its logits.
 
     OMP_NUM_THREADS=1 python scripts/experiments/colorize_auto_sweep.py --part decode \\
         --decode 0.6:0:1:0,0.6:0:1:1,0.6:0.3:1:2
-    OMP_NUM_THREADS=1 python scripts/experiments/colorize_auto_sweep.py --part hints --prior 1e-5 1e-4 1e-3
+    OMP_NUM_THREADS=1 python scripts/experiments/colorize_auto_sweep.py --part hints --prior 1e-5 1e-4 --cap 16 64
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root
 from restorer import color as C
 from restorer.bench.colorize import HINT_SEED, chroma_error, true_hints
 from restorer.color_hints import Hints
+from restorer.color_propagate import Propagation
 from restorer.corrupt.functional import quantise
 from restorer.metrics import psnr
 from restorer.resize import resize_long_side
@@ -56,6 +57,7 @@ def main() -> None:
     ap.add_argument("--part", choices=("decode", "hints"), default="decode")
     ap.add_argument("--decode", default="0.6:0:1:0", help="T:ALPHA:CHROMA:SHRINK,... (--part decode; the first is the hints' automatic colour)")
     ap.add_argument("--prior", type=float, nargs="+", default=[1e-4], help="prior weights (--part hints)")
+    ap.add_argument("--cap", type=float, nargs="+", default=[64.0], help="variance caps (--part hints)")
     ap.add_argument("--points", type=int, nargs="+", default=[1, 5, 20])
     ap.add_argument("--limit", type=int, default=None, help="photos per set")
     args = ap.parse_args()
@@ -68,8 +70,8 @@ def main() -> None:
 
     decodes = [Decoding(*(float(v) for v in d.split(":"))) for d in args.decode.split(",")]
     keys = ([(d, None, 0) for d in decodes] if args.part == "decode"
-            else [(decodes[0], p, n) for p in args.prior for n in [0, *args.points]])
-    print(f"| set | T | alpha | chroma | shrink | prior | hints | over grey | worse than grey | ΔE ab | photos |\n|{'---|' * 11}",
+            else [(decodes[0], Propagation(p, c), n) for p in args.prior for c in args.cap for n in [0, *args.points]])
+    print(f"| set | T | alpha | chroma | shrink | prior / cap | hints | over grey | worse than grey | ΔE ab | photos |\n|{'---|' * 11}",
           flush=True)
     for name, imgs in photos(args.data, info.meta["training"]["config"]["seed"], args.limit).items():
         gain, err = {k: [] for k in keys}, {k: [] for k in keys}
@@ -80,17 +82,16 @@ def main() -> None:
                 continue
             logits = predict_logits(grey, predict)
             for k in keys:
-                d, prior, n = k
+                d, how, n = k
                 pins = true_hints(clean, n, HINT_SEED + i) if n else Hints.none()
-                ab = follow_hints(grey, decode_auto(logits, d), pins, prior) if n else \
-                    follow_hints(grey, decode_auto(logits, d), pins)
+                ab = follow_hints(grey, decode_auto(logits, d), pins, how or Propagation())
                 out = quantise(C.colorize_grey(grey, ab))
                 gain[k].append(psnr(out, clean) - base)
                 err[k].append(float(chroma_error(out, clean).mean()))
         for k in keys:
-            d, prior, n = k
+            d, how, n = k
             g = np.array(gain[k])
-            print(f"| {name} | {d.temperature:g} | {d.alpha:g} | {d.chroma:g} | {d.shrink:g} | {prior if prior is not None else '-'} | {n} "
+            print(f"| {name} | {d.temperature:g} | {d.alpha:g} | {d.chroma:g} | {d.shrink:g} | {f'{how.prior:g} / {how.variance_cap:g}' if how else '-'} | {n} "
                   f"| {g.mean():+.3f} | {(g < 0).mean():.3f} | {np.mean(err[k]):.2f} | {len(g)} |", flush=True)
 
 
