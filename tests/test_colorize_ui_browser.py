@@ -4,6 +4,7 @@ colour where the stroke was and the automatic colour far from it."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -37,8 +38,6 @@ def colorize_url(tmp_path: Path):
         deadline = time.monotonic() + STARTUP_S
         while True:
             try:
-                import socket
-
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
