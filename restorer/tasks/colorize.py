@@ -8,6 +8,12 @@ lays the upsampled ab over the photo's own full-resolution lightness: the
 result is exactly as sharp as the original, its lightness is the original's,
 and a 24 MP scan costs one small forward pass.
 
+The automatic colour is decoded plausibly before vividly (Decoding, AUTO): where the model is
+unsure between hues the colour fades toward grey. Colour hints (--hints image, --hint points,
+the UI's colour brush: restorer/color_hints.py) correct it: the correction is spread by
+optimisation over pixels of similar lightness (restorer/color_propagate.py) and the hinted
+pixels take the hint's chroma exactly; the lightness stays the photo's.
+
 Output: always 3-channel RGB. A 1-channel (grey) photo becomes RGB at the
 same bit depth (16-bit PNG/TIFF stay 16-bit); EXIF, DPI, text and alpha are
 kept; a greyscale ICC profile is dropped (it cannot describe RGB pixels; the
