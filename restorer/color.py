@@ -228,6 +228,19 @@ def decode_ab(logits: np.ndarray, temperature: float = ANNEAL_T) -> np.ndarray:
     return (AB_CENTRES.T @ p).T.reshape(*logits.shape[1:], 2).astype(np.float32)
 
 
+def decode_ab_spread(logits: np.ndarray, temperature: float = ANNEAL_T) -> tuple[np.ndarray, np.ndarray]:
+    """(HxWx2 annealed mean, HxW spread): the spread is the expected squared distance, in ab
+    units^2, of the colour from that mean under the same distribution: how unsure the model is."""
+    z = logits.reshape(logits.shape[0], -1).astype(np.float32) / temperature
+    z -= z.max(axis=0, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(axis=0, keepdims=True)
+    mean = AB_CENTRES.T @ p
+    second = (AB_CENTRES**2).sum(1) @ p
+    spread = np.maximum(second - (mean**2).sum(0), 0)
+    return mean.T.reshape(*logits.shape[1:], 2).astype(np.float32), spread.reshape(logits.shape[1:]).astype(np.float32)
+
+
 def rebalancing_weights(prior: np.ndarray, mix: float = 0.5) -> np.ndarray:
     """Zhang et al.'s class rebalancing: w ~ 1 / ((1 - mix) prior + mix / Q), mean 1 under the prior."""
     prior = np.asarray(prior, np.float64) / np.sum(prior)

@@ -59,4 +59,5 @@ def test_colorize_record_stores_psnr_and_colourfulness(tmp_path):
                                   "--weights", str(weights), "--record"], catch_exceptions=False)
     assert r.exit_code == 0, r.output
     summary = json.loads(weights.with_suffix(".json").read_text())["benchmark"]["data (1 images)"]
-    assert set(summary) == {"ours", "grey"} and "colourfulness ratio" in summary["ours"]
+    assert set(summary) == {"ours", "ours+1 hints", "ours+5 hints", "ours+20 hints", "grey"}
+    assert "colourfulness ratio" in summary["ours"] and "worse than grey" in summary["ours+5 hints"]

@@ -28,7 +28,8 @@ TINY = tiny_unet_for("colorize")
 
 @pytest.fixture(scope="module")
 def tiny_model():
-    return random_head_model(TINY, head_std=0.5)  # zero-init would predict one flat colour
+    # zero-init would predict one flat colour; a confident head, so the confidence shrink (Decoding) leaves colour
+    return random_head_model(TINY, head_std=2.0)
 
 
 @pytest.fixture(scope="module")
@@ -229,9 +230,13 @@ def test_bench_scores_ours_and_grey_and_saves_a_grid(tmp_path, tiny_weights):
                "--json", "--limit", "2", "--grid", str(grid))
     assert r.exit_code == 0, r.output
     rows = bench_rows(r.output, "method")
-    assert set(rows) == {"ours", "grey"}
+    assert set(rows) == {"ours", "ours+1 hints", "ours+5 hints", "ours+20 hints", "grey"}
     assert rows["grey"]["colourfulness ratio"] == pytest.approx(0, abs=1e-6)
+    assert rows["grey"]["over grey"] == 0 and rows["grey"]["worse than grey"] == 0
     assert rows["ours"]["colourfulness ratio"] > 0 and np.isfinite(rows["ours"]["PSNR"])
+    assert rows["ours"]["hint ΔE"] == "-" and rows["ours+20 hints"]["hint ΔE"] < 10  # hints honoured
+    assert rows["ours+20 hints"]["hints off by > 10"] < 0.1
+    assert rows["ours+20 hints"]["ΔE ab"] < rows["ours"]["ΔE ab"]  # the true colours at 20 points help
     assert all(row["images"] == 2 and row["s/MP"] >= 0 for row in rows.values())
     im = Image.open(grid)
-    assert im.width == 3 * 324 and im.height == 2 * round(64 * 320 / 80 + 4)  # two rows of grey | ours | original
+    assert im.width == 4 * 324 and im.height == 2 * round(64 * 320 / 80 + 4)  # grey | ours | ours+5 hints | original

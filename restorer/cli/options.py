@@ -66,6 +66,8 @@ def options_from(cls: type) -> Callable[[Callable], Callable]:
             default = None if f.default is dataclasses.MISSING else f.default
             if tp is bool:
                 fn = click.option(flag, f.name, is_flag=True, default=default, help=meta.get("help"))(fn)
+            elif typing.get_origin(tp) is tuple:  # a repeatable flag; the dataclass parses its strings
+                fn = click.option(flag, f.name, multiple=True, type=str, default=default, help=meta.get("help"))(fn)
             else:
                 required = meta.get("required", False)
                 # No default at all for a required option: click >= 8.3 takes an explicit

@@ -8,6 +8,12 @@ lays the upsampled ab over the photo's own full-resolution lightness: the
 result is exactly as sharp as the original, its lightness is the original's,
 and a 24 MP scan costs one small forward pass.
 
+The automatic colour is decoded plausibly before vividly (Decoding, AUTO): where the model is
+unsure between hues the colour fades toward grey. Colour hints (--hints image, --hint points,
+the UI's colour brush: restorer/color_hints.py) correct it: the correction is spread by
+optimisation over pixels of similar lightness (restorer/color_propagate.py) and the hinted
+pixels take the hint's chroma exactly; the lightness stays the photo's.
+
 Output: always 3-channel RGB. A 1-channel (grey) photo becomes RGB at the
 same bit depth (16-bit PNG/TIFF stay 16-bit); EXIF, DPI, text and alpha are
 kept; a greyscale ICC profile is dropped (it cannot describe RGB pixels; the
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import albumentations as A
 import cv2
@@ -26,7 +33,9 @@ import torch
 from tqdm import tqdm
 
 from .. import color as C
+from ..color_hints import HintPoint, Hints, hints_for, parse_points
 from ..color_prior import AB_PRIOR
+from ..color_propagate import PROPAGATION, Propagation, hint_correction, working_lightness
 from ..imageio import Photo
 from ..metrics import psnr_torch
 from ..models import cpu_unet
@@ -55,6 +64,28 @@ class ColorizeOptions:
             "max": 2.0,
         },
     )
+    hints: Path | None = field(
+        default=None,
+        metadata={
+            "help": "Colour hints: an image the photo's size, transparent except where colour is painted "
+            "(PNG with alpha), used for every photo given, or a folder of them matched to photos by name "
+            "without suffix (photo.jpg <- hints/photo.png). The result takes the painted colours there and "
+            "spreads them along edges of similar lightness.",
+            "exists": True,
+            "ui": "hints",  # the web UI paints them with a colour brush on the photo instead
+        },
+    )
+    hint: tuple[HintPoint, ...] = field(
+        default=(),
+        metadata={
+            "help": "A colour pinned at one pixel: X,Y,#RRGGBB (column and row from the top left, hex colour); "
+            "repeat the flag for more. In the web UI: one per line.",
+        },
+    )
+
+    def __post_init__(self) -> None:
+        # specs as the CLI (repeated flag) or the UI (one text box) give them; HintError is a ValueError
+        self.hint = parse_points(self.hint)
 
 
 def model_input(lightness: np.ndarray) -> np.ndarray:
@@ -149,9 +180,46 @@ def upsample_ab(ab: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return ab if ab.shape[:2] == (h, w) else cv2.resize(ab, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
+@dataclass(frozen=True)
+class Decoding:
+    """How the automatic colour is read from the bin logits (on top of the decoding folded into the
+    weights): annealed mean at `temperature` after a prior correction `alpha` (logits - alpha * log w,
+    toward the plain posterior: less of the rebalancing's taste for rare, vivid colours), then all
+    chroma scaled by `chroma`."""
+
+    temperature: float = C.ANNEAL_T
+    alpha: float = 0.0
+    chroma: float = 1.0
+    # Where the model is unsure, less colour: each pixel's chroma times |m|^2 / (|m|^2 + shrink * spread),
+    # m the decoded mean and spread the distribution's variance around it (a Wiener-style gain:
+    # a confident colour keeps its saturation, a guess between hues fades toward grey). 0: off.
+    shrink: float = 0.0
+
+
+# Plausible before vivid (issue #27): chosen on 81 held-out photos of the training sets (bsds432's
+# held-out split, urban100 and sunhays80 samples; scripts/experiments/colorize_auto_sweep.py,
+# docs/history/colorize.md) as the highest PSNR over grey pooled over them: +0.46 dB and 27 % of
+# photos worse than grey, against -0.21 dB and 48 % for the plain decoding (Decoding()).
+AUTO = Decoding(temperature=0.5, alpha=0.3, shrink=1.0)
+_LOG_W = np.log(CLASS_WEIGHTS.numpy())[:, None, None]
+
+
+def decode_auto(logits: np.ndarray, decoding: Decoding = AUTO) -> np.ndarray:
+    """QxHxW logits -> HxWx2 ab, the automatic colour."""
+    if decoding.alpha:
+        logits = logits - decoding.alpha * _LOG_W
+    if decoding.shrink:
+        ab, spread = C.decode_ab_spread(logits, decoding.temperature)
+        power = (ab * ab).sum(-1)
+        ab = ab * (power / np.maximum(power + decoding.shrink * spread, 1e-6))[..., None]
+    else:
+        ab = C.decode_ab(logits, decoding.temperature)
+    return ab * np.float32(decoding.chroma) if decoding.chroma != 1 else ab
+
+
 def predict_ab(grey: np.ndarray, predict: Predictor, side: int = PREDICT_SIDE) -> np.ndarray:
     """HxWx1 grey -> HxWx2 ab, predicted with the long side at most `side` and upsampled."""
-    return upsample_ab(C.decode_ab(predict_logits(grey, predict, side)), grey.shape)
+    return upsample_ab(decode_auto(predict_logits(grey, predict, side)), grey.shape)
 
 
 def is_colour(pixels: np.ndarray, rows: int = 256) -> bool:
@@ -170,14 +238,26 @@ def note(message: str) -> None:
     tqdm.write(message, file=sys.stderr)  # clears and redraws a progress bar, if any
 
 
+def follow_hints(grey: np.ndarray, ab: np.ndarray, hints: Hints, how: Propagation = PROPAGATION) -> np.ndarray:
+    """HxWx2 ab at the photo's size: `ab` (the automatic colour at prediction size) corrected to
+    follow the hints (color_propagate, solved at a bounded working size), the hinted pixels set exactly."""
+    if len(hints):
+        small = working_lightness(grey[..., 0])
+        ab = upsample_ab(ab, small.shape)
+        ab = ab + hint_correction(small, ab, hints, grey.shape, how)
+    ab = upsample_ab(ab, grey.shape)
+    ab[hints.ys, hints.xs] = hints.ab
+    return ab
+
+
 def apply(photo: Photo, options: ColorizeOptions, predict: Predictor) -> Photo:
     pixels = photo.pixels
     if is_colour(pixels):
         note(f"{photo.source or 'image'}: colour input; converted to grey first")
     grey = C.grey_of(pixels) if pixels.shape[2] == 3 else pixels
-    ab = predict_ab(grey, predict)
-    if options.saturation != 1:
-        ab *= options.saturation
+    hints = hints_for(photo, options.hints, options.hint)
+    ab = decode_auto(predict_logits(grey, predict)) * np.float32(options.saturation)
+    ab = follow_hints(grey, ab, hints)
     out = photo.with_pixels(C.colorize_grey(grey, ab))
     icc = photo.icc_profile
     if icc and icc[16:20] == b"GRAY":  # the colour space field of an ICC header

@@ -44,9 +44,9 @@ def task_tab(state: AppState, task: Task, examples: Path = EXAMPLES_DIR) -> tupl
     result, download and status on the right. Returns the weights selector (the Fine-tune tab updates it)
     and the upload (the Scan tab fills it)."""
     controls = controls_for(task.options)
-    masks = [c for c in controls if c.kind == "mask"]
-    if len(masks) > 1:
-        raise ValueError(f"{task.name}: the UI paints one mask per task, got {[c.name for c in masks]}")
+    painted = [c for c in controls if c.is_painted]
+    if len(painted) > 1:
+        raise ValueError(f"{task.name}: the UI paints one mask or set of hints per task, got {[c.name for c in painted]}")
     gr.Markdown(markdown_text(task.summary), elem_id=f"{task.name}-about")
     with gr.Row():
         with gr.Column():
@@ -54,8 +54,13 @@ def task_tab(state: AppState, task: Task, examples: Path = EXAMPLES_DIR) -> tupl
                             type="filepath", elem_id=f"{task.name}-files")
             editor = brush_mode = None
             proposal = gr.State(None)  # the damage detector's mask for this page's photo (editor.Proposal)
-            if masks:
-                editor = brush_editor(f"Paint the {masks[0].label}: brush over what to change (undo and redo in the toolbar)",
+            if painted and painted[0].kind == "hints":
+                editor = brush_editor("Colour hints (optional): pick a colour, paint a few strokes where it belongs, run; "
+                                      "the result follows them (undo and redo in the toolbar)", f"{task.name}-editor",
+                                      colours=True)
+                files.change(user_errors(lambda f: (editor_value_for(f), None)), files, [editor, proposal])
+            elif painted:
+                editor = brush_editor(f"Paint the {painted[0].label}: brush over what to change (undo and redo in the toolbar)",
                                       f"{task.name}-editor")
                 files.change(user_errors(lambda f: (editor_value_for(f), None)), files, [editor, proposal])
                 if DETECTOR in TASKS:  # the damage detector proposes a mask (shown in red) to touch up

@@ -6,6 +6,7 @@ Field metadata read here: "help", "min", "max", "choices" (shared with the
 CLI) and "ui", which says how a file-valued field is given in a browser
 (a server-side path in a textbox would expose the server's files):
   "ui": "mask"   painted with a brush on the input photo (painted = selected)
+  "ui": "hints"  painted with a colour brush on the input photo (the painted colours, elsewhere transparent)
   "ui": "image"  an uploaded image file (the default for any Path field)
 """
 from __future__ import annotations
@@ -25,7 +26,7 @@ UNBOUNDED_SPAN = 100.0
 @dataclass(frozen=True)
 class Control:
     name: str  # the dataclass field
-    kind: str  # "slider", "number", "checkbox", "dropdown", "text", "mask" or "image"
+    kind: str  # "slider", "number", "checkbox", "dropdown", "text", "mask", "hints" or "image"
     label: str
     help: str
     default: Any
@@ -37,7 +38,12 @@ class Control:
 
     @property
     def is_file(self) -> bool:
-        return self.kind in ("mask", "image")
+        return self.kind in ("mask", "hints", "image")
+
+    @property
+    def is_painted(self) -> bool:
+        """Painted on the photo in the brush editor, not a widget of its own."""
+        return self.kind in ("mask", "hints")
 
 
 def controls_for(options_cls: type) -> list[Control]:

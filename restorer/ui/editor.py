@@ -71,6 +71,20 @@ def mask_from_editor(value: dict | None) -> np.ndarray | None:
     return mask if mask.any() else None
 
 
+def hints_from_editor(value: dict | None) -> np.ndarray | None:
+    """HxWx4 uint8: the colour strokes of every layer over one another (a later layer on top), transparent
+    where nothing is painted, as `restore colorize --hints` reads them; None if nothing is painted."""
+    layers = [np.asarray(x) for x in (value or {}).get("layers") or [] if x is not None]
+    layers = [x for x in layers if x.ndim == 3 and x.shape[2] == 4 and x.shape == layers[0].shape]
+    if not layers or not any(x[..., 3].any() for x in layers):
+        return None
+    out = layers[0].copy()
+    for x in layers[1:]:
+        on = x[..., 3] > 0
+        out[on] = x[on]
+    return out
+
+
 def save_png(arr: np.ndarray, path: Path) -> Path:
     Image.fromarray(arr.astype(np.uint8)).save(path)
     return path

@@ -15,7 +15,8 @@ from ..tasks import DETECTOR, TASKS
 from ..tasks.base import Task
 from ..tasks.segment import labels_of
 from .controls import Control, build_options, controls_for
-from .editor import Proposal, combined_mask, editor_background_file, mask_from_editor, save_png, tinted, to_uint8_rgb
+from .editor import (Proposal, combined_mask, editor_background_file, hints_from_editor, mask_from_editor, save_png, tinted,
+                     to_uint8_rgb)
 from .runs import RunResult, run_files
 from .state import SHIPPED, AppState, Progress, UiError, no_progress
 from .wording import page_message, ui_wording
@@ -70,6 +71,9 @@ def restore_images(
             if mask is None and not c.optional:
                 raise UiError(f"paint the {c.label} with the brush first (brush over what to change)")
             values[c.name] = save_png(mask.astype(np.uint8) * 255, run / f"{c.name}.png") if mask is not None else None
+        elif c.kind == "hints":  # colour strokes: optional, without them the colour is automatic
+            hints = hints_from_editor(editor)
+            values[c.name] = save_png(hints, run / f"{c.name}.png") if hints is not None else None
         elif c.kind == "image" and not values.get(c.name) and not c.optional:
             raise UiError(f"upload the {c.label} image first")
     options = make_options(task.options, controls, values, automatic)
@@ -91,6 +95,8 @@ def restore_images(
 def _shown(value: Any) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
+    if isinstance(value, tuple):  # repeatable settings (colorize's hint points)
+        return "; ".join(map(str, value)) or "none"
     return "automatic" if value is None else str(value)
 
 

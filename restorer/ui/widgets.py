@@ -91,11 +91,11 @@ def control_widget(prefix: str, c: Control) -> tuple[gr.components.Component, gr
 
 
 def option_widgets(prefix: str, controls: list[Control]) -> tuple[dict[str, gr.components.Component], dict[str, gr.Checkbox]]:
-    """Widgets for every non-mask control (a mask is painted in a brush editor), and the "automatic" checkboxes."""
+    """Widgets for every control not painted in the brush editor (a mask, colour hints), and the "automatic" checkboxes."""
     widgets: dict[str, gr.components.Component] = {}
     autos: dict[str, gr.Checkbox] = {}
     for c in controls:
-        if c.kind != "mask":
+        if not c.is_painted:
             widgets[c.name], auto = control_widget(prefix, c)
             if auto is not None:
                 autos[c.name] = auto
@@ -107,11 +107,18 @@ def read_options(data: dict, widgets: dict[str, gr.components.Component], autos:
     return {name: data[w] for name, w in widgets.items()}, {name: bool(data[a]) for name, a in autos.items()}
 
 
-def brush_editor(label: str, elem_id: str) -> gr.ImageEditor:
-    """An image with one brush layer: painted pixels are the mask (handlers.mask_from_editor)."""
+# The colour brush's palette (any other colour from its picker): skin, hair, sky, foliage, wood, brick, fabric.
+HINT_COLOURS = ["#e0ac8c", "#a86c4c", "#5a3c28", "#6c94c4", "#5c8c4c", "#8c6c3c", "#a83c30", "#3c4c7c"]
+
+
+def brush_editor(label: str, elem_id: str, colours: bool = False) -> gr.ImageEditor:
+    """An image with one brush layer: painted pixels are the mask (handlers.mask_from_editor), or with
+    colours=True a brush of any colour whose strokes are colour hints (editor.hints_from_editor)."""
+    brush = (gr.Brush(colors=HINT_COLOURS, color_mode="defaults") if colours
+             else gr.Brush(colors=["rgb(255, 64, 64)"], color_mode="fixed"))
     return gr.ImageEditor(
         label=label, type="numpy", image_mode="RGBA", format="png", sources=("upload", "clipboard"),
-        brush=gr.Brush(colors=["rgb(255, 64, 64)"], color_mode="fixed"), layers=False, transforms=(), elem_id=elem_id,
+        brush=brush, layers=False, transforms=(), elem_id=elem_id,
     )
 
 

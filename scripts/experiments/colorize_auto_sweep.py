@@ -1,0 +1,99 @@
+"""Plausible automatic colour and hint propagation for colorize (issue #27), measured on held-out
+photos of the training sets only: the trainer's held-out split of bsds432 (the weights never saw
+it), every 5th photo of urban100 and every 4th of sunhays80 (never trained on), each shrunk to a
+long side of at most 512 px to keep the sweep in CPU minutes.
+
+--part decode scores decodings of the automatic colour (colorize.Decoding: temperature T, prior
+correction alpha, chroma scale) by PSNR over grey, share of photos worse than grey and mean Delta E
+on a*b*; --part hints scores the hint propagation (color_propagate.Propagation: prior weight and
+variance cap) by the gain over the automatic colour with 1, 5 and 20 ground-truth hint points (the bench's).
+The network runs once per photo; every setting reuses its logits.
+
+    OMP_NUM_THREADS=1 python scripts/experiments/colorize_auto_sweep.py --part decode \\
+        --decode 0.6:0:1:0,0.6:0:1:1,0.6:0.3:1:2
+    OMP_NUM_THREADS=1 python scripts/experiments/colorize_auto_sweep.py --part hints --prior 1e-5 1e-4 --cap 16 64
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
+
+from restorer import color as C
+from restorer.bench.colorize import HINT_SEED, chroma_error, true_hints
+from restorer.color_hints import Hints
+from restorer.color_propagate import Propagation
+from restorer.corrupt.functional import quantise
+from restorer.metrics import psnr
+from restorer.resize import resize_long_side
+from restorer.tasks.colorize import Decoding, decode_auto, follow_hints, predict_logits
+from restorer.train.data import held_out_split, list_images, load_rgb
+from restorer.weights import default_weights, load_model
+
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
+SIDE = 512
+
+
+def photos(data: Path, seed: int, limit: int | None) -> dict[str, list[np.ndarray]]:
+    sets = {"bsds432 held-out": held_out_split(data / "bsds432", seed)[1],
+            "urban100 /5": list_images(data / "urban100")[::5],
+            "sunhays80 /4": list_images(data / "sunhays80")[::4]}
+    out = {}
+    for name, paths in sets.items():
+        imgs = [a.astype(np.float32) / 255 for a in load_rgb(paths[:limit], 0)]
+        out[name] = [resize_long_side(a, SIDE) if max(a.shape[:2]) > SIDE else a for a in imgs]
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=DATA, help="folder holding bsds432, urban100 and sunhays80")
+    ap.add_argument("--weights", type=Path, default=None, help="default: the shipped colorize weights")
+    ap.add_argument("--part", choices=("decode", "hints"), default="decode")
+    ap.add_argument("--decode", default="0.6:0:1:0", help="T:ALPHA:CHROMA:SHRINK,... (--part decode; the first is the hints' automatic colour)")
+    ap.add_argument("--prior", type=float, nargs="+", default=[1e-4], help="prior weights (--part hints)")
+    ap.add_argument("--cap", type=float, nargs="+", default=[64.0], help="variance caps (--part hints)")
+    ap.add_argument("--points", type=int, nargs="+", default=[1, 5, 20])
+    ap.add_argument("--limit", type=int, default=None, help="photos per set")
+    args = ap.parse_args()
+    model, info = load_model(args.weights or default_weights("colorize"), task="colorize")
+    model = model.float().eval()
+
+    def predict(x: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            return model(torch.from_numpy(x)[None])[0].float().numpy()
+
+    decodes = [Decoding(*(float(v) for v in d.split(":"))) for d in args.decode.split(",")]
+    keys = ([(d, None, 0) for d in decodes] if args.part == "decode"
+            else [(decodes[0], Propagation(p, c), n) for p in args.prior for c in args.cap for n in [0, *args.points]])
+    print(f"| set | T | alpha | chroma | shrink | prior / cap | hints | over grey | worse than grey | ΔE ab | photos |\n|{'---|' * 11}",
+          flush=True)
+    for name, imgs in photos(args.data, info.meta["training"]["config"]["seed"], args.limit).items():
+        gain, err = {k: [] for k in keys}, {k: [] for k in keys}
+        for i, clean in enumerate(imgs):
+            grey = C.grey_of(clean)
+            base = psnr(quantise(np.repeat(grey, 3, 2)), clean)
+            if not np.isfinite(base):  # a grey photo: nothing to colour, and any gain is -inf
+                continue
+            logits = predict_logits(grey, predict)
+            for k in keys:
+                d, how, n = k
+                pins = true_hints(clean, n, HINT_SEED + i) if n else Hints.none()
+                ab = follow_hints(grey, decode_auto(logits, d), pins, how or Propagation())
+                out = quantise(C.colorize_grey(grey, ab))
+                gain[k].append(psnr(out, clean) - base)
+                err[k].append(float(chroma_error(out, clean).mean()))
+        for k in keys:
+            d, how, n = k
+            g = np.array(gain[k])
+            print(f"| {name} | {d.temperature:g} | {d.alpha:g} | {d.chroma:g} | {d.shrink:g} | {f'{how.prior:g} / {how.variance_cap:g}' if how else '-'} | {n} "
+                  f"| {g.mean():+.3f} | {(g < 0).mean():.3f} | {np.mean(err[k]):.2f} | {len(g)} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
