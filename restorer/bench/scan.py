@@ -25,7 +25,7 @@ from ..scan.duplicates import DUPLICATE_SIMILARITY
 from ..scan.features import square
 from ..scan.folder import scan_files
 from ..scan.measure import Measurement, cache_version, load_scanner
-from ..scan.outliers import outlier_scores
+from ..scan.outliers import measured_outlier_scores
 from . import scan_samples as S
 from .common import Table, load_clean, plain_photo
 
@@ -104,8 +104,7 @@ def _measure(images: list[np.ndarray], scanner) -> list[Measurement]:
 
 
 def _ranks(ms: list[Measurement]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    o = outlier_scores(np.array([m.recon_error for m in ms]), np.stack([m.code_stats for m in ms]),
-                       np.stack([m.profile for m in ms]))
+    o = measured_outlier_scores(ms)
     ranks = np.empty(len(ms), int)
     ranks[np.argsort(-o.scores, kind="stable")] = np.arange(1, len(ms) + 1)
     return ranks, o.scores, o.reasons

@@ -1,5 +1,5 @@
 """Per-photo measurements that need no model: noise level, tone (grey, sepia, colour),
-sharpness, size, the up/down profile the outlier score compares, and a thumbnail.
+sharpness, size, the flat border the outlier score compares, and a thumbnail.
 Thresholds were chosen on bsds432 (training photos) with scripts/experiments/scan_calibration.py."""
 from __future__ import annotations
 
@@ -16,8 +16,12 @@ from ..resize import resize_long_side
 
 NOISE_CROP = 192  # px: the level is read on a full-resolution centre crop (downscaling would hide the noise)
 SHARPNESS_SIDE = 512  # px: the Laplacian is taken at this long side, so sharpness does not grow with resolution
-PROFILE_SIDE = 64  # px: the up/down profile is taken on a square of this side
-PROFILE_ROWS = 8
+# flat_border: on bsds432 / urban100 / sunhays80, ordinary photos read 0.01 (median), 0.06-0.09 (90th
+# percentile), at most 0.56; a generated mis-scan (bench/scan_samples.mis_scan) 0.67 or more
+# (scripts/experiments/scan_outlier_calibration.py).
+BORDER_SIDE = 64
+FLAT_GRADIENT = 0.02  # Lab / 100 per pixel of the square
+FLAT_SPREAD = 0.02
 THUMB_SIDE = 128  # px: long side of the report's thumbnails
 THUMB_QUALITY = 70
 
@@ -82,20 +86,23 @@ def sharpness(pixels: np.ndarray) -> float:
     return float(cv2.Laplacian(grey8(fit_side(pixels, SHARPNESS_SIDE)), cv2.CV_32F).var())
 
 
-def up_down_profile(pixels: np.ndarray) -> np.ndarray:
-    """How the photo's top differs from its bottom: lightness, colour, texture and edges in PROFILE_ROWS
-    bands, minus the same for the photo turned 180 degrees. Photos of one collection share a sense of up
-    (sky, light from above), so this points the same way for most of them and the other way when one is
-    upside down (outliers.py)."""
-    s = square(rgb_of(pixels).astype(np.float32), PROFILE_SIDE)
-    lab = cv2.cvtColor(s, cv2.COLOR_RGB2Lab) / np.array([100, 50, 50], np.float32)
-    g = grey8(s) / 255
-    gy, gx = cv2.Sobel(g, cv2.CV_32F, 0, 1), cv2.Sobel(g, cv2.CV_32F, 1, 0)
-    f = np.dstack([lab, np.abs(cv2.Laplacian(g, cv2.CV_32F)), np.abs(gy), np.abs(gx), gy])
-    rows = cv2.resize(f - f.mean(axis=(0, 1)), (1, PROFILE_ROWS), interpolation=cv2.INTER_AREA).reshape(PROFILE_ROWS, -1)
-    turned = rows[::-1].copy()
-    turned[:, -1] *= -1  # the vertical gradient changes sign when the photo turns
-    return (rows - turned).flatten().astype(np.float32)
+def flat_border(pixels: np.ndarray) -> float:
+    """The share of the photo covered by one flat, even area that touches its edge: the scanner's lid or
+    glass beside a photo that slipped, was cut off or lies skewed; all of a blank page. Read on a
+    BORDER_SIDE square (noise and grain average out); flat = a colour gradient below FLAT_GRADIENT,
+    even = the area's Lab spread below FLAT_SPREAD (a clear sky is smooth but not even)."""
+    s = square(rgb_of(pixels).astype(np.float32), BORDER_SIDE)
+    lab = cv2.cvtColor(s, cv2.COLOR_RGB2Lab) / 100
+    grad = np.sqrt(sum(cv2.Sobel(lab[..., c], cv2.CV_32F, 1, 0) ** 2 + cv2.Sobel(lab[..., c], cv2.CV_32F, 0, 1) ** 2
+                       for c in range(3))) / 8  # a Sobel sums 8 differences of one pixel
+    flat = (grad < FLAT_GRADIENT).astype(np.uint8)
+    _, ids = cv2.connectedComponents(flat, connectivity=4)
+    best = 0.0
+    for k in np.unique(np.concatenate([ids[0], ids[-1], ids[:, 0], ids[:, -1]])):
+        area = (ids == k) & (flat > 0)
+        if area.any() and lab[area].std(axis=0).max() < FLAT_SPREAD:
+            best = max(best, float(area.mean()))
+    return best
 
 
 def thumbnail(pixels: np.ndarray) -> str:

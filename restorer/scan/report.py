@@ -17,7 +17,7 @@ from .duplicates import DUPLICATE_SIMILARITY, duplicate_groups
 from .folder import Scanned
 from .html import html_page
 from .needs import PLAN_TASKS, command_for, needs_of, notes_of, task_for
-from .outliers import MIN_PHOTOS, REASONS, UNUSUAL, outlier_scores
+from .outliers import MIN_PHOTOS, REASONS, UNUSUAL, measured_outlier_scores
 
 COLUMNS = ("file", "width", "height", "megapixels", "noise_level", "damage_percent", "tone", "sharpness",
            "anomaly", "anomaly_reason", "duplicate_group", "needs", "notes", "command")
@@ -52,8 +52,7 @@ def build_report(photos: list[Scanned], failed: list[Failure], left_out: list[Pa
         return Report([], [], [], [f.message for f in failed], [str(p) for p in left_out or []])
     groups = duplicate_groups(np.stack([m.embedding for m in ms]))
     group_of = {i: g + 1 for g, members in enumerate(groups) for i in members}
-    scores = outlier_scores(np.array([m.recon_error for m in ms]), np.stack([m.code_stats for m in ms]),
-                            np.stack([m.profile for m in ms]))
+    scores = measured_outlier_scores(ms)
     rows = []
     for i, (p, m) in enumerate(zip(photos, ms)):
         rows.append({
