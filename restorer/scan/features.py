@@ -1,5 +1,5 @@
 """Per-photo measurements that need no model: noise level, tone (grey, sepia, colour),
-sharpness, size, the flat border the outlier score compares, and a thumbnail.
+sharpness, size, the flat border and one-tone share the outlier score compares, and a thumbnail.
 Thresholds were chosen on bsds432 (training photos) with scripts/experiments/scan_calibration.py."""
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ SHARPNESS_SIDE = 512  # px: the Laplacian is taken at this long side, so sharpne
 # percentile), at most 0.56; a generated mis-scan (bench/scan_samples.mis_scan) 0.67 or more
 # (scripts/experiments/scan_outlier_calibration.py).
 BORDER_SIDE = 64
+# one_tone_share: on the same photos 0.06-0.07 (median), 0.11-0.17 (90th percentile), at most 0.63; a
+# generated screenshot of text 0.69-0.76, a blank page 0.61-0.69.
+ONE_TONE_LEVELS = 5
 FLAT_GRADIENT = 0.02  # Lab / 100 per pixel of the square
 FLAT_SPREAD = 0.02
 THUMB_SIDE = 128  # px: long side of the report's thumbnails
@@ -103,6 +106,15 @@ def flat_border(pixels: np.ndarray) -> float:
         if area.any() and lab[area].std(axis=0).max() < FLAT_SPREAD:
             best = max(best, float(area.mean()))
     return best
+
+
+def one_tone_share(pixels: np.ndarray) -> float:
+    """The largest share of the photo's pixels within ONE_TONE_LEVELS adjacent 8-bit grey levels: a
+    screenshot or a graphic (one exact background colour), a page, or an exposure clipped to white or
+    black. A photo's light spreads over many levels."""
+    g = np.clip(np.rint(grey8(pixels)), 0, 255).astype(np.int64)
+    counts = np.bincount(g.ravel(), minlength=256)
+    return float(np.convolve(counts, np.ones(ONE_TONE_LEVELS), "same").max() / max(g.size, 1))
 
 
 def thumbnail(pixels: np.ndarray) -> str:

@@ -17,7 +17,7 @@ from .orientation import SIDE as ORIENT_SIDE
 from .orientation import OrientationNet, load_orientation, upside_down_scores
 
 # Bump when a measurement changes meaning: cached results of older versions are then measured again.
-MEASURE_VERSION = 2  # 2: the up/down profile gave way to upside_down (orientation.py) and flat_border
+MEASURE_VERSION = 2  # 2: the up/down profile gave way to upside_down (orientation.py), flat_border, one_tone
 
 
 @dataclass
@@ -31,6 +31,7 @@ class Measurement:
     recon_error: float  # the autoencoder's mean squared reconstruction error
     upside_down: float  # orientation.upside_down_scores: positive = looks upside down
     flat_border: float  # features.flat_border: share of the photo that is an even area at its edge
+    one_tone: float  # features.one_tone_share: largest share of pixels of (nearly) one grey level
     thumbnail: str  # base64 JPEG
     embedding: np.ndarray  # unit vector, codes.py
     code_stats: np.ndarray
@@ -71,7 +72,8 @@ class Scanner:
         small = F.fit_side(px, F.SHARPNESS_SIDE)  # everything but noise and damage reads this copy
         rgb = F.rgb_of(small)
         scalars = {"width": photo.width, "height": photo.height, "noise": F.noise_level(px), "tone": F.tone(small),
-                   "sharpness": F.sharpness(rgb), "thumbnail": F.thumbnail(rgb), "flat_border": F.flat_border(rgb)}
+                   "sharpness": F.sharpness(rgb), "thumbnail": F.thumbnail(rgb), "flat_border": F.flat_border(rgb),
+                   "one_tone": F.one_tone_share(rgb)}
         orient = F.square(rgb.astype(np.float32), ORIENT_SIDE)
         return Prepared(scalars, orient, damage_input(px), embedding_input(rgb), recon_input(rgb))
 

@@ -63,7 +63,7 @@ def load_orientation(path: Path = WEIGHTS, device: torch.device | str = "cpu") -
 def save_orientation(net: OrientationNet, path: Path, side: int = SIDE, widths: tuple[int, ...] = WIDTHS) -> None:
     from safetensors.torch import save_file
 
-    save_file({k: v.detach().float().contiguous().cpu() for k, v in net.state_dict().items()}, str(path),
+    save_file({k: v.detach().contiguous().cpu() for k, v in net.state_dict().items()}, str(path),
               metadata={"shape": json.dumps({"side": side, "widths": list(widths)})})
 
 

@@ -1,4 +1,4 @@
-"""How unusual each photo is, relative to the rest of the collection. Five cues, each a robust z-score
+"""How unusual each photo is, relative to the rest of the collection. Six cues, each a robust z-score
 over the collection (median and MAD, so the outliers themselves do not hide):
 
 - flat / detail: the autoencoder's log reconstruction error, either way: far too good is a blank or
@@ -8,7 +8,9 @@ over the collection (median and MAD, so the outliers themselves do not hide):
 - turned: the orientation net's upside-down score (orientation.py), against the collection's: an
   archive whose photos all look a little "turned" (close-ups, textures) does not flag them all;
 - border: the share of the photo that is one flat, even area at its edge (features.flat_border): a
-  mis-scan, a cut-off or skewed scan beside the lid.
+  mis-scan, a cut-off or skewed scan beside the lid;
+- one tone: the largest share of pixels of (nearly) one grey level (features.one_tone_share): a
+  screenshot, a graphic, a page, a clipped exposure.
 
 Each cue is divided by its own 90th percentile over the collection (so a heavy-tailed cue does not
 crowd the others out) and weighted (WEIGHTS); the score is the largest, so one strong cue suffices,
@@ -30,7 +32,8 @@ BLOCK = 1024
 # photos (or ones all with no border) must not turn a small difference into a large z.
 BORDER_SPREAD = 0.05  # share of the photo
 TURNED_SPREAD = 0.5  # orientation score (a logit difference)
-WEIGHTS = {"flat": 1.0, "detail": 1.0, "distinct": 1.0, "turned": 1.0, "border": 1.0}
+ONE_TONE_SPREAD = 0.05  # share of the photo
+WEIGHTS = {"flat": 1.0, "detail": 1.0, "distinct": 1.0, "turned": 1.0, "border": 1.0, "one tone": 1.0}
 # The score from which the report gives a photo's reason: twice as unusual, on its cue, as the 10th
 # most unusual photo in 100. A reason is a prompt to look, as the ranking is.
 UNUSUAL = 2.0
@@ -40,6 +43,7 @@ REASONS = {
     "distinct": "unlike the other photos",
     "turned": "probably upside down",
     "border": "mostly an even area at the edge (mis-scan, cut off?)",
+    "one tone": "much of it one exact tone (screenshot, graphic, clipped exposure?)",
 }
 
 
@@ -68,7 +72,7 @@ def mean_neighbour_distance(x: np.ndarray, k: int) -> np.ndarray:
 
 
 def cue_scores(recon_errors: np.ndarray, code_stats: np.ndarray, upside_down: np.ndarray,
-               flat_border: np.ndarray) -> dict[str, np.ndarray]:
+               flat_border: np.ndarray, one_tone: np.ndarray) -> dict[str, np.ndarray]:
     """Each cue's robust z-score over the collection (needs at least two photos)."""
     n = len(recon_errors)
     log_err = np.log(np.asarray(recon_errors, np.float64) + 1e-8)
@@ -77,7 +81,8 @@ def cue_scores(recon_errors: np.ndarray, code_stats: np.ndarray, upside_down: np
     distinct = robust_z(mean_neighbour_distance(np.clip(space, -20, 20), min(NEIGHBOURS, n - 1)))
     return {"flat": -z_err, "detail": z_err, "distinct": distinct,
             "turned": robust_z(np.asarray(upside_down, np.float64), TURNED_SPREAD),
-            "border": robust_z(np.asarray(flat_border, np.float64), BORDER_SPREAD)}
+            "border": robust_z(np.asarray(flat_border, np.float64), BORDER_SPREAD),
+            "one tone": robust_z(np.asarray(one_tone, np.float64), ONE_TONE_SPREAD)}
 
 
 def combine(cues: dict[str, np.ndarray], weights: dict[str, float] = WEIGHTS) -> OutlierScores:
@@ -89,11 +94,11 @@ def combine(cues: dict[str, np.ndarray], weights: dict[str, float] = WEIGHTS) ->
 
 
 def outlier_scores(recon_errors: np.ndarray, code_stats: np.ndarray, upside_down: np.ndarray,
-                   flat_border: np.ndarray) -> OutlierScores:
+                   flat_border: np.ndarray, one_tone: np.ndarray) -> OutlierScores:
     n = len(recon_errors)
     if n < MIN_PHOTOS:
         return OutlierScores(np.full(n, np.nan), [""] * n)
-    return combine(cue_scores(recon_errors, code_stats, upside_down, flat_border))
+    return combine(cue_scores(recon_errors, code_stats, upside_down, flat_border, one_tone))
 
 
 def measured_outlier_scores(ms: list) -> OutlierScores:
@@ -101,4 +106,5 @@ def measured_outlier_scores(ms: list) -> OutlierScores:
     if not ms:
         return OutlierScores(np.zeros(0), [])
     return outlier_scores(np.array([m.recon_error for m in ms]), np.stack([m.code_stats for m in ms]),
-                          np.array([m.upside_down for m in ms]), np.array([m.flat_border for m in ms]))
+                          np.array([m.upside_down for m in ms]), np.array([m.flat_border for m in ms]),
+                          np.array([m.one_tone for m in ms]))
