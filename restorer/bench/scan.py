@@ -134,13 +134,17 @@ def run_outliers(folders: list[Path], photos: int, device: str, limit: int | Non
     # Each original photo turned in its place, the other plants kept: is the turned one in the top 10?
     originals = min(len(ordinary), len(pool) - 2)
     turned = _measure([S.upside_down(p) for p in ordinary[:originals]], scanner)
-    found = []
+    found, alone = [], []
     for i in range(originals):
-        r, _, _ = _ranks(base[:i] + [turned[i]] + base[i + 1:] + extra)
+        folder = base[:i] + [turned[i]] + base[i + 1:] + extra
+        r, _, _ = _ranks(folder)
         found.append(int(r[i]))
-    found_arr = np.array(found)
-    table.add(f"upside down, each of {originals} photos in turn", int(np.median(found_arr)), len(ranks), "",
-              "median rank", f"{int((found_arr <= TOP).sum())}/{originals}")
+        cue = np.array([m.upside_down for m in folder])  # the orientation net's score only: how much the others cost
+        alone.append(int((cue > cue[i]).sum()) + 1)
+    for label, f in ((f"upside down, each of {originals} photos in turn", found),
+                     ("  the same, on the upside-down cue alone", alone)):
+        arr = np.array(f)
+        table.add(label, int(np.median(arr)), len(ranks), "", "median rank", f"{int((arr <= TOP).sum())}/{originals}")
     return table
 
 

@@ -25,6 +25,7 @@ BORDER_SIDE = 64
 ONE_TONE_LEVELS = 5
 FLAT_GRADIENT = 0.02  # Lab / 100 per pixel of the square
 FLAT_SPREAD = 0.02
+FLAT_CHROMA = 0.08  # Lab / 100: a lid, glass or paper is near grey; a clear blue sky, as even, is not
 THUMB_SIDE = 128  # px: long side of the report's thumbnails
 THUMB_QUALITY = 70
 
@@ -93,7 +94,7 @@ def flat_border(pixels: np.ndarray) -> float:
     """The share of the photo covered by one flat, even area that touches its edge: the scanner's lid or
     glass beside a photo that slipped, was cut off or lies skewed; all of a blank page. Read on a
     BORDER_SIDE square (noise and grain average out); flat = a colour gradient below FLAT_GRADIENT,
-    even = the area's Lab spread below FLAT_SPREAD (a clear sky is smooth but not even)."""
+    even = the area's Lab spread below FLAT_SPREAD, near grey = its mean a and b within FLAT_CHROMA."""
     s = square(rgb_of(pixels).astype(np.float32), BORDER_SIDE)
     lab = cv2.cvtColor(s, cv2.COLOR_RGB2Lab) / 100
     grad = np.sqrt(sum(cv2.Sobel(lab[..., c], cv2.CV_32F, 1, 0) ** 2 + cv2.Sobel(lab[..., c], cv2.CV_32F, 0, 1) ** 2
@@ -103,7 +104,7 @@ def flat_border(pixels: np.ndarray) -> float:
     best = 0.0
     for k in np.unique(np.concatenate([ids[0], ids[-1], ids[:, 0], ids[:, -1]])):
         area = (ids == k) & (flat > 0)
-        if area.any() and lab[area].std(axis=0).max() < FLAT_SPREAD:
+        if area.any() and lab[area].std(axis=0).max() < FLAT_SPREAD and np.abs(lab[area][:, 1:].mean(axis=0)).max() < FLAT_CHROMA:
             best = max(best, float(area.mean()))
     return best
 

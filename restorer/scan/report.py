@@ -59,7 +59,7 @@ def build_report(photos: list[Scanned], failed: list[Failure], left_out: list[Pa
             "file": str(p.path), "width": m.width, "height": m.height, "megapixels": round(m.megapixels, 2),
             "noise_level": round(m.noise, 1), "damage_percent": round(100 * m.damage, 2), "tone": m.tone,
             "sharpness": round(m.sharpness, 1), "anomaly": _rounded(scores.scores[i], 2),
-            "anomaly_reason": REASONS[scores.reasons[i]] if scores.scores[i] >= UNUSUAL else "",
+            "anomaly_reason": REASONS[scores.reasons[i]] if scores.plain[i] >= UNUSUAL else "",
             "duplicate_group": group_of.get(i),
             "needs": "; ".join(needs_of(m)), "notes": "; ".join(notes_of(m)), "command": command_for(m, p.path),
             "task": task_for(m), "thumbnail": m.thumbnail,
