@@ -61,10 +61,12 @@ class Prepared:
 
 
 class Scanner:
-    def __init__(self, segment: Predictor, codes: CodeReader, orientation: OrientationNet) -> None:
+    def __init__(self, segment: Predictor, codes: CodeReader, orientation: OrientationNet | None = None) -> None:
         self.segment = segment
         self.codes = codes
-        self.orientation = orientation
+        # the shipped net by default, on the autoencoder's device (callers that build a Scanner from their
+        # own loaded models, as the UI does, need not know of it)
+        self.orientation = orientation if orientation is not None else load_orientation(device=codes.device)
 
     @staticmethod
     def prepare(photo: Photo) -> Prepared:
@@ -99,8 +101,7 @@ def load_scanner(device: str = "auto", segment_weights: Path | None = None, auto
 
     segment = Restorer.load(TASKS["segment"], segment_weights, device)
     morph = Restorer.load(TASKS["morph"], autoencoder_weights, device)
-    return Scanner(segment.predict, CodeReader(morph.predict.model, morph.predict.device),
-                   load_orientation(device=morph.predict.device))
+    return Scanner(segment.predict, CodeReader(morph.predict.model, morph.predict.device))
 
 
 def cache_version(segment_weights: Path | None = None, autoencoder_weights: Path | None = None) -> str:

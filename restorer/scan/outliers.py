@@ -15,7 +15,7 @@ over the collection (median and MAD, so the outliers themselves do not hide):
 Each cue is divided by its own 90th percentile over the collection (so a heavy-tailed cue does not
 crowd the others out) and weighted (WEIGHTS); the score is the largest, so one strong cue suffices,
 and its cue is the reason given. Unweighted, 1 = as unusual as the 10th most unusual photo in 100 on
-that cue; the weight of "turned" (3) ranks a photo that looks upside down above one that is as
+that cue; the weight of "turned" (4) ranks a photo that looks upside down above one that is as
 unusual on another cue, because the net's score is the surer cue (docs/scan_results.md).
 The weights and spread floors were chosen on folders built from the training photos
 (scripts/experiments/scan_outlier_calibration.py, docs/scan_results.md)."""
@@ -38,10 +38,13 @@ BLOCK = 1024
 BORDER_SPREAD = 0.05  # share of the photo
 TURNED_SPREAD = 0.5  # orientation score (a logit difference)
 ONE_TONE_SPREAD = 0.05  # share of the photo
-# turned 3: on folders of held-out training photos a turned one reached the top 10 in 24 of 62 at 1,
-# 37 at 2, 44 at 3, 47 at 4 and 5; from 4 on, ordinary photos that look turned pushed the screenshot of
-# text out of the top 10 in some folders (85 %, at 5: 55-75 %); border 1.5 cost the turned ones 6-14.
-WEIGHTS = {"flat": 1.0, "detail": 1.0, "distinct": 1.0, "turned": 3.0, "border": 1.0, "one tone": 1.0}
+# Chosen on folders of training photos (scripts/experiments/scan_outlier_calibration.py; the orientation
+# net's held-out photos turned, each in turn, among 61 others and five planted): a turned photo reached
+# the top 10 in 17/62 at weight 1, 42 at 2, 45 at 3, 50 at 4 (floor 1.5); at floor 0.5 and weight 4,
+# 55, but ordinary photos that look turned then pushed the screenshot of text out of the top 10 in
+# 1 of 20 folders of 100; at 4 and 1.5 every other planted kind stayed in the top 10 of every folder.
+# Border 1.5 (against 1) cost the turned ones 6-14 of 62.
+WEIGHTS = {"flat": 1.0, "detail": 1.0, "distinct": 1.0, "turned": 4.0, "border": 1.0, "one tone": 1.0}
 # The unweighted score from which the report gives a photo's reason: twice as unusual, on its cue, as
 # the 10th most unusual photo in 100 (the weights order the photos; they do not make one more unusual).
 # A reason is a prompt to look, as the ranking is.
