@@ -5,7 +5,8 @@
   alternative (a DCT of a rank-equalised colour thumbnail); --sweep shows other thresholds.
 - outliers: a folder of N photos with planted ones (blank page, upside-down photo, screenshot of
   text, mis-scan); the rank of each by anomaly score, and how often a turned photo reaches the
-  top 10 when each photo of the folder is the turned one in turn.
+  top 10 when each photo of the folder is the turned one in turn (by the score, and by the
+  orientation net's upside-down score alone: what the other cues' outliers cost).
 - speed: N photos generated from the data (crops, print-scan sizes, JPEG) in a temporary folder,
   scanned as `restore scan` does, twice: measuring, then from the cache.
 """
