@@ -5,7 +5,8 @@
   alternative (a DCT of a rank-equalised colour thumbnail); --sweep shows other thresholds.
 - outliers: a folder of N photos with planted ones (blank page, upside-down photo, screenshot of
   text, mis-scan); the rank of each by anomaly score, and how often a turned photo reaches the
-  top 10 when each photo of the folder is the turned one in turn.
+  top 10 when each photo of the folder is the turned one in turn (by the score, and by the
+  orientation net's upside-down score alone: what the other cues' outliers cost).
 - speed: N photos generated from the data (crops, print-scan sizes, JPEG) in a temporary folder,
   scanned as `restore scan` does, twice: measuring, then from the cache.
 """
@@ -25,7 +26,7 @@ from ..scan.duplicates import DUPLICATE_SIMILARITY
 from ..scan.features import square
 from ..scan.folder import scan_files
 from ..scan.measure import Measurement, cache_version, load_scanner
-from ..scan.outliers import outlier_scores
+from ..scan.outliers import measured_outlier_scores
 from . import scan_samples as S
 from .common import Table, load_clean, plain_photo
 
@@ -104,8 +105,7 @@ def _measure(images: list[np.ndarray], scanner) -> list[Measurement]:
 
 
 def _ranks(ms: list[Measurement]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    o = outlier_scores(np.array([m.recon_error for m in ms]), np.stack([m.code_stats for m in ms]),
-                       np.stack([m.profile for m in ms]))
+    o = measured_outlier_scores(ms)
     ranks = np.empty(len(ms), int)
     ranks[np.argsort(-o.scores, kind="stable")] = np.arange(1, len(ms) + 1)
     return ranks, o.scores, o.reasons
@@ -135,13 +135,17 @@ def run_outliers(folders: list[Path], photos: int, device: str, limit: int | Non
     # Each original photo turned in its place, the other plants kept: is the turned one in the top 10?
     originals = min(len(ordinary), len(pool) - 2)
     turned = _measure([S.upside_down(p) for p in ordinary[:originals]], scanner)
-    found = []
+    found, alone = [], []
     for i in range(originals):
-        r, _, _ = _ranks(base[:i] + [turned[i]] + base[i + 1:] + extra)
+        folder = base[:i] + [turned[i]] + base[i + 1:] + extra
+        r, _, _ = _ranks(folder)
         found.append(int(r[i]))
-    found_arr = np.array(found)
-    table.add(f"upside down, each of {originals} photos in turn", int(np.median(found_arr)), len(ranks), "",
-              "median rank", f"{int((found_arr <= TOP).sum())}/{originals}")
+        cue = np.array([m.upside_down for m in folder])  # the orientation net's score only: how much the others cost
+        alone.append(int((cue > cue[i]).sum()) + 1)
+    for label, f in ((f"upside down, each of {originals} photos in turn", found),
+                     ("  the same, on the upside-down cue alone", alone)):
+        arr = np.array(f)
+        table.add(label, int(np.median(arr)), len(ranks), "", "median rank", f"{int((arr <= TOP).sum())}/{originals}")
     return table
 
 

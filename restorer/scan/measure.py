@@ -13,9 +13,11 @@ from ..tasks.base import Predictor
 from . import features as F
 from .codes import CodeReader, embedding_input, recon_input
 from .damage import damage_fraction, damage_input
+from .orientation import SIDE as ORIENT_SIDE
+from .orientation import OrientationNet, load_orientation, upside_down_scores
 
 # Bump when a measurement changes meaning: cached results of older versions are then measured again.
-MEASURE_VERSION = 1
+MEASURE_VERSION = 2  # 2: the up/down profile gave way to upside_down (orientation.py), flat_border, one_tone
 
 
 @dataclass
@@ -27,10 +29,12 @@ class Measurement:
     tone: str  # features.TONES
     sharpness: float  # variance of the Laplacian (8-bit grey, features.SHARPNESS_SIDE)
     recon_error: float  # the autoencoder's mean squared reconstruction error
+    upside_down: float  # orientation.upside_down_scores: positive = looks upside down
+    flat_border: float  # features.flat_border: share of the photo that is an even area at its edge
+    one_tone: float  # features.one_tone_share: largest share of pixels of (nearly) one grey level
     thumbnail: str  # base64 JPEG
     embedding: np.ndarray  # unit vector, codes.py
     code_stats: np.ndarray
-    profile: np.ndarray  # features.up_down_profile
 
     @property
     def megapixels(self) -> float:
@@ -50,16 +54,19 @@ class Prepared:
     """What is kept of a photo between reading it and the batch's model passes."""
 
     scalars: dict
-    profile: np.ndarray
+    orient_square: np.ndarray  # orientation.SIDE square
     damage_crop: np.ndarray  # damage.damage_input
     embed_square: np.ndarray
     recon_square: np.ndarray
 
 
 class Scanner:
-    def __init__(self, segment: Predictor, codes: CodeReader) -> None:
+    def __init__(self, segment: Predictor, codes: CodeReader, orientation: OrientationNet | None = None) -> None:
         self.segment = segment
         self.codes = codes
+        # the shipped net by default, on the autoencoder's device (callers that build a Scanner from their
+        # own loaded models, as the UI does, need not know of it)
+        self.orientation = orientation if orientation is not None else load_orientation(device=codes.device)
 
     @staticmethod
     def prepare(photo: Photo) -> Prepared:
@@ -67,15 +74,18 @@ class Scanner:
         small = F.fit_side(px, F.SHARPNESS_SIDE)  # everything but noise and damage reads this copy
         rgb = F.rgb_of(small)
         scalars = {"width": photo.width, "height": photo.height, "noise": F.noise_level(px), "tone": F.tone(small),
-                   "sharpness": F.sharpness(rgb), "thumbnail": F.thumbnail(rgb)}
-        return Prepared(scalars, F.up_down_profile(rgb), damage_input(px), embedding_input(rgb), recon_input(rgb))
+                   "sharpness": F.sharpness(rgb), "thumbnail": F.thumbnail(rgb), "flat_border": F.flat_border(rgb),
+                   "one_tone": F.one_tone_share(rgb)}
+        orient = F.square(rgb.astype(np.float32), ORIENT_SIDE)
+        return Prepared(scalars, orient, damage_input(px), embedding_input(rgb), recon_input(rgb))
 
     def finish(self, batch: list[Prepared]) -> list[Measurement]:
         readings = self.codes([p.embed_square for p in batch], [p.recon_square for p in batch])
+        turned = upside_down_scores(self.orientation, [p.orient_square for p in batch])
         return [
             Measurement(**p.scalars, damage=damage_fraction(p.damage_crop, self.segment),
                         recon_error=float(readings.recon_errors[i]), embedding=readings.embeddings[i],
-                        code_stats=readings.code_stats[i], profile=p.profile)
+                        code_stats=readings.code_stats[i], upside_down=float(turned[i]))
             for i, p in enumerate(batch)
         ]
 
@@ -84,7 +94,8 @@ class Scanner:
 
 
 def load_scanner(device: str = "auto", segment_weights: Path | None = None, autoencoder_weights: Path | None = None) -> Scanner:
-    """The damage detector and the autoencoder (weights/segment and weights/morph by default)."""
+    """The damage detector and the autoencoder (weights/segment and weights/morph by default), and the
+    orientation net (orientation.WEIGHTS)."""
     from ..restorer import Restorer
     from ..tasks import TASKS
 
@@ -94,10 +105,14 @@ def load_scanner(device: str = "auto", segment_weights: Path | None = None, auto
 
 
 def cache_version(segment_weights: Path | None = None, autoencoder_weights: Path | None = None) -> str:
-    """What cached measurements depend on: MEASURE_VERSION and both models' checksums (read from their
-    JSON, so a fully cached scan loads no model)."""
+    """What cached measurements depend on: MEASURE_VERSION and the models' checksums (read from their
+    JSON, so a fully cached scan loads no model; the orientation net's small file is hashed)."""
+    import hashlib
+
     from ..weights import default_weights, read_info
+    from .orientation import WEIGHTS
 
     sums = [read_info(p).meta.get("sha256", "?")[:16] for p in (segment_weights or default_weights("segment"),
                                                                autoencoder_weights or default_weights("morph"))]
+    sums.append(hashlib.sha256(WEIGHTS.read_bytes()).hexdigest()[:16] if WEIGHTS.is_file() else "?")
     return f"{MEASURE_VERSION}:{':'.join(sums)}"

@@ -17,7 +17,7 @@ from .duplicates import DUPLICATE_SIMILARITY, duplicate_groups
 from .folder import Scanned
 from .html import html_page
 from .needs import PLAN_TASKS, command_for, needs_of, notes_of, task_for
-from .outliers import MIN_PHOTOS, REASONS, UNUSUAL, outlier_scores
+from .outliers import MIN_PHOTOS, REASONS, UNUSUAL, measured_outlier_scores
 
 COLUMNS = ("file", "width", "height", "megapixels", "noise_level", "damage_percent", "tone", "sharpness",
            "anomaly", "anomaly_reason", "duplicate_group", "needs", "notes", "command")
@@ -52,15 +52,14 @@ def build_report(photos: list[Scanned], failed: list[Failure], left_out: list[Pa
         return Report([], [], [], [f.message for f in failed], [str(p) for p in left_out or []])
     groups = duplicate_groups(np.stack([m.embedding for m in ms]))
     group_of = {i: g + 1 for g, members in enumerate(groups) for i in members}
-    scores = outlier_scores(np.array([m.recon_error for m in ms]), np.stack([m.code_stats for m in ms]),
-                            np.stack([m.profile for m in ms]))
+    scores = measured_outlier_scores(ms)
     rows = []
     for i, (p, m) in enumerate(zip(photos, ms)):
         rows.append({
             "file": str(p.path), "width": m.width, "height": m.height, "megapixels": round(m.megapixels, 2),
             "noise_level": round(m.noise, 1), "damage_percent": round(100 * m.damage, 2), "tone": m.tone,
             "sharpness": round(m.sharpness, 1), "anomaly": _rounded(scores.scores[i], 2),
-            "anomaly_reason": REASONS[scores.reasons[i]] if scores.scores[i] >= UNUSUAL else "",
+            "anomaly_reason": REASONS[scores.reasons[i]] if scores.plain[i] >= UNUSUAL else "",
             "duplicate_group": group_of.get(i),
             "needs": "; ".join(needs_of(m)), "notes": "; ".join(notes_of(m)), "command": command_for(m, p.path),
             "task": task_for(m), "thumbnail": m.thumbnail,

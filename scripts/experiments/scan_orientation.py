@@ -1,0 +1,104 @@
+"""Train the orientation net of `restore scan` (restorer/scan/orientation.py): is a photo upside down?
+
+    OMP_NUM_THREADS=1 python scripts/experiments/scan_orientation.py ../shared/datasets/bsds432 \
+        ../shared/datasets/urban100 ../shared/datasets/sunhays80 --minutes 14 --out restorer/scan/orientation.safetensors
+
+Training photos only (the benchmark sets are for the final measurement). Every 10th photo of each set
+is held out: the net never trains on it, and the log reports, on those, how often the photo is told
+from its turn (accuracy) and how often the turned photo would rank in the top 10 of ~95 upright
+ones on this cue alone. Each sample: a random crop (60-100 % of each side), mirrored half the time,
+another exposure, gamma and colour balance, grey a quarter of the time (archives hold many black and
+white prints), squeezed to a 64 px square; the loss is the logistic loss of "the square as is looks
+more upright than its turn"."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
+
+from restorer.bench.common import load_clean  # noqa: E402
+from restorer.scan.features import fit_side  # noqa: E402
+from restorer.scan.orientation import SIDE, OrientationNet, save_orientation  # noqa: E402
+
+HELD_OUT_EVERY = 10
+BATCH = 64
+LR = 2e-3
+
+
+def squared(img: np.ndarray) -> np.ndarray:
+    return cv2.resize(img, (SIDE, SIDE), interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def sample(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    h, w = img.shape[:2]
+    ch, cw = int(h * rng.uniform(0.6, 1)), int(w * rng.uniform(0.6, 1))
+    y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
+    v = squared(img[y : y + ch, x : x + cw])
+    if rng.random() < 0.5:
+        v = v[:, ::-1]
+    v = np.clip(v ** rng.uniform(0.7, 1.4) * rng.uniform(0.8, 1.2) * rng.uniform(0.93, 1.07, 3), 0, 1).astype(np.float32)
+    if rng.random() < 0.25:
+        v = np.repeat(v.mean(axis=2, keepdims=True), 3, axis=2)
+    return v
+
+
+def tensor(squares: list[np.ndarray]) -> torch.Tensor:
+    return torch.from_numpy(np.stack(squares).transpose(0, 3, 1, 2).copy())
+
+
+def held_out_check(net: OrientationNet, held: torch.Tensor) -> tuple[float, float]:
+    """(share told apart from their turn, share of turned ones above all but 6 of ~95 upright ones)."""
+    net.eval()
+    with torch.no_grad():
+        s = net(held).numpy()  # positive = looks turned; the turned photo's score is -s
+    net.train()
+    above = np.array([(np.delete(s, i) >= -s[i]).mean() for i in range(len(s))])
+    return float((s < 0).mean()), float((above < 7 / 95).mean())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("folders", nargs="+", type=Path)
+    ap.add_argument("--minutes", type=float, default=14)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    train, held = [], []
+    for folder in args.folders:
+        for k, (_, img) in enumerate(load_clean(folder)):
+            (held if k % HELD_OUT_EVERY == 0 else train).append(fit_side(img, 256))
+    held_t = tensor([squared(i) for i in held])
+    print(f"{len(train)} training photos, {len(held)} held out", flush=True)
+    net = OrientationNet()
+    opt = torch.optim.AdamW(net.parameters(), LR, weight_decay=1e-3)
+    start, step, total = time.monotonic(), 0, args.minutes * 60
+    while (frac := (time.monotonic() - start) / total) < 1:
+        for g in opt.param_groups:
+            g["lr"] = LR * 0.5 * (1 + np.cos(np.pi * frac))
+        x = tensor([sample(train[i], rng) for i in rng.integers(0, len(train), BATCH)])
+        loss = nn.functional.softplus(net(x)).mean()  # net(x) > 0: "the square looks turned", wrong here
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        step += 1
+        if step % 200 == 0:
+            acc, top = held_out_check(net, held_t)
+            print(f"step {step} {time.monotonic() - start:.0f} s loss {loss.item():.3f} held out: told apart {acc:.2f}, "
+                  f"turned in top 10 {top:.2f}", flush=True)
+    acc, top = held_out_check(net, held_t)
+    print(f"final: {step} steps, held out: told apart {acc:.2f}, turned in top 10 {top:.2f}", flush=True)
+    save_orientation(net, args.out)
+
+
+if __name__ == "__main__":
+    main()
