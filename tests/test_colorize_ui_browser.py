@@ -3,16 +3,10 @@ upload a grey photo, paint one stroke with the colour brush's default colour, ru
 colour where the stroke was and the automatic colour far from it."""
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from restorer import color as C
 from restorer.color_hints import chroma_of
@@ -20,7 +14,7 @@ from restorer.ui.widgets import HINT_COLOURS
 from restorer.weights import save_weights
 
 from .conftest import random_head_model, save_rgb, smooth_image, tiny_unet_for
-from .test_ui_browser import CHROMIUM, RUN_S, STARTUP_S, _browser_or_skip, _download, _free_port
+from .test_ui_browser import CHROMIUM, RUN_S, browser_or_skip, download_result, served_ui
 
 
 @pytest.fixture
@@ -28,34 +22,11 @@ def colorize_url(tmp_path: Path):
     spec = tiny_unet_for("colorize")
     weights = tmp_path / "weights"
     save_weights(random_head_model(spec, head_std=0.5), spec, weights / "colorize.safetensors", "colorize")
-    port = _free_port()
-    log = open(tmp_path / "server.log", "w")
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    server = subprocess.Popen([sys.executable, "-m", "restorer", "ui", "--port", str(port), "--device", "cpu",
-                               "--weights-dir", str(weights), "--out", str(tmp_path / "out")],
-                              stdout=log, stderr=subprocess.STDOUT, env=env)
-    try:
-        deadline = time.monotonic() + STARTUP_S
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("restore ui did not start:\n" + (tmp_path / "server.log").read_text()[-3000:])
-                time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+    yield from served_ui(tmp_path, weights)
 
 
 def test_paint_a_colour_hint_and_the_result_follows_it(colorize_url, tmp_path):
-    sync_playwright = _browser_or_skip()
+    sync_playwright = browser_or_skip()
     src = save_rgb(tmp_path / "grey.png", np.repeat(C.grey_of(smooth_image(160, 240, 2)), 3, axis=2))
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
@@ -78,7 +49,7 @@ def test_paint_a_colour_hint_and_the_result_follows_it(colorize_url, tmp_path):
         page.mouse.up()
         page.click("#colorize-run")
         page.locator("#colorize-status").get_by_text("1 image(s) restored").wait_for()
-        out = np.asarray(_download(page, "colorize").convert("RGB"), np.float32) / 255
+        out = np.asarray(download_result(page, "colorize").convert("RGB"), np.float32) / 255
         browser.close()
     want = chroma_of(np.array([[int(HINT_COLOURS[0][i : i + 2], 16) for i in (1, 3, 5)]]) / 255)[0]
     error = np.linalg.norm(C.rgb_to_lab(out)[..., 1:] - want, axis=-1)

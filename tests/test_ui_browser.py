@@ -28,7 +28,7 @@ STARTUP_S = 300  # importing torch and gradio; minutes on a busy two-core machin
 RUN_S = 180
 
 
-def _browser_or_skip():
+def browser_or_skip():
     """Playwright's sync API, or a skip (never in CI, where it must run)."""
     missing = []
     if not Path(CHROMIUM).is_file():
@@ -45,28 +45,20 @@ def _browser_or_skip():
     return sync_playwright
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def app_url(tmp_path: Path):
-    """`restore ui` on a free localhost port, with untrained tiny weights."""
-    weights = tmp_path / "weights"
-    for name in ("denoise", "inpaint"):
-        save_weights(TINY_UNET.build(), TINY_UNET, weights / f"{name}.safetensors", name)
-    save_weights(bright_detector(), TINY_SEG, weights / "segment.safetensors", "segment")  # marks pixels brighter than 0.8
-    (tmp_path / "photos").mkdir()  # for the Fine-tune tab
-    for i in range(4):
-        save_rgb(tmp_path / "photos" / f"p{i}.png", smooth_image(96, 96, seed=i))
-    port = _free_port()
+def served_ui(tmp_path: Path, weights: Path, *extra: str):
+    """`restore ui` on a free localhost port with the given weights folder: yields its URL, stops it after."""
+    port = free_port()
     log = open(tmp_path / "server.log", "w")
     env = {**os.environ, "OMP_NUM_THREADS": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
     server = subprocess.Popen(
         [sys.executable, "-m", "restorer", "ui", "--port", str(port), "--device", "cpu",
-         "--weights-dir", str(weights), "--out", str(tmp_path / "out"), "--data-root", str(tmp_path)],
+         "--weights-dir", str(weights), "--out", str(tmp_path / "out"), *extra],
         stdout=log, stderr=subprocess.STDOUT, env=env,
     )
     try:
@@ -89,7 +81,20 @@ def app_url(tmp_path: Path):
         log.close()
 
 
-def _download(page, tab: str) -> Image.Image:
+@pytest.fixture
+def app_url(tmp_path: Path):
+    """`restore ui` on a free localhost port, with untrained tiny weights."""
+    weights = tmp_path / "weights"
+    for name in ("denoise", "inpaint"):
+        save_weights(TINY_UNET.build(), TINY_UNET, weights / f"{name}.safetensors", name)
+    save_weights(bright_detector(), TINY_SEG, weights / "segment.safetensors", "segment")  # marks pixels brighter than 0.8
+    (tmp_path / "photos").mkdir()  # for the Fine-tune tab
+    for i in range(4):
+        save_rgb(tmp_path / "photos" / f"p{i}.png", smooth_image(96, 96, seed=i))
+    yield from served_ui(tmp_path, weights, "--data-root", str(tmp_path))
+
+
+def download_result(page, tab: str) -> Image.Image:
     """The result file behind the tab's download link, fetched as the user's browser would."""
     link = page.locator(f"#{tab}-download a[href]").first
     link.wait_for(timeout=RUN_S * 1000)
@@ -99,7 +104,7 @@ def _download(page, tab: str) -> Image.Image:
 
 
 def test_denoise_and_paint_inpaint_in_a_real_browser(app_url):
-    sync_playwright = _browser_or_skip()
+    sync_playwright = browser_or_skip()
     noisy = EXAMPLES / "noisy" / "camera.png"
     clean = EXAMPLES / "clean" / "camera.png"
     with sync_playwright() as p:
@@ -118,7 +123,7 @@ def test_denoise_and_paint_inpaint_in_a_real_browser(app_url):
         page.click("#denoise-run")
         page.locator("#denoise-result img").first.wait_for()
         page.locator("#denoise-status").get_by_text("(sigma 25.0, strength 1.0, views 1): 1 image(s) restored").wait_for()
-        result = _download(page, "denoise")
+        result = download_result(page, "denoise")
         assert result.format == "PNG" and result.size == Image.open(noisy).size
 
         # Only uploads and the app's own folders are served.
@@ -145,7 +150,7 @@ def test_denoise_and_paint_inpaint_in_a_real_browser(app_url):
         page.click("#inpaint-run")
         page.locator("#inpaint-status").get_by_text("1 image(s) restored").wait_for()
         page.locator("#inpaint-result img").first.wait_for()
-        filled = np.asarray(_download(page, "inpaint").convert("L"), np.int16)
+        filled = np.asarray(download_result(page, "inpaint").convert("L"), np.int16)
         original = np.asarray(Image.open(clean).convert("L"), np.int16)
 
         # Fine-tune: a few steps on a folder; the curve appears; the result is offered in the Denoise tab's
@@ -202,7 +207,7 @@ def test_results_gallery_new_uploads_errors_and_the_proposed_mask(app_url, tmp_p
     """What a new user trips over: several results each comparable, a new upload clearing the old
     result, an error shown in the status area naming the file as uploaded, and the damage
     detector's proposal visible as a coloured layer over the photo."""
-    sync_playwright = _browser_or_skip()
+    sync_playwright = browser_or_skip()
     fake = tmp_path / "fake.png"
     fake.write_text("this is a text file with an image's name")
     two = [EXAMPLES / "noisy" / "camera.png", EXAMPLES / "noisy" / "chelsea.png"]
