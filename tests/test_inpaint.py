@@ -197,3 +197,45 @@ def test_bench_scores_ours_and_opencv(tmp_path, tiny_weights):
     assert set(by) == {(m, z) for m in ("ours", "telea", "ns", "grey") for z in SIZES}
     assert all(row["images"] == 2 and np.isfinite(row["PSNR hole"]) and row["s/image"] >= 0 for row in by.values())
     assert by["telea", "medium"]["PSNR hole"] > by["grey", "medium"]["PSNR hole"]  # smooth images: diffusion wins easily
+
+
+def test_object_masks_cover_their_claimed_area_and_are_repeatable():
+    from restorer.corrupt.object_masks import OBJECT_AREA, SHAPES, object_mask
+
+    lo, hi = OBJECT_AREA
+    for kind in SHAPES:
+        for h, w in ((96, 160), (256, 256), (333, 500)):
+            fractions = [object_mask(h, w, np.random.default_rng(s), kind=kind).mean() for s in range(8)]
+            assert lo <= min(fractions) and max(fractions) <= hi, (kind, h, w, fractions)
+    for band in ((0.05, 0.10), (0.10, 0.20), (0.20, 0.30)):  # the bench asks for each area band
+        fractions = [object_mask(128, 192, np.random.default_rng(s), band).mean() for s in range(8)]
+        assert band[0] <= min(fractions) and max(fractions) <= band[1], (band, fractions)
+    a, b = (object_mask(64, 80, np.random.default_rng(3)) for _ in range(2))
+    assert a.dtype == bool and a.shape == (64, 80) and np.array_equal(a, b)
+    with pytest.raises(ValueError, match="tree"):
+        object_mask(64, 64, np.random.default_rng(0), kind="tree")
+
+
+def test_an_object_mask_is_one_piece_not_scattered_strokes():
+    import cv2
+
+    from restorer.corrupt.object_masks import object_mask
+
+    for s in range(12):
+        hole = object_mask(200, 300, np.random.default_rng(s))
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
+        assert stats[1:, cv2.CC_STAT_AREA].max() >= 0.8 * hole.sum(), s  # one shape (a limb may be cut off by the frame)
+
+
+def test_training_samples_include_object_masks():
+    from restorer.corrupt.masks import hole_mask
+
+    kinds = [hole_mask(128, 128, np.random.default_rng(s)) for s in range(40)]
+    one_piece = sum(cv2_components(k) == 1 and k.mean() >= 0.05 for k in kinds)
+    assert 4 <= one_piece <= 30  # about a quarter are objects; strokes are rarely a single piece of that size
+
+
+def cv2_components(hole: np.ndarray) -> int:
+    import cv2
+
+    return cv2.connectedComponents(hole.astype(np.uint8), connectivity=8)[0] - 1

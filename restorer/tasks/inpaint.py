@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import torch
 
-from ..corrupt.masks import random_mask
+from ..corrupt.masks import hole_mask
 from ..imageio import SUPPORTED_SUFFIXES, Photo, read_image
 from ..metrics import psnr_torch
 from ..models import cpu_unet
@@ -92,7 +92,7 @@ _AUGMENT = A.Compose([
 
 def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
     h, w = clean.shape[:2]
-    hole = random_mask(h, w, rng)  # thin, medium or thick, equally often
+    hole = hole_mask(h, w, rng)  # a blob or silhouette a quarter of the time, else thin/medium/thick strokes
     _AUGMENT.set_random_seed(int(rng.integers(2**31)))  # repeatable for the caller's rng
     out = _AUGMENT(image=clean, mask=hole.astype(np.uint8))
     image, hole = np.clip(out["image"], 0, 1).astype(np.float32), out["mask"].astype(bool)
