@@ -16,7 +16,7 @@ from restorer.corrupt.masks import AREA, SIZES, random_mask
 from restorer.tiling import TiledPredictor
 from restorer.imageio import Photo
 from restorer.tasks import TASKS
-from restorer.tasks.inpaint import InpaintOptions, apply, hole_boxes, model_input
+from restorer.tasks.inpaint import STARTS, InpaintOptions, apply, hole_boxes, model_input
 from restorer.weights import save_weights
 
 from .conftest import TINY_UNET, bench_rows, invoke, random_head_model, save_rgb, smooth_image
@@ -66,9 +66,12 @@ def test_mask_sizes_fall_in_their_bands():
         random_mask(64, 64, np.random.default_rng(0), "huge")
 
 
-def test_model_never_sees_what_was_under_the_hole():
+@pytest.mark.parametrize("start", sorted(STARTS))
+def test_model_never_sees_what_was_under_the_hole(start, monkeypatch):
+    monkeypatch.setattr("restorer.tasks.inpaint.START", start)
+    monkeypatch.setattr("restorer.tasks.inpaint.prefill.__defaults__", (start,))
     clean = smooth_image(96, 96)
-    hole = blobs(96, 96, (30, 30, 20, 25))
+    hole = blobs(96, 96, (30, 30, 20, 25), (0, 60, 10, 36))  # one hole touches the image border
     other = clean.copy()
     other[hole] = 1 - other[hole]  # different content under the hole only
     a, b = model_input(clean, hole), model_input(other, hole)
@@ -183,7 +186,7 @@ def test_large_photo_runs_the_model_on_small_crops_only(tmp_path, tiny_model):
     assert np.array_equal(out[~hole], pixels[~hole]) and not np.array_equal(out[hole], pixels[hole])
 
 
-def test_bench_scores_ours_and_opencv(tmp_path, tiny_weights):
+def test_bench_scores_ours_and_opencv_by_mask_kind_and_area_band(tmp_path, tiny_weights):
     data = tmp_path / "data"
     data.mkdir()
     for i in range(2):
@@ -192,11 +195,33 @@ def test_bench_scores_ours_and_opencv(tmp_path, tiny_weights):
                "--limit", "2", "--grid", str(tmp_path / "grid.png"))
     assert r.exit_code == 0, r.output
     grid = np.asarray(Image.open(tmp_path / "grid.png"))
-    assert grid.shape[1] == 4 * 324 and grid.shape[0] > 2 * 324 * 64 / 80  # input | Telea | ours | original, a row per image
+    assert grid.shape[1] == 4 * 324 and grid.shape[0] > 2 * 324 * 64 / 80  # input | best classical | ours | original
     by = bench_rows(r.output, "method", "mask")
-    assert set(by) == {(m, z) for m in ("ours", "telea", "ns", "grey") for z in SIZES}
-    assert all(row["images"] == 2 and np.isfinite(row["PSNR hole"]) and row["s/image"] >= 0 for row in by.values())
+    objects = ("object 1-10%", "object 10-20%", "object 20-30%")
+    assert {(m, z) for m in ("ours", "telea", "ns", "grey") for z in (*SIZES, "object", *objects)} <= set(by)
+    assert all(by[m, z]["images"] == 2 for m in ("ours", "telea") for z in (*SIZES, *objects))
+    assert all(by[m, "object"]["images"] == 6 for m in ("ours", "telea"))  # one object per band and image
+    assert all(lo <= by["ours", z]["hole %"] < hi for z, (lo, hi) in zip(objects, ((5, 10), (10, 20), (20, 30))))
+    assert all(np.isfinite(row["PSNR hole"]) and row["s/image"] >= 0 for row in by.values())
     assert by["telea", "medium"]["PSNR hole"] > by["grey", "medium"]["PSNR hole"]  # smooth images: diffusion wins easily
+
+
+def test_bench_fsr_without_opencv_contrib_says_how_to_get_it(tmp_path):
+    import sys
+
+    import cv2
+
+    data = tmp_path / "data"
+    data.mkdir()
+    save_rgb(data / "a.png", smooth_image(64, 80))
+    if not hasattr(cv2, "xphoto"):
+        r = invoke("bench", "inpaint", "--data", str(data), "--methods", "fsr,telea", "--device", "cpu")
+        assert r.exit_code == 1 and "opencv-contrib-python-headless" in r.output and "Traceback" not in r.output
+    python_without = tmp_path / "python"  # an interpreter whose cv2 has no xphoto
+    python_without.write_text(f"#!/bin/sh\nexec {sys.executable} -c 'import sys; sys.exit(1)'\n")
+    python_without.chmod(0o755)
+    r = invoke("bench", "inpaint", "--data", str(data), "--methods", "fsr", "--fsr-python", str(python_without))
+    assert r.exit_code == 1 and "cannot import cv2.xphoto" in r.output and "Traceback" not in r.output
 
 
 def test_object_masks_cover_their_claimed_area_and_are_repeatable():
