@@ -69,7 +69,6 @@ def test_mask_sizes_fall_in_their_bands():
 @pytest.mark.parametrize("start", sorted(STARTS))
 def test_model_never_sees_what_was_under_the_hole(start, monkeypatch):
     monkeypatch.setattr("restorer.tasks.inpaint.START", start)
-    monkeypatch.setattr("restorer.tasks.inpaint.prefill.__defaults__", (start,))
     clean = smooth_image(96, 96)
     hole = blobs(96, 96, (30, 30, 20, 25), (0, 60, 10, 36))  # one hole touches the image border
     other = clean.copy()
