@@ -16,7 +16,7 @@ from restorer.corrupt.masks import AREA, SIZES, random_mask
 from restorer.tiling import TiledPredictor
 from restorer.imageio import Photo
 from restorer.tasks import TASKS
-from restorer.tasks.inpaint import InpaintOptions, apply, hole_boxes, model_input
+from restorer.tasks.inpaint import STARTS, InpaintOptions, apply, hole_boxes, model_input
 from restorer.weights import save_weights
 
 from .conftest import TINY_UNET, bench_rows, invoke, random_head_model, save_rgb, smooth_image
@@ -66,9 +66,11 @@ def test_mask_sizes_fall_in_their_bands():
         random_mask(64, 64, np.random.default_rng(0), "huge")
 
 
-def test_model_never_sees_what_was_under_the_hole():
+@pytest.mark.parametrize("start", sorted(STARTS))
+def test_model_never_sees_what_was_under_the_hole(start, monkeypatch):
+    monkeypatch.setattr("restorer.tasks.inpaint.START", start)
     clean = smooth_image(96, 96)
-    hole = blobs(96, 96, (30, 30, 20, 25))
+    hole = blobs(96, 96, (30, 30, 20, 25), (0, 60, 10, 36))  # one hole touches the image border
     other = clean.copy()
     other[hole] = 1 - other[hole]  # different content under the hole only
     a, b = model_input(clean, hole), model_input(other, hole)
@@ -183,7 +185,7 @@ def test_large_photo_runs_the_model_on_small_crops_only(tmp_path, tiny_model):
     assert np.array_equal(out[~hole], pixels[~hole]) and not np.array_equal(out[hole], pixels[hole])
 
 
-def test_bench_scores_ours_and_opencv(tmp_path, tiny_weights):
+def test_bench_scores_ours_and_opencv_by_mask_kind_and_area_band(tmp_path, tiny_weights):
     data = tmp_path / "data"
     data.mkdir()
     for i in range(2):
@@ -192,8 +194,72 @@ def test_bench_scores_ours_and_opencv(tmp_path, tiny_weights):
                "--limit", "2", "--grid", str(tmp_path / "grid.png"))
     assert r.exit_code == 0, r.output
     grid = np.asarray(Image.open(tmp_path / "grid.png"))
-    assert grid.shape[1] == 4 * 324 and grid.shape[0] > 2 * 324 * 64 / 80  # input | Telea | ours | original, a row per image
+    assert grid.shape[1] == 4 * 324 and grid.shape[0] > 2 * 324 * 64 / 80  # input | best classical | ours | original
     by = bench_rows(r.output, "method", "mask")
-    assert set(by) == {(m, z) for m in ("ours", "telea", "ns", "grey") for z in SIZES}
-    assert all(row["images"] == 2 and np.isfinite(row["PSNR hole"]) and row["s/image"] >= 0 for row in by.values())
+    objects = ("object 1-10%", "object 10-20%", "object 20-30%")
+    assert {(m, z) for m in ("ours", "telea", "ns", "grey") for z in (*SIZES, "object", *objects)} <= set(by)
+    assert all(by[m, z]["images"] == 2 for m in ("ours", "telea") for z in (*SIZES, *objects))
+    assert all(by[m, "object"]["images"] == 6 for m in ("ours", "telea"))  # one object per band and image
+    assert all(lo <= by["ours", z]["hole %"] < hi for z, (lo, hi) in zip(objects, ((5, 10), (10, 20), (20, 30))))
+    assert all(np.isfinite(row["PSNR hole"]) and row["s/image"] >= 0 for row in by.values())
     assert by["telea", "medium"]["PSNR hole"] > by["grey", "medium"]["PSNR hole"]  # smooth images: diffusion wins easily
+
+
+def test_bench_fsr_without_opencv_contrib_says_how_to_get_it(tmp_path):
+    import sys
+
+    import cv2
+
+    data = tmp_path / "data"
+    data.mkdir()
+    save_rgb(data / "a.png", smooth_image(64, 80))
+    if not hasattr(cv2, "xphoto"):
+        r = invoke("bench", "inpaint", "--data", str(data), "--methods", "fsr,telea", "--device", "cpu")
+        assert r.exit_code == 1 and "opencv-contrib-python-headless" in r.output and "Traceback" not in r.output
+    python_without = tmp_path / "python"  # an interpreter whose cv2 has no xphoto
+    python_without.write_text(f"#!/bin/sh\nexec {sys.executable} -c 'import sys; sys.exit(1)'\n")
+    python_without.chmod(0o755)
+    r = invoke("bench", "inpaint", "--data", str(data), "--methods", "fsr", "--fsr-python", str(python_without))
+    assert r.exit_code == 1 and "cannot import cv2.xphoto" in r.output and "Traceback" not in r.output
+
+
+def test_object_masks_cover_their_claimed_area_and_are_repeatable():
+    from restorer.corrupt.object_masks import OBJECT_AREA, SHAPES, object_mask
+
+    lo, hi = OBJECT_AREA
+    for kind in SHAPES:
+        for h, w in ((96, 160), (256, 256), (333, 500)):
+            fractions = [object_mask(h, w, np.random.default_rng(s), kind=kind).mean() for s in range(8)]
+            assert lo <= min(fractions) and max(fractions) <= hi, (kind, h, w, fractions)
+    for band in ((0.05, 0.10), (0.10, 0.20), (0.20, 0.30)):  # the bench asks for each area band
+        fractions = [object_mask(128, 192, np.random.default_rng(s), band).mean() for s in range(8)]
+        assert band[0] <= min(fractions) and max(fractions) <= band[1], (band, fractions)
+    a, b = (object_mask(64, 80, np.random.default_rng(3)) for _ in range(2))
+    assert a.dtype == bool and a.shape == (64, 80) and np.array_equal(a, b)
+    with pytest.raises(ValueError, match="tree"):
+        object_mask(64, 64, np.random.default_rng(0), kind="tree")
+
+
+def test_an_object_mask_is_one_piece_not_scattered_strokes():
+    import cv2
+
+    from restorer.corrupt.object_masks import object_mask
+
+    for s in range(12):
+        hole = object_mask(200, 300, np.random.default_rng(s))
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
+        assert stats[1:, cv2.CC_STAT_AREA].max() >= 0.8 * hole.sum(), s  # one shape (a limb may be cut off by the frame)
+
+
+def test_training_samples_include_object_masks():
+    from restorer.corrupt.masks import hole_mask
+
+    kinds = [hole_mask(128, 128, np.random.default_rng(s)) for s in range(40)]
+    one_piece = sum(cv2_components(k) == 1 and k.mean() >= 0.05 for k in kinds)
+    assert 4 <= one_piece <= 30  # about a quarter are objects; strokes are rarely a single piece of that size
+
+
+def cv2_components(hole: np.ndarray) -> int:
+    import cv2
+
+    return cv2.connectedComponents(hole.astype(np.uint8), connectivity=8)[0] - 1

@@ -1,31 +1,39 @@
-"""Inpainting benchmark: seeded thin / medium / thick masks on clean images;
-our model against OpenCV's Telea and Navier-Stokes inpainting (radius 3) and
-a plain grey fill, scored over the whole image and inside the holes alone."""
+"""Inpainting benchmark: seeded masks on clean images, by kind (thin / medium /
+thick strokes, and object masks: one blob or silhouette in each area band) and by
+hole area; our model against OpenCV's Telea and Navier-Stokes inpainting (radius 3),
+OpenCV contrib's FSR where available (bench/fsr.py) and a plain grey fill, scored
+over the whole image and inside the holes alone."""
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from ..corrupt.functional import quantise
-from ..corrupt.masks import SIZES, random_mask
-from ..restorer import Restorer
+from ..corrupt.masks import KINDS, SIZES, random_mask
+from ..corrupt.object_masks import OBJECT_AREA, object_mask
 from ..metrics import psnr, ssim_map
+from ..restorer import Restorer
 from ..tasks import TASKS
 from ..tasks.inpaint import inpaint_pixels
+from . import fsr
 from .base import Bench, Recorded, grid_field
 from .common import Table, load_clean, save_grid, timed
 
 FILL = 0.5  # grey in the holes before any method sees them
 
-METHODS = ("ours", "telea", "ns", "grey")
+METHODS = ("ours", "fsr", "fsr-best", "telea", "ns", "grey")
+DEFAULT_METHODS = ("ours", "telea", "ns", "grey")  # fsr needs OpenCV contrib (see bench/fsr.py)
+CLASSICAL = ("fsr", "fsr-best", "telea", "ns")  # the grid's "best classical" is the best of these on object masks
 RADIUS = 3  # OpenCV's neighbourhood radius, as commonly benchmarked
-GRID_ROWS = 4
-GRID_MASK = "medium"  # the picture grid shows this mask size: input | Telea | ours | original
+# Hole-area bands (fractions of the image) the table reports; object masks are drawn once per band,
+# inside OBJECT_AREA (so the first band's objects cover 5-10 %). Strokes fall where they fall.
+BANDS = ((0.01, 0.10), (0.10, 0.20), (0.20, 0.30))
+GRID_ROWS = 4  # the grid shows object masks of the first images, bands taken in turn
 
 
 def opencv_inpaint(flag: int) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
@@ -34,6 +42,23 @@ def opencv_inpaint(flag: int) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
         return cv2.inpaint(u8, hole.astype(np.uint8), RADIUS, flag).astype(np.float32) / 255
 
     return fill
+
+
+def band_of(area: float) -> str:
+    for lo, hi in BANDS:
+        if lo <= area < hi:
+            return f"{100 * lo:.0f}-{100 * hi:.0f}%"
+    return f">{100 * BANDS[-1][1]:.0f}%" if area >= BANDS[-1][1] else f"<{100 * BANDS[0][0]:.0f}%"
+
+
+def bench_masks(h: int, w: int, image: int, seed: int = 0) -> list[tuple[str, np.ndarray]]:
+    """(kind, bool mask) for one image: one stroke mask per size (the seeds of earlier
+    runs, so their numbers stay comparable) and one object mask per area band."""
+    rng = lambda k: np.random.default_rng(seed * 100_003 + image * 1009 + k)  # noqa: E731
+    masks = [(size, random_mask(h, w, rng(k), size)) for k, size in enumerate(SIZES)]
+    for b, (lo, hi) in enumerate(BANDS):
+        masks.append(("object", object_mask(h, w, rng(len(SIZES) + b), (max(lo, OBJECT_AREA[0]), hi))))
+    return masks
 
 
 def _scores(out: np.ndarray, clean: np.ndarray, hole: np.ndarray) -> tuple[float, float, float, float]:
@@ -45,53 +70,89 @@ def _scores(out: np.ndarray, clean: np.ndarray, hole: np.ndarray) -> tuple[float
     return psnr(out, clean), float(smap.mean()), hole_psnr, float(smap[inner].mean()) if inner.any() else float("nan")
 
 
-def run(data: Path, methods: list[str], weights: Path | None, device: str, limit: int | None, seed: int = 0,
-        grid: Path | None = None) -> Table:
-    images = load_clean(data, limit)
+def _methods(methods: list[str], weights: Path | None, device: str, fsr_python: Path | None) -> dict[str, Callable]:
+    """name -> fn(damaged, hole) -> (filled, seconds)."""
+    if set(methods) & set(fsr.FLAGS):
+        fsr.check(fsr_python)  # before any work: a missing OpenCV contrib is a message, not a crash later
     restorer = Restorer.load(TASKS["inpaint"], weights, device) if "ours" in methods else None
-    fns: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    plain: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
         "ours": lambda x, m: inpaint_pixels(x, m, restorer.predict),
         "telea": opencv_inpaint(cv2.INPAINT_TELEA),
         "ns": opencv_inpaint(cv2.INPAINT_NS),
         "grey": lambda x, m: x,  # the holes as the methods receive them: the floor to beat
     }
-    table = Table(["method", "mask", "hole %", "PSNR", "SSIM", "PSNR hole", "SSIM hole", "s/image", "images"])
-    shown: list[list[np.ndarray]] = []
-    for k, size in enumerate(SIZES):
-        scores: dict[str, list[tuple[float, ...]]] = defaultdict(list)
-        area = []
-        for i, (_, clean) in enumerate(images):
-            hole = random_mask(*clean.shape[:2], np.random.default_rng(seed * 100_003 + i * 1009 + k), size)
-            area.append(hole.mean())
+    fns = {m: (lambda x, h, f=f: timed(lambda: f(x, h))) for m, f in plain.items()}
+    for m in fsr.FLAGS:  # timed by FSR's own clock, so another Python's start-up is not counted
+        fns[m] = lambda x, h, m=m: fsr.fsr_fill(x, h, m, fsr_python)
+    return {m: fns[m] for m in methods}
+
+
+def run(data: Path, methods: list[str], weights: Path | None, device: str, limit: int | None, seed: int = 0,
+        grid: Path | None = None, fsr_python: Path | None = None) -> Table:
+    images = load_clean(data, limit)
+    fns = _methods(methods, weights, device, fsr_python)
+    # per (method, kind): (area, PSNR, SSIM, PSNR hole, SSIM hole, seconds) for each mask
+    scores: dict[tuple[str, str], list[tuple[float, ...]]] = defaultdict(list)
+    shown: list[dict[str, np.ndarray]] = []
+    for i, (_, clean) in enumerate(images):
+        objects = 0
+        for kind, hole in bench_masks(*clean.shape[:2], i, seed):
             # every method gets the holes greyed out, so none can peek at what was there
             damaged = np.where(hole[..., None], np.float32(FILL), clean).astype(np.float32)
             outs = {}
-            for m in methods:
-                out, secs = timed(lambda: fns[m](damaged, hole))
-                out = np.where(hole[..., None], quantise(out), clean)  # only hole pixels may change
-                scores[m].append((*_scores(out, clean, hole), secs))
-                outs[m] = out
-            if size == GRID_MASK and len(shown) < GRID_ROWS:
-                shown.append([damaged, *(outs[m] for m in ("telea", "ours") if m in outs), clean])
+            for m, fn in fns.items():
+                out, secs = fn(damaged, hole)
+                outs[m] = np.where(hole[..., None], quantise(out), clean)  # only hole pixels may change
+                scores[m, kind].append((float(hole.mean()), *_scores(outs[m], clean, hole), secs))
+            if kind == "object" and objects == i % len(BANDS) and len(shown) < GRID_ROWS:
+                shown.append({"input": damaged, **outs, "original": clean})
+            objects += kind == "object"
+    table = Table(["method", "mask", "hole %", "PSNR", "SSIM", "PSNR hole", "SSIM hole", "s/image", "images"])
+    for kind in KINDS:
         for m in methods:
-            arr = np.array(scores[m])
-            table.add(m, size, float(100 * np.mean(area)), *(float(v) for v in arr.mean(axis=0)), len(images))
-    if grid is not None and shown:
-        save_grid(grid, shown)
+            rows = np.array(scores[m, kind])
+            groups = {kind: rows}
+            bands = np.array([band_of(a) for a in rows[:, 0]])
+            if len(set(bands)) > 1 or kind == "object":  # a kind that spans bands also gets a row per band
+                groups.update({f"{kind} {b}": rows[bands == b] for b in sorted(set(bands), key=_band_order)})
+            for label, r in groups.items():
+                table.add(m, label, float(100 * r[:, 0].mean()), *(float(v) for v in r[:, 1:].mean(axis=0)), len(r))
+    best = _best_classical(scores, methods)
+    if grid is not None and shown and best is not None:
+        save_grid(grid, [[row["input"], row[best], *([row["ours"]] if "ours" in row else []), row["original"]] for row in shown])
     return table
+
+
+def _band_order(label: str) -> float:
+    return float(label.strip("<>%").split("-")[0])
+
+
+def _best_classical(scores: dict, methods: list[str]) -> str | None:
+    """The classical method with the best mean hole PSNR on object masks in this run (the grey fill if none ran)."""
+    ran = [m for m in CLASSICAL if m in methods] or [m for m in ("grey",) if m in methods]
+    return max(ran, key=lambda m: np.mean([s[3] for s in scores[m, "object"]])) if ran else None
 
 
 @dataclass
 class InpaintBenchOptions:
     grid: Path | None = grid_field(
-        "Also save a picture grid (input with holes | Telea | ours | original, medium masks) of the first images.")
+        "Also save a picture grid (object masks: input with holes | best classical method on object masks | "
+        "ours | original) of the first images.")
+    fsr_python: Path | None = field(default=None, metadata={
+        "help": "A Python with opencv-contrib-python-headless (cv2.xphoto) to run the fsr methods in, when this "
+                "environment's OpenCV lacks it (the two OpenCV wheels must not share an environment).",
+        "exists": True, "dir_okay": False})
 
 
 BENCH = Bench(
     name="inpaint",
-    help="Seeded thin/medium/thick masks on clean images; PSNR and SSIM (whole image and holes) and s/image per method.",
+    help="Seeded masks on clean images: thin/medium/thick strokes and object shapes, reported by kind and by hole "
+         "area band; PSNR and SSIM (whole image and holes) and s/image per method.",
     run=run,
     methods=METHODS,
+    default_methods=DEFAULT_METHODS,
+    methods_help="Comma-separated subset of: " + ", ".join(METHODS) + " (fsr = OpenCV contrib FSR_FAST, fsr-best = "
+                 "FSR_BEST; they need cv2.xphoto here or --fsr-python).",
     options=(InpaintBenchOptions,),
     record=Recorded("inpaint", ("PSNR hole", "SSIM hole", "s/image"), group_by="mask"),
     details=lambda options: {"opencv_radius": RADIUS},

@@ -235,13 +235,16 @@ def bench_scan(folders, parts, photos, sweep, seed, device, limit, as_json) -> N
 
 
 def _measure(run, *args, **kwargs):
-    """run(...), with missing weights for 'ours' answered as a one-line usage hint."""
+    """run(...), with missing weights for 'ours' or a missing OpenCV contrib for 'fsr' answered as a one-line hint."""
+    from ..bench.fsr import FSRUnavailable
     from ..weights import WeightsError
 
     try:
         return run(*args, **kwargs)
     except WeightsError as e:
         raise click.ClickException(f"{e} (or leave 'ours' out of --methods)") from None
+    except FSRUnavailable as e:
+        raise click.ClickException(f"{e} (or leave fsr out of --methods)") from None
 
 
 def _images_in(table) -> int:

@@ -1,6 +1,8 @@
 """Free-form hole masks for inpainting, after LaMa's thin / medium / thick
 generators (Suvorov et al. 2022): brush strokes (polylines of round-jointed
-thick lines), boxes, and long thin scratches like those on old prints.
+thick lines), boxes, and long thin scratches like those on old prints; and
+object masks (one blob or silhouette covering 5-30 % of the image), the shape
+a user paints over a person or a thing to remove it.
 
 Pure and seeded: all randomness comes from the np.random.Generator argument.
 Sizes scale with the image's short side, so a mask drawn for a 2000 px photo
@@ -13,8 +15,13 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from .object_masks import OBJECT_AREA, object_mask
+
 Size = Literal["thin", "medium", "thick"]
 SIZES: tuple[Size, ...] = ("thin", "medium", "thick")
+Kind = Literal["thin", "medium", "thick", "object"]
+KINDS: tuple[Kind, ...] = (*SIZES, "object")
+OBJECT_SHARE = 0.25  # training: this share of samples get an object mask, the rest strokes
 
 # Hole area as a fraction of the image; each mask aims at a uniform draw in its band.
 AREA: dict[str, tuple[float, float]] = {"thin": (0.02, 0.10), "medium": (0.10, 0.25), "thick": (0.25, 0.45)}
@@ -96,3 +103,14 @@ def random_mask(h: int, w: int, rng: np.random.Generator, size: Size | None = No
         if cand_area <= hi:
             mask, area = cand, cand_area
     return mask.astype(bool)
+
+
+def hole_mask(h: int, w: int, rng: np.random.Generator, kind: Kind | None = None) -> np.ndarray:
+    """Bool HxW hole mask of a kind: a stroke size class, or "object" (one blob or silhouette
+    covering OBJECT_AREA of the image). None: an object OBJECT_SHARE of the time, else strokes
+    of a random size; what the inpainting model trains on."""
+    if kind is None:
+        kind = "object" if rng.random() < OBJECT_SHARE else None
+    if kind == "object":
+        return object_mask(h, w, rng, OBJECT_AREA)
+    return random_mask(h, w, rng, kind)
