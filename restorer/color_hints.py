@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from . import color as C
-from .imageio import SUPPORTED_SUFFIXES, ImageReadError, Photo, read_image
+from .companion import find_companion
+from .imageio import ImageReadError, Photo, read_image
 
 ALPHA_PAINTED = 0.5  # hints image: a pixel is a hint where its opacity is at least this (brush edges are soft)
 _SPEC = re.compile(r"^\s*(-?\d+)\s*,\s*(-?\d+)\s*,\s*#?([0-9a-fA-F]{6})\s*$")
@@ -123,20 +124,10 @@ def read_hints_image(path: Path, height: int, width: int) -> Hints:
 def find_hints_file(photo: Photo, where: Path) -> Path:
     """The hints file itself, or the file in the folder named like the photo (photo.jpg <- hints/photo.png),
     as `inpaint --mask` matches masks."""
-    where = Path(where)
-    if where.is_file():
-        return where
-    if not where.is_dir():
-        raise HintError(f"{where}: hints file or folder not found")
-    if photo.source is None:
-        raise HintError(f"a hints folder ({where}) needs photos read from files")
-    src = photo.source
-    hits = sorted(p for p in where.iterdir()
-                  if p.stem == src.stem and p.suffix.lower() in SUPPORTED_SUFFIXES and p.is_file()
-                  and p.resolve() != src.resolve())
-    if not hits:
-        raise HintError(f"{src}: no hints named {src.stem}.* in {where}")
-    return hits[0]
+    try:
+        return find_companion(photo, where, "hints")
+    except (FileNotFoundError, ValueError) as e:
+        raise HintError(str(e)) from None
 
 
 def hints_for(photo: Photo, where: Path | None, points: tuple[HintPoint, ...]) -> Hints:

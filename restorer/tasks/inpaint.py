@@ -14,7 +14,8 @@ import numpy as np
 import torch
 
 from ..corrupt.masks import hole_mask
-from ..imageio import SUPPORTED_SUFFIXES, Photo, read_image
+from ..companion import find_companion
+from ..imageio import Photo, read_image
 from ..metrics import psnr_torch
 from ..poisson import poisson_blend
 from ..models import cpu_unet
@@ -161,21 +162,7 @@ def psnr_composited(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> float
 
 def find_mask(photo: Photo, where: Path) -> Path:
     """The mask file itself, or the file in the folder named like the photo (any image suffix)."""
-    where = Path(where)
-    if where.is_file():
-        return where
-    if not where.is_dir():
-        raise FileNotFoundError(f"{where}: mask file or folder not found")
-    if photo.source is None:
-        raise ValueError(f"a mask folder ({where}) needs photos read from files")
-    src = photo.source
-    hits = sorted(
-        p for p in where.iterdir()
-        if p.stem == src.stem and p.suffix.lower() in SUPPORTED_SUFFIXES and p.is_file() and p.resolve() != src.resolve()
-    )
-    if not hits:
-        raise FileNotFoundError(f"{src}: no mask named {src.stem}.* in {where}")
-    return hits[0]
+    return find_companion(photo, where, "mask")
 
 
 def load_mask(path: Path, height: int, width: int, dilate: int = 0) -> np.ndarray:
