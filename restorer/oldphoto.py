@@ -21,7 +21,8 @@ from .tasks.upscale import UpscaleOptions
 from .weights import WeightsError
 
 REQUIRED_STAGES = ("segment", "inpaint", "denoise")  # in the order they run; colorize is optional, upscale asked for
-TONE_SPREAD = 0.05  # channel multiples further apart than this: a toned print, not neutral grey
+GREY_TINT = 0.06  # monochrome photos whose channels differ by less than this fraction of the luminance: grey
+TONES = ("colour", "grey", "sepia", "tinted")
 MONOCHROME_SPREAD = 0.03  # channels this close (RMS, relative) to fixed multiples of the luminance: black-and-white
 # --keep-stages: each stage's result, named photo<tag>.<format> (None: the photo's own format)
 STAGE_OUTPUTS: dict[str, str | None] = {"_1_mask": "PNG", "_2_inpainted": None, "_3_denoised": None}
@@ -65,36 +66,44 @@ class StageWeights:
         return getattr(self, f"{name}_weights")
 
 
-def _channel_scales(pixels: np.ndarray) -> tuple[np.ndarray, float]:
-    """(each channel's best fixed multiple of the luminance, the worst channel's RMS misfit)."""
-    rgb = pixels.reshape(-1, 3).astype(np.float64)
-    y = rgb @ np.array([0.299, 0.587, 0.114])
-    scale = rgb.T @ y / max(float(y @ y), 1e-12)
-    residual = np.sqrt(((rgb - y[:, None] * scale) ** 2).mean(axis=0))
-    return scale, float(residual.max()) / max(float(y.mean()), 1e-3)
-
-
-def is_toned(pixels: np.ndarray) -> bool:
-    """Black-and-white under a tint: channels in fixed proportions that are not all equal (sepia: red > blue)."""
-    if pixels.shape[2] == 1 or not is_monochrome(pixels):
-        return False
-    scale, _ = _channel_scales(pixels)
-    return bool(scale.max() - scale.min() > TONE_SPREAD)
-
-
-def colorizes(pixels: np.ndarray, options: OldPhotoOptions) -> bool:
-    """Whether the colorize stage runs on this photo (when its weights are there)."""
-    if options.no_colorize or not is_monochrome(pixels):
-        return False
-    return not (options.keep_tone and is_toned(pixels))
-
-
 def is_monochrome(pixels: np.ndarray) -> bool:
     """One channel, or three in nearly fixed proportions: gray, or gray under one tint (sepia, cyanotype).
     Chroma is taken relative to luminance, as a tint scales with the brightness it tints."""
     if pixels.shape[2] == 1:
         return True
-    return _channel_scales(pixels)[1] < MONOCHROME_SPREAD
+    rgb = pixels.reshape(-1, 3).astype(np.float64)
+    y = rgb @ np.array([0.299, 0.587, 0.114])
+    scale = rgb.T @ y / max(float(y @ y), 1e-12)  # each channel's best fixed multiple of the luminance
+    residual = np.sqrt(((rgb - y[:, None] * scale) ** 2).mean(axis=0))
+    return bool(residual.max() < MONOCHROME_SPREAD * max(float(y.mean()), 1e-3))
+
+
+def tone(pixels: np.ndarray) -> str:
+    """colour, or a monochrome photo (is_monochrome) that is grey, sepia (warm) or tinted (any other
+    tint: cyanotype, a colour cast); the tint is each channel's mean over the luminance's. The one
+    reading of a photo's tone: `restore scan` reports it, `oldphoto --keep-tone` keeps all but grey."""
+    if not is_monochrome(pixels):
+        return "colour"
+    if pixels.shape[2] == 1:
+        return "grey"
+    means = pixels.reshape(-1, 3).mean(axis=0).astype(np.float64)
+    tint = means / max(float(means @ np.array([0.299, 0.587, 0.114])), 1e-3)
+    if tint.max() - tint.min() < GREY_TINT:
+        return "grey"
+    return "sepia" if tint[0] > tint[2] else "tinted"
+
+
+def is_toned(pixels: np.ndarray) -> bool:
+    """Black-and-white under a tint (sepia, cyanotype), not neutral grey."""
+    return tone(pixels) in ("sepia", "tinted")
+
+
+def colorizes(pixels: np.ndarray, options: OldPhotoOptions) -> bool:
+    """Whether the colorize stage runs on this photo (when its weights are there)."""
+    if options.no_colorize:
+        return False
+    t = tone(pixels)
+    return t == "grey" or (t != "colour" and not options.keep_tone)
 
 
 @dataclass

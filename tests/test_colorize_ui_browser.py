@@ -14,7 +14,7 @@ from restorer.ui.widgets import HINT_COLOURS
 from restorer.weights import save_weights
 
 from .conftest import random_head_model, save_rgb, smooth_image, tiny_unet_for
-from .test_ui_browser import CHROMIUM, RUN_S, browser_or_skip, download_result, served_ui
+from .test_ui_browser import CHROMIUM, RUN_S, browser_or_skip, download_result, paint_stroke, served_ui
 
 
 @pytest.fixture
@@ -36,17 +36,7 @@ def test_paint_a_colour_hint_and_the_result_follows_it(colorize_url, tmp_path):
         page.get_by_role("tab", name="Colorize").click()
         page.set_input_files("#colorize-files input[type=file]", str(src))
         page.locator("#colorize-files", has_text="grey").wait_for()
-        canvas = page.locator("#colorize-editor canvas").first
-        canvas.wait_for()
-        page.wait_for_timeout(1000)  # the editor draws the background after the upload event returns
-        page.click("#colorize-editor button[aria-label=Brush]")
-        box = canvas.bounding_box()
-        x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5
-        page.mouse.move(x, y)
-        page.mouse.down()
-        for i in range(1, 6):
-            page.mouse.move(x + 12 * i, y + 2 * i)
-        page.mouse.up()
+        paint_stroke(page, "colorize-editor", (0.3, 0.5), (12, 2))
         page.click("#colorize-run")
         page.locator("#colorize-status").get_by_text("1 image(s) restored").wait_for()
         out = np.asarray(download_result(page, "colorize").convert("RGB"), np.float32) / 255

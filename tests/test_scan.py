@@ -13,6 +13,7 @@ from PIL import Image
 from restorer.bench import scan_samples as S
 from restorer.bench.common import plain_photo
 from restorer.corrupt.damage import dust, scratches
+from restorer.oldphoto import tone
 from restorer.scan import features as F
 from restorer.scan.damage import damage_fraction, damage_input
 from restorer.scan.duplicates import duplicate_groups
@@ -62,10 +63,10 @@ def test_grey_sepia_and_colour_are_told_apart():
     colour = smooth_image(96, 128, seed=2)
     grey = np.repeat(colour.mean(axis=2, keepdims=True), 3, axis=2)
     sepia = np.clip(grey * np.array([1.08, 0.96, 0.76], np.float32), 0, 1)
-    assert F.tone(colour) == "colour"
-    assert F.tone(grey) == "grey" and F.tone(grey[..., :1]) == "grey"
-    assert F.tone(sepia) == "sepia"
-    assert F.tone(np.clip(grey * np.array([0.8, 0.95, 1.1], np.float32), 0, 1)) == "tinted"
+    assert tone(colour) == "colour"
+    assert tone(grey) == "grey" and tone(grey[..., :1]) == "grey"
+    assert tone(sepia) == "sepia"
+    assert tone(np.clip(grey * np.array([0.8, 0.95, 1.1], np.float32), 0, 1)) == "tinted"
 
 
 def test_drawn_damage_raises_the_damage_fraction(scanner):

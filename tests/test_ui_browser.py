@@ -51,6 +51,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def paint_stroke(page, editor: str, start: tuple[float, float], step: tuple[int, int]) -> None:
+    """One brush stroke on the #editor canvas: from `start` (fractions of its width and height), five
+    moves of `step` px (few moves: each one redraws the canvas, slow in software rendering)."""
+    canvas = page.locator(f"#{editor} canvas").first
+    canvas.wait_for()
+    page.wait_for_timeout(1000)  # the editor draws the background after the upload event returns
+    page.click(f"#{editor} button[aria-label=Brush]")
+    box = canvas.bounding_box()
+    x, y = box["x"] + box["width"] * start[0], box["y"] + box["height"] * start[1]
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 6):
+        page.mouse.move(x + step[0] * i, y + step[1] * i)
+    page.mouse.up()
+
+
 def served_ui(tmp_path: Path, weights: Path, *extra: str):
     """`restore ui` on a free localhost port with the given weights folder: yields its URL, stops it after."""
     port = free_port()
@@ -136,17 +152,7 @@ def test_denoise_and_paint_inpaint_in_a_real_browser(app_url):
         page.get_by_role("tab", name="Inpaint").click()
         page.locator("#tab-inpaint").get_by_text(clean.name, exact=True).first.click()
         page.locator("#inpaint-files", has_text=clean.stem).wait_for()
-        canvas = page.locator("#inpaint-editor canvas").first
-        canvas.wait_for()
-        page.wait_for_timeout(1000)  # the editor draws the background after the upload event returns
-        page.click("#inpaint-editor button[aria-label=Brush]")
-        box = canvas.bounding_box()
-        x, y = box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.5
-        page.mouse.move(x, y)
-        page.mouse.down()
-        for i in range(1, 6):  # few moves: each one redraws the canvas, slow in software rendering
-            page.mouse.move(x + 16 * i, y + 4 * i)
-        page.mouse.up()
+        paint_stroke(page, "inpaint-editor", (0.4, 0.5), (16, 4))
         page.click("#inpaint-run")
         page.locator("#inpaint-status").get_by_text("1 image(s) restored").wait_for()
         page.locator("#inpaint-result img").first.wait_for()

@@ -47,25 +47,24 @@ def score_y(out: np.ndarray, target: np.ndarray, border: int) -> tuple[float, fl
     return psnr(a, b), ssim(a, b)
 
 
+def to_multiple(img: np.ndarray, scale: int) -> np.ndarray:
+    """img cropped so both sides are multiples of scale: the large size the small image enlarges to."""
+    h, w = img.shape[:2]
+    return img[: h // scale * scale, : w // scale * scale]
+
+
 def shrink_by_averaging(img: np.ndarray, scale: int) -> np.ndarray:
     h, w = img.shape[:2]
-    return quantise(resize_float(img[: h // scale * scale, : w // scale * scale], (w // scale, h // scale), "area"))
+    return quantise(resize_float(to_multiple(img, scale), (w // scale, h // scale), "area"))
 
 
 def cases(data: Path, protocol: str, scale: int, limit: int | None) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """(name, small 8-bit input, full-size target) per image."""
     if protocol == "camera":
-        out = []
-        for name, noisy, clean in load_pairs(data, limit):
-            h, w = (s // scale * scale for s in clean.shape[:2])
-            out.append((name, shrink_by_averaging(noisy, scale), clean[:h, :w]))
-        return out
-    out = []
-    for name, clean in load_clean(data, limit):
-        h, w = (s // scale * scale for s in clean.shape[:2])
-        large = clean[:h, :w]
-        out.append((name, clean_small(large, scale), large))
-    return out
+        return [(name, shrink_by_averaging(noisy, scale), to_multiple(clean, scale))
+                for name, noisy, clean in load_pairs(data, limit)]
+    return [(name, clean_small(to_multiple(clean, scale), scale), to_multiple(clean, scale))
+            for name, clean in load_clean(data, limit)]
 
 
 def run(data: Path, methods: list[str], weights: Path | None, device: str, limit: int | None,
@@ -84,8 +83,9 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
     for s in ([scale] if scale else list(SCALES)):
         pairs = cases(data, protocol, s, limit)
         if restorer is not None:  # warm-up: first-call allocations are not the method's speed
-            method(methods[0], s)(pairs[0][1][:32, :32])
-        rows = [[] for _ in pairs]
+            method(next(m for m in methods if m in modes), s)(pairs[0][1][:32, :32])
+        shown_now = grid is not None and s == (scale or SCALES[0])
+        rows: list[list[np.ndarray]] = [[] for _ in pairs[:grid_rows]] if shown_now else []  # kept for the grid only
         for m in methods:
             fn, scores, secs = method(m, s), [], 0.0
             for k, (_, small, target) in enumerate(pairs):
@@ -93,11 +93,12 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
                 out = quantise(out)
                 scores.append(score_y(out, target, s))
                 secs += t / (target.shape[0] * target.shape[1] / 1e6)
-                rows[k].append(out)
+                if k < len(rows):
+                    rows[k].append(out)
             arr = np.array(scores)
             table.add(m, s, float(arr[:, 0].mean()), float(arr[:, 1].mean()), secs / len(pairs), len(pairs))
-        if grid is not None and s == (scale or SCALES[0]):
-            shown = [[*_crops(small, outs, target, s)] for (_, small, target), outs in zip(pairs[:grid_rows], rows)]
+        if shown_now:
+            shown = [_crops(small, outs, target, s) for (_, small, target), outs in zip(pairs, rows)]
     if grid is not None:
         save_grid(grid, shown, width=256)
     return table

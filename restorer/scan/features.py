@@ -1,4 +1,4 @@
-"""Per-photo measurements that need no model: noise level, tone (grey, sepia, colour),
+"""Per-photo measurements that need no model: noise level (tone: oldphoto.tone),
 sharpness, size, the flat border and one-tone share the outlier score compares, and a thumbnail.
 Thresholds were chosen on bsds432 (training photos) with scripts/experiments/scan_calibration.py."""
 from __future__ import annotations
@@ -11,7 +11,6 @@ import numpy as np
 from PIL import Image
 
 from ..noise_estimate import estimate_level
-from ..oldphoto import is_monochrome
 from ..resize import resize_long_side
 
 NOISE_CROP = 192  # px: the level is read on a full-resolution centre crop (downscaling would hide the noise)
@@ -37,8 +36,6 @@ NOISY_LEVEL = 9.0  # 0-255 scale, as `restore denoise --sigma`
 # sunhays80: 13 %), as it should: blur is judged at the size a photo is seen.
 BLURRED_SHARPNESS = 100.0
 SMALL_MEGAPIXELS = 1.0  # below this a print shows its pixels (a 6x4 in print at 300 dpi has 2.2 MP)
-GREY_TINT = 0.06  # monochrome photos whose channels differ by less than this fraction of the luminance: grey
-TONES = ("colour", "grey", "sepia", "tinted")
 
 
 def rgb_of(pixels: np.ndarray) -> np.ndarray:
@@ -65,20 +62,6 @@ def noise_level(pixels: np.ndarray) -> float:
     h, w = pixels.shape[:2]
     y, x = max(0, (h - NOISE_CROP) // 2), max(0, (w - NOISE_CROP) // 2)
     return float(estimate_level(pixels[y : y + NOISE_CROP, x : x + NOISE_CROP]) * 255)
-
-
-def tone(pixels: np.ndarray) -> str:
-    """colour, or a monochrome photo (oldphoto.is_monochrome) that is grey, sepia (warm) or tinted
-    (any other tint: cyanotype, a colour cast); the tint is each channel's mean over the luminance's."""
-    if not is_monochrome(pixels):
-        return "colour"
-    if pixels.shape[2] == 1:
-        return "grey"
-    means = pixels.reshape(-1, 3).mean(axis=0).astype(np.float64)
-    tint = means / max(float(means @ np.array([0.299, 0.587, 0.114])), 1e-3)
-    if tint.max() - tint.min() < GREY_TINT:
-        return "grey"
-    return "sepia" if tint[0] > tint[2] else "tinted"
 
 
 def grey8(img: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..imageio import Photo
+from ..oldphoto import tone
 from ..tasks.base import Predictor
 from . import features as F
 from .codes import CodeReader, embedding_input, recon_input
@@ -26,7 +27,7 @@ class Measurement:
     height: int
     noise: float  # estimated noise level, 0-255 scale
     damage: float  # share of the photo the damage detector marks, 0-1
-    tone: str  # features.TONES
+    tone: str  # oldphoto.TONES
     sharpness: float  # variance of the Laplacian (8-bit grey, features.SHARPNESS_SIDE)
     recon_error: float  # the autoencoder's mean squared reconstruction error
     upside_down: float  # orientation.upside_down_scores: positive = looks upside down
@@ -73,7 +74,7 @@ class Scanner:
         px = photo.pixels
         small = F.fit_side(px, F.SHARPNESS_SIDE)  # everything but noise and damage reads this copy
         rgb = F.rgb_of(small)
-        scalars = {"width": photo.width, "height": photo.height, "noise": F.noise_level(px), "tone": F.tone(small),
+        scalars = {"width": photo.width, "height": photo.height, "noise": F.noise_level(px), "tone": tone(small),
                    "sharpness": F.sharpness(rgb), "thumbnail": F.thumbnail(rgb), "flat_border": F.flat_border(rgb),
                    "one_tone": F.one_tone_share(rgb)}
         orient = F.square(rgb.astype(np.float32), ORIENT_SIDE)
