@@ -1,11 +1,12 @@
-"""Old-photo damage drawn onto clean images, each with its exact mask.
+"""Old-photo damage drawn onto clean images, each with its exact mask; the registry of kinds.
 
 Every function takes a float32 HxWx3 image in [0, 1] and an np.random.Generator
-(no randomness of its own) and returns (damaged image, bool HxW mask). The mask
-is exactly the set of pixels the damage changed: pixels outside it are returned
+(no randomness of its own) and returns (damaged image, bool HxW mask). The hard-edged
+kinds here mark exactly the pixels they changed: pixels outside the mask are returned
 bit for bit, and a drawn pixel that happens to match what was there (a white
 scratch on white sky) is left out of the mask and untouched, so the label never
-claims damage that cannot be seen.
+claims damage that cannot be seen. The soft kinds (damage_soft.py) also leave faint,
+unlabelled halos.
 
 Sizes are in pixels, the same whatever the image size (only counts grow with the
 area), so damage on a training crop looks like damage on a whole benchmark photo.
@@ -17,8 +18,10 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-Damage = tuple[np.ndarray, np.ndarray]
-MIN_CHANGE = 3 / 255  # a drawn pixel counts as damage when some channel moved this much
+from . import damage_soft as soft
+from .damage_draw import LABEL_ALPHA, MIN_CHANGE, Damage, crack_paths, per_area, walk
+
+__all__ = ["KINDS", "LABEL_ALPHA", "MIN_CHANGE", "SOFT_KINDS", "Damage", "random_damage"]
 
 
 def _finish(img: np.ndarray, cover: np.ndarray, colour: np.ndarray, opacity: float | np.ndarray) -> Damage:
@@ -52,20 +55,12 @@ def _tone(rng: np.random.Generator, bright_odds: float) -> np.ndarray:
 
 def _walk(rng: np.random.Generator, start: tuple[float, float], angle: float, length: float,
           step: float, wiggle: float) -> np.ndarray:
-    """Points of a random walk with small turns: the path of a scratch, crack or hair."""
-    n = max(2, int(length / step))
-    angles = angle + np.cumsum(rng.normal(0, wiggle, n))
-    pts = np.cumsum(np.stack([np.cos(angles), np.sin(angles)], 1) * step, 0) + np.asarray(start)
-    return np.round(pts).astype(np.int32)
+    """damage_draw.walk rounded to whole pixels, for hard-edged marks."""
+    return np.round(walk(rng, start, angle, length, step, wiggle)).astype(np.int32)
 
 
 def _width(rng: np.random.Generator, lo: float, hi: float) -> int:
     return max(1, int(round(rng.uniform(lo, hi))))
-
-
-def _per_area(h: int, w: int, per: float = 256**2) -> float:
-    """How many 256x256 crops' worth of area the image has (at least 1): scales counts."""
-    return max(1.0, h * w / per)
 
 
 def scratches(img: np.ndarray, rng: np.random.Generator) -> Damage:
@@ -85,16 +80,8 @@ def cracks(img: np.ndarray, rng: np.random.Generator) -> Damage:
     """Jagged, branching thin lines: cracked emulsion."""
     h, w = img.shape[:2]
     cover = np.zeros((h, w), np.uint8)
-    tips = [((rng.uniform(0, w), rng.uniform(0, h)), rng.uniform(0, 2 * np.pi), rng.uniform(60, 200))]
-    for _ in range(int(rng.integers(3, 9))):  # the trunk, then branches from points on earlier lines
-        if not tips:
-            break
-        start, angle, length = tips.pop(0)
-        pts = _walk(rng, start, angle, length, 3.0, 0.2)
-        cv2.polylines(cover, [pts], False, 1, _width(rng, 0.6, 1.8))
-        for _ in range(int(rng.integers(0, 3))):
-            p = pts[int(rng.integers(len(pts)))]
-            tips.append(((float(p[0]), float(p[1])), angle + rng.choice([-1, 1]) * rng.uniform(0.5, 1.3), length * 0.5))
+    for pts in crack_paths(rng, h, w):
+        cv2.polylines(cover, [np.round(pts).astype(np.int32)], False, 1, _width(rng, 0.6, 1.8))
     return _finish(img, cover, _tone(rng, 0.4), rng.uniform(0.6, 1.0))
 
 
@@ -102,7 +89,7 @@ def dust(img: np.ndarray, rng: np.random.Generator) -> Damage:
     """Specks (round, 1-6 px) and a few short hairs, dark or bright."""
     h, w = img.shape[:2]
     marks, tones = np.zeros((h, w), np.int32), []
-    for i in range(int(rng.integers(5, 40) * _per_area(h, w))):
+    for i in range(int(rng.integers(5, 40) * per_area(h, w))):
         c = (int(rng.integers(w)), int(rng.integers(h)))
         if rng.random() < 0.9:
             axes = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
@@ -137,7 +124,7 @@ def stains(img: np.ndarray, rng: np.random.Generator) -> Damage:
     noise = (noise - noise.mean()) / (noise.std() + 1e-6)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     cover = np.zeros((h, w), bool)
-    for _ in range(int(rng.integers(1, 4) * _per_area(h, w, 384**2))):
+    for _ in range(int(rng.integers(1, 4) * per_area(h, w, 384**2))):
         cy, cx = rng.uniform(0, h), rng.uniform(0, w)
         ry, rx = (rng.uniform(12, 55) for _ in range(2))
         blob = ((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2 + 0.6 * noise
@@ -163,20 +150,30 @@ def missing_corners(img: np.ndarray, rng: np.random.Generator) -> Damage:
     return _finish(img, cover, colour, 1.0)
 
 
-# name -> (function, how often random_damage picks it relative to the others)
+# name -> (function, how often random_damage picks it relative to the others). The hard-edged
+# kinds above are what the detector first learnt; the soft ones (damage_soft.py) are what scans of
+# real prints show, and are drawn more often.
 KINDS: dict[str, tuple[Callable[[np.ndarray, np.random.Generator], Damage], float]] = {
-    "scratches": (scratches, 3.0),
-    "cracks": (cracks, 1.5),
-    "dust": (dust, 3.0),
+    "scratches": (scratches, 1.5),
+    "cracks": (cracks, 0.7),
+    "dust": (dust, 1.5),
     "tears": (tears, 1.0),
-    "stains": (stains, 1.0),
+    "stains": (stains, 0.7),
     "missing_corners": (missing_corners, 0.7),
+    "fine_scratches": (soft.fine_scratches, 3.0),
+    "hairline_cracks": (soft.hairline_cracks, 1.5),
+    "craquelure": (soft.craquelure, 1.0),
+    "creases": (soft.creases, 1.2),
+    "foxing": (soft.foxing, 1.2),
+    "specks": (soft.specks, 2.5),
 }
+SOFT_KINDS = frozenset(n for n, (fn, _) in KINDS.items() if fn.__module__ == soft.__name__)
 
 
 def random_damage(img: np.ndarray, rng: np.random.Generator, clean_odds: float = 0.05) -> Damage:
     """1-4 kinds of damage on one image (or, rarely, none: the model must also see clean photos).
-    The mask is the union of each kind's mask, so it still marks exactly what changed."""
+    The mask is the union of each kind's mask: every marked pixel visibly changed, and outside it
+    only the soft kinds' faint halos (opacity under LABEL_ALPHA) did."""
     mask = np.zeros(img.shape[:2], bool)
     if rng.random() < clean_odds:
         return img.astype(np.float32), mask

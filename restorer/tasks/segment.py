@@ -43,17 +43,17 @@ class SegmentOptions:
 
 
 # Old photos come black-and-white, sepia or faded: the clean crop is toned first;
-# grain, blur and JPEG come after the damage is drawn (scanned damage is not crisp).
-# Affine moves image and mask together.
+# grain, blur and JPEG come after the damage is drawn, so the damage sits under the scan's
+# grain as on a real print (scanned damage is not crisp). Affine moves image and mask together.
 _TONE = A.Compose([
     A.ToGray(num_output_channels=3, p=0.4),
     A.ColorJitter(brightness=0.25, contrast=0.3, saturation=0.3, hue=0.03, p=0.6),
 ])
 _SCAN = A.Compose([
     A.Affine(scale=(0.8, 1.25), rotate=(-10, 10), border_mode=cv2.BORDER_REFLECT_101, p=0.3),
-    A.GaussianBlur(blur_limit=(3, 3), sigma_limit=(0.3, 0.8), p=0.25),
-    A.GaussNoise(std_range=(0.005, 0.04), p=0.4),
-    A.ImageCompression(quality_range=(60, 95), p=0.3),
+    A.GaussianBlur(blur_limit=(0, 0), sigma_limit=(0.3, 1.0), p=0.5),
+    A.GaussNoise(std_range=(0.004, 0.04), p=0.6),
+    A.ImageCompression(quality_range=(60, 95), p=0.5),
 ])
 
 
