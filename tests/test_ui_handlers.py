@@ -249,13 +249,14 @@ def test_old_photo_tab_repairs_the_damage_and_shows_the_stages(old_state, tmp_pa
     src = save_rgb(tmp_path / "old.jpg", img, quality=95)
     result = restore_old_photos(old_state, [str(src)], {"threshold": 0.5, "dilate": 1, "no_colorize": False,
                                                          "keep_stages": True}, {"sigma": True})
-    assert [caption for _, caption in result.stages] == ["old_1_mask.png", "old_2_inpainted.jpg", "old_3_denoised.jpg"]
+    assert [caption for _, caption in result.stages] == ["old_1_mask.png", "old_1_mask_overlay.png", "old_2_inpainted.jpg",
+                                                         "old_3_denoised.jpg"]
     assert all(Image.open(p).size == (64, 48) for p, _ in result.stages)
     mask = np.asarray(Image.open(result.stages[0][0]).convert("L")) > 127
     assert mask[20:22, 10:50].all() and mask.mean() < 0.1  # the detector found the scratch and little else
     assert result.download.suffix == ".zip"  # the result and its three stages
     assert sorted(zipfile.ZipFile(result.download).namelist()) == [
-        "old.jpg", "old_1_mask.png", "old_2_inpainted.jpg", "old_3_denoised.jpg"]
+        "old.jpg", "old_1_mask.png", "old_1_mask_overlay.png", "old_2_inpainted.jpg", "old_3_denoised.jpg"]
     restored = read_image(result.outputs[0]).pixels
     assert restored.shape == (48, 64, 3) and restored[20:22, 10:50].mean() < 0.85  # the scratch is gone
     assert "colorize skipped" in result.message  # said, not silently skipped
