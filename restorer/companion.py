@@ -7,9 +7,10 @@ from pathlib import Path
 from .imageio import SUPPORTED_SUFFIXES, Photo
 
 
-def find_companion(photo: Photo, where: Path, kind: str) -> Path:
+def find_companion(photo: Photo, where: Path, kind: str, tags: tuple[str, ...] = ("",)) -> Path:
     """The `kind` file itself (e.g. "mask"), or the file in the folder named like the photo (any image
-    suffix, never the photo itself). FileNotFoundError / ValueError with one line naming what is missing."""
+    suffix, never the photo itself) plus one of `tags`, tried in turn (("_1_mask", ""): photo_1_mask.png,
+    else photo.png). FileNotFoundError / ValueError with one line naming what is missing."""
     where = Path(where)
     if where.is_file():
         return where
@@ -18,10 +19,13 @@ def find_companion(photo: Photo, where: Path, kind: str) -> Path:
     if photo.source is None:
         raise ValueError(f"a {kind} folder ({where}) needs photos read from files")
     src = photo.source
-    hits = sorted(
+    stems = [src.stem + tag for tag in tags]
+    named = [
         p for p in where.iterdir()
-        if p.stem == src.stem and p.suffix.lower() in SUPPORTED_SUFFIXES and p.is_file() and p.resolve() != src.resolve()
-    )
-    if not hits:
-        raise FileNotFoundError(f"{src}: no {kind} named {src.stem}.* in {where}")
-    return hits[0]
+        if p.stem in stems and p.suffix.lower() in SUPPORTED_SUFFIXES and p.is_file() and p.resolve() != src.resolve()
+    ]
+    for stem in stems:
+        hits = sorted(p for p in named if p.stem == stem)
+        if hits:
+            return hits[0]
+    raise FileNotFoundError(f"{src}: no {kind} named {' or '.join(s + '.*' for s in stems)} in {where}")

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .companion import find_companion
 from .imageio import Photo
 from .restorer import Restorer
 from .tasks import TASKS
 from .tasks.base import Task
 from .tasks.denoise import DenoiseOptions
-from .tasks.inpaint import InpaintOptions
-from .tasks.segment import SegmentOptions
+from .tasks.inpaint import InpaintOptions, load_mask
+from .tasks.segment import SegmentOptions, mask_photo, overlay
 from .tasks.upscale import SCALES as UPSCALE_SCALES
 from .tasks.upscale import UpscaleOptions
 from .weights import WeightsError
@@ -24,8 +25,10 @@ REQUIRED_STAGES = ("segment", "inpaint", "denoise")  # in the order they run; co
 GREY_TINT = 0.06  # monochrome photos whose channels differ by less than this fraction of the luminance: grey
 TONES = ("colour", "grey", "sepia", "tinted")
 MONOCHROME_SPREAD = 0.03  # channels this close (RMS, relative) to fixed multiples of the luminance: black-and-white
+MASK_TAG = "_1_mask"  # --keep-stages writes the damage as photo_1_mask.png; --mask FOLDER reads it back by that name
 # --keep-stages: each stage's result, named photo<tag>.<format> (None: the photo's own format)
-STAGE_OUTPUTS: dict[str, str | None] = {"_1_mask": "PNG", "_2_inpainted": None, "_3_denoised": None}
+STAGE_OUTPUTS: dict[str, str | None] = {MASK_TAG: "PNG", f"{MASK_TAG}_overlay": "PNG", "_2_inpainted": None,
+                                        "_3_denoised": None}
 
 
 @dataclass
@@ -33,7 +36,8 @@ class OldPhotoOptions:
     threshold: float = field(default=0.5, metadata={
         "help": "Damage probability above which a pixel is repaired (lower: more is repaired).", "min": 0.0, "max": 1.0})
     dilate: int = field(default=1, metadata={
-        "help": "Grow the detected damage by this many pixels before inpainting (covers soft edges).", "min": 0})
+        "help": "Grow the damage (detected, or the mask given) by this many pixels before inpainting (covers soft "
+                "edges); 0: inpaint exactly the mask.", "min": 0})
     sigma: float | None = field(default=None, metadata={
         "help": "Noise level for the denoising stage (0-255 scale); omit to estimate it per photo.", "min": 0.0, "max": 75.0})
     no_colorize: bool = field(default=False, metadata={"help": "Leave black-and-white photos black-and-white."})
@@ -44,7 +48,9 @@ class OldPhotoOptions:
         "help": "Enlarge the restored photo this many times as the last stage (the upscaler's real mode).",
         "choices": UPSCALE_SCALES})
     keep_stages: bool = field(default=False, metadata={
-        "help": "Also write each stage's result: <name>_1_mask.png, <name>_2_inpainted, <name>_3_denoised."})
+        "help": "Also write each stage's result: <name>_1_mask.png (white = damage; edit it and give it back as "
+                "--mask), <name>_1_mask_overlay.png (the damage in red over the photo), <name>_2_inpainted, "
+                "<name>_3_denoised."})
 
 
 @dataclass
@@ -144,10 +150,11 @@ class OldPhoto:
     def device(self) -> str:
         return str(self.stages["segment"].predict.device)
 
-    def __call__(self, photo: Photo) -> dict[str, Photo]:
-        """{"": the restored photo, and with keep_stages each stage's result under its tag}."""
+    def __call__(self, photo: Photo, damage: np.ndarray | None = None) -> dict[str, Photo]:
+        """{"": the restored photo, and with keep_stages each stage's result under its tag}.
+        damage: bool HxW, what to repair instead of what the detector finds (a mask the user gave or edited)."""
         o, s = self.options, self.stages
-        mask = s["segment"](photo, SegmentOptions(threshold=o.threshold))
+        mask = s["segment"](photo, SegmentOptions(threshold=o.threshold)) if damage is None else mask_photo(photo, damage)
         inpainted = s["inpaint"].apply_after(photo, InpaintOptions(auto=True, dilate=o.dilate), {"segment": mask})
         result = denoised = s["denoise"](inpainted, DenoiseOptions(sigma=o.sigma))
         if "colorize" in s and colorizes(photo.pixels, o):
@@ -155,5 +162,13 @@ class OldPhoto:
             result = colorize(denoised, colorize.task.options())
         if o.upscale:
             result = s["upscale"](result, UpscaleOptions(scale=o.upscale, mode="real"))
-        stages = dict(zip(STAGE_OUTPUTS, (mask, inpainted, denoised))) if o.keep_stages else {}
+        stages = dict(zip(STAGE_OUTPUTS, (mask, overlay(photo, mask), inpainted, denoised))) if o.keep_stages else {}
         return {"": result, **stages}
+
+
+def read_damage(photo: Photo, where: Path) -> np.ndarray:
+    """--mask: the bool damage mask for `photo` (white = damage) from a file, or from a folder holding
+    photo_1_mask.png (as --keep-stages writes it) or photo.png. One of another size is an error naming
+    the file: stretched, a mask made for another scan or crop would repair the wrong places."""
+    path = find_companion(photo, where, "mask", tags=(MASK_TAG, ""))
+    return load_mask(path, photo.height, photo.width, resize=False)

@@ -80,8 +80,12 @@ def test_oldphoto_repairs_a_damaged_black_and_white_photo(tmp_path, weights_dir)
     assert r.exit_code == 0, r.output
     if TASKS.get("colorize") is None:
         assert "colorize" in r.output  # the skipped stage is reported, not silently dropped
-    assert sorted(p.name for p in out.iterdir()) == ["old.png", "old_1_mask.png", "old_2_inpainted.png", "old_3_denoised.png"]
+    assert sorted(p.name for p in out.iterdir()) == ["old.png", "old_1_mask.png", "old_1_mask_overlay.png",
+                                                     "old_2_inpainted.png", "old_3_denoised.png"]
     assert np.array_equal(read(out / "old_1_mask.png") > 0.5, marks)
+    shown = read(out / "old_1_mask_overlay.png")
+    assert (shown[marks][:, 0] - shown[marks][:, 1] > 0.3).all()  # the damage in red over the photo ...
+    assert np.array_equal(shown[~marks][:, 0], shown[~marks][:, 1])  # ... which stays grey elsewhere
     restored = read(out / "old.png")
     restored = restored.mean(axis=2) if restored.ndim == 3 else restored
     assert psnr(restored, clean) > psnr(read(src), clean) + 5
@@ -188,3 +192,72 @@ def test_oldphoto_upscale_enlarges_as_the_last_stage(tmp_path, weights_dir):
                 "--denoise-weights", weights_dir / "denoise.safetensors")
     assert r.exit_code == 0, r.output
     assert Image.open(tmp_path / "out" / "old.png").size == (256, 192)
+
+
+# ----------------------------------------------------------------------------- --mask: the user's damage
+
+
+def stage_weights(weights_dir: Path) -> list[str]:
+    return [f"--{n}-weights={weights_dir / n}.safetensors" for n in ("segment", "inpaint", "denoise")]
+
+
+def save_mask(path: Path, mask: np.ndarray) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(mask.astype(np.uint8) * 255, "L").save(path)
+    return path
+
+
+def test_oldphoto_mask_repairs_what_it_marks_instead_of_what_the_detector_finds(tmp_path, weights_dir):
+    src, clean, marks = scratched_gray_photo(tmp_path / "in")
+    stain = np.zeros_like(marks)
+    stain[40:56, 10:40] = True  # dark: the detector (bright pixels) would never mark it
+    Image.fromarray(np.rint(np.where(stain, 0.02, read(src)) * 255).astype(np.uint8), "L").save(src)
+    save_mask(tmp_path / "masks" / "old.png", stain)
+    out = tmp_path / "out"
+    r = restore("oldphoto", src, "--mask", tmp_path / "masks", "-o", out, "--dilate", "0", "--keep-stages",
+                "--no-colorize", *stage_weights(weights_dir))
+    assert r.exit_code == 0, r.output
+    assert np.array_equal(read(out / "old_1_mask.png") > 0.5, stain)  # the stage shows the mask used
+    before, inpainted = read(src), read(out / "old_2_inpainted.png")
+    assert np.array_equal(inpainted[~stain], before[~stain])  # the scratches the detector sees are left alone
+    assert np.abs(inpainted[stain] - clean[stain]).mean() < 0.05 < np.abs(before[stain] - clean[stain]).mean()
+
+
+def test_the_kept_mask_round_trips_as_mask_and_its_edits_are_followed(tmp_path, weights_dir):
+    """The user's loop: --keep-stages, edit photo_1_mask.png in a paint program, run again with --mask."""
+    src, _, marks = scratched_gray_photo(tmp_path / "in")
+    run = lambda out, *more: restore("oldphoto", src, "-o", tmp_path / out, "--no-colorize", "--keep-stages",
+                                     *stage_weights(weights_dir), *more)
+    assert run("first").exit_code == 0
+    kept = tmp_path / "first" / "old_1_mask.png"
+    for given in (kept, kept.parent):  # the file, or its folder (which also holds the restored old.png)
+        r = run(f"again_{given.name}", "--mask", given)
+        assert r.exit_code == 0, r.output
+        assert np.array_equal(read(tmp_path / f"again_{given.name}" / "old.png"), read(tmp_path / "first" / "old.png"))
+
+    edited = read(kept) > 0.5
+    edited[60:80, 10:30] = False  # erase the speck at rows 70-73, columns 20-23
+    save_mask(tmp_path / "edited" / "old.png", edited)
+    assert run("edited_out", "--mask", tmp_path / "edited").exit_code == 0
+    restored, before = read(tmp_path / "edited_out" / "old.png"), read(src)
+    assert np.array_equal(restored[70:74, 20:24], before[70:74, 20:24])  # the speck stays (denoise: the identity)
+    assert restored[20:22, 40:50].max() < 0.9  # the scratches are still repaired
+
+
+def test_a_bad_mask_is_one_line_naming_it_and_the_batch_goes_on(tmp_path, weights_dir):
+    src, _, marks = scratched_gray_photo(tmp_path / "in")
+    for name in "bcd":
+        (tmp_path / "in" / f"{name}.png").write_bytes(src.read_bytes())
+    masks = tmp_path / "masks"
+    save_mask(masks / "old.png", marks)
+    save_mask(masks / "c.png", marks[::2, ::2])  # another size: not stretched over the photo
+    (masks / "d.png").write_bytes(b"not an image")  # b.png: none at all
+    r = restore("oldphoto", tmp_path / "in", "--mask", masks, "-o", tmp_path / "out", "--no-colorize",
+                *stage_weights(weights_dir))
+    assert r.exit_code == 1
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["old.png"]
+    failed = [line.strip() for line in r.output.splitlines() if line.startswith("  ")]
+    assert len(failed) == 3 and "1 written, 0 skipped, 3 failed" in r.output, r.output
+    assert "b.png: no mask named b_1_mask.* or b.* in" in failed[0]
+    assert str(masks / "c.png") in failed[1] and "64x48, the photo 128x96" in failed[1]
+    assert str(masks / "d.png") in failed[2]

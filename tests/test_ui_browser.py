@@ -67,6 +67,22 @@ def paint_stroke(page, editor: str, start: tuple[float, float], step: tuple[int,
     page.mouse.up()
 
 
+def editor_shot(page, editor: str) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(page.locator(f"#{editor}").screenshot())).convert("RGB"), np.int16)
+
+
+def wait_for_red(page, editor: str, before: np.ndarray) -> float:
+    """The share of the #editor that turned red since `before`, once the detector's proposal shows
+    (the detector runs, then the editor redraws: look until the red shows or time is up)."""
+    deadline = time.monotonic() + RUN_S
+    while True:
+        page.wait_for_timeout(1000)
+        after = editor_shot(page, editor)
+        redder = (after[..., 0] - after[..., 1]) - (before[..., 0] - before[..., 1]) > 40
+        if redder.shape == before.shape[:2] and redder.mean() > 0.002 or time.monotonic() > deadline:
+            return float(redder.mean()) if redder.shape == before.shape[:2] else 0.0
+
+
 def served_ui(tmp_path: Path, weights: Path, *extra: str):
     """`restore ui` on a free localhost port with the given weights folder: yields its URL, stops it after."""
     port = free_port()
@@ -256,18 +272,23 @@ def test_results_gallery_new_uploads_errors_and_the_proposed_mask(app_url, tmp_p
         canvas = page.locator("#inpaint-editor canvas").first
         canvas.wait_for()
         page.wait_for_timeout(1000)
-        before = np.asarray(Image.open(io.BytesIO(page.locator("#inpaint-editor").screenshot())).convert("RGB"), np.int16)
+        before = editor_shot(page, "inpaint-editor")
         page.click("#inpaint-propose")
-        deadline = time.monotonic() + RUN_S
-        while True:  # the detector runs, then the editor redraws: look until the red shows or time is up
-            page.wait_for_timeout(1000)
-            after = np.asarray(Image.open(io.BytesIO(page.locator("#inpaint-editor").screenshot())).convert("RGB"), np.int16)
-            redder = (after[..., 0] - after[..., 1]) - (before[..., 0] - before[..., 1]) > 40
-            if redder.shape == before.shape[:2] and redder.mean() > 0.002 or time.monotonic() > deadline:
-                break
-        assert redder.mean() > 0.002, "the proposed mask is not visible"
+        assert wait_for_red(page, "inpaint-editor", before) > 0.002, "the proposed mask is not visible"
         page.click("#inpaint-run")  # the proposal is the mask: the run fills it
         page.locator("#inpaint-status").get_by_text("1 image(s) restored").wait_for()
+
+        # Old photo: Find damage shows the detector's mask in red; a brush stroke adds to it; Restore uses it.
+        page.get_by_role("tab", name="Old photo").click()
+        page.set_input_files("#oldphoto-files input[type=file]", str(EXAMPLES / "old" / "astronaut.png"))
+        page.locator("#oldphoto-editor canvas").first.wait_for()
+        page.wait_for_timeout(1000)
+        before = editor_shot(page, "oldphoto-editor")
+        page.click("#oldphoto-find")
+        assert wait_for_red(page, "oldphoto-editor", before) > 0.002, "the damage found is not visible"
+        paint_stroke(page, "oldphoto-editor", (0.3, 0.5), (16, 4))
+        page.click("#oldphoto-run")
+        page.locator("#oldphoto-status").get_by_text("damage of astronaut.png as edited").wait_for()
 
         # Descriptions and help pass through Markdown whole: no swallowed <name>, no italics from a*z.
         page.get_by_role("tab", name="Segment").click()

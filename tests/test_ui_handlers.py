@@ -249,13 +249,14 @@ def test_old_photo_tab_repairs_the_damage_and_shows_the_stages(old_state, tmp_pa
     src = save_rgb(tmp_path / "old.jpg", img, quality=95)
     result = restore_old_photos(old_state, [str(src)], {"threshold": 0.5, "dilate": 1, "no_colorize": False,
                                                          "keep_stages": True}, {"sigma": True})
-    assert [caption for _, caption in result.stages] == ["old_1_mask.png", "old_2_inpainted.jpg", "old_3_denoised.jpg"]
+    assert [caption for _, caption in result.stages] == ["old_1_mask.png", "old_1_mask_overlay.png", "old_2_inpainted.jpg",
+                                                         "old_3_denoised.jpg"]
     assert all(Image.open(p).size == (64, 48) for p, _ in result.stages)
     mask = np.asarray(Image.open(result.stages[0][0]).convert("L")) > 127
     assert mask[20:22, 10:50].all() and mask.mean() < 0.1  # the detector found the scratch and little else
     assert result.download.suffix == ".zip"  # the result and its three stages
     assert sorted(zipfile.ZipFile(result.download).namelist()) == [
-        "old.jpg", "old_1_mask.png", "old_2_inpainted.jpg", "old_3_denoised.jpg"]
+        "old.jpg", "old_1_mask.png", "old_1_mask_overlay.png", "old_2_inpainted.jpg", "old_3_denoised.jpg"]
     restored = read_image(result.outputs[0]).pixels
     assert restored.shape == (48, 64, 3) and restored[20:22, 10:50].mean() < 0.85  # the scratch is gone
     assert "colorize skipped" in result.message  # said, not silently skipped
@@ -263,6 +264,40 @@ def test_old_photo_tab_repairs_the_damage_and_shows_the_stages(old_state, tmp_pa
     assert plain.stages == [] and plain.download.name == "old.jpg" and "not colorized" in plain.message
     with pytest.raises(S.UiError, match="drop"):
         restore_old_photos(old_state, [], {}, {})
+
+
+def test_old_photo_tab_repairs_the_damage_as_found_and_then_edited_with_the_brush(old_state, tmp_path):
+    from restorer.ui.special import find_damage, restore_old_photos
+
+    img = smooth_image(48, 64) * 0.6
+    img[20:22, 4:60] = 0.97  # a scratch: the detector finds it
+    img[30:40, 40:50] = 0.05  # a dark stain: the detector does not
+    src = save_rgb(tmp_path / "old.png", img)
+    scratch, stain = np.zeros((48, 64), bool), np.zeros((48, 64), bool)
+    scratch[20:22, 4:60], stain[30:40, 40:50] = True, True
+    values, automatic = {"threshold": 0.5, "dilate": 0, "no_colorize": True, "keep_stages": True}, {"sigma": True}
+    value, proposal = find_damage(old_state, [str(src)], None, values, automatic)
+    shown = value["background"].astype(int)
+    assert (shown[scratch][:, 0] - shown[scratch][:, 1] > 40).all()  # the proposal in red ...
+    assert np.array_equal(shown[~scratch], E.to_uint8_rgb(read_image(src).pixels)[~scratch])  # ... and nothing else
+
+    def restored(box: tuple[int, int, int, int], erase: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(mask used, inpainted stage) after one stroke over box, adding or erasing."""
+        result = restore_old_photos(old_state, [str(src)], values, automatic, editor=painted_editor(48, 64, box),
+                                    proposal=proposal, brush_removes=erase)
+        assert "damage of old.png as edited" in result.message
+        out = {p.name: p for p in result.outputs}
+        return (np.asarray(Image.open(out["old_1_mask.png"])) > 127,
+                np.asarray(Image.open(out["old_2_inpainted.png"]), np.float64) / 255)
+
+    before = np.asarray(Image.open(src), np.float64) / 255
+    mask, inpainted = restored((30, 40, 40, 50), erase=False)  # the brush adds the stain
+    assert np.array_equal(mask, scratch | stain)
+    assert np.array_equal(inpainted[~mask], before[~mask]) and inpainted[stain].mean() > 0.2  # the stain filled
+    mask, inpainted = restored((15, 25, 0, 30), erase=True)  # the brush erases the scratch's left part
+    kept = scratch & (np.arange(64) < 30)
+    assert np.array_equal(mask, scratch & ~kept)
+    assert np.array_equal(inpainted[kept], before[kept]) and inpainted[mask].max() < 0.9  # left as it was; the rest filled
 
 
 def test_old_photo_tab_without_a_detector_says_which_weights_are_missing(state, tmp_path):
@@ -388,7 +423,7 @@ def test_app_has_a_tab_per_task_and_proposes_masks_only_with_a_detector(state, m
     assert {"tab-blend", "blend-fg", "blend-editor", "blend-bg", "blend-x", "blend-y", "blend-run",
             "morph-a", "morph-b", "morph-alpha", "morph-frames", "morph-run"} <= ids
     assert {"tab-old-photo", "oldphoto-files", "oldphoto-no_colorize", "oldphoto-threshold", "oldphoto-keep_stages",
-            "oldphoto-stages", "oldphoto-run"} <= ids
+            "oldphoto-stages", "oldphoto-run", "oldphoto-find", "oldphoto-editor", "oldphoto-brush-mode"} <= ids
     assert {"inpaint-editor", "inpaint-auto", "denoise-sigma", "denoise-sigma-auto", "tab-fine-tune"} <= ids
     assert "inpaint-propose" in ids  # the damage detector proposes masks to touch up
     monkeypatch.delitem(TASKS, "segment")

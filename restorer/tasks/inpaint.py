@@ -165,11 +165,14 @@ def find_mask(photo: Photo, where: Path) -> Path:
     return find_companion(photo, where, "mask")
 
 
-def load_mask(path: Path, height: int, width: int, dilate: int = 0) -> np.ndarray:
-    """Bool HxW hole mask: gray > 127 of 255, resized (nearest) to the photo, then grown."""
+def load_mask(path: Path, height: int, width: int, dilate: int = 0, resize: bool = True) -> np.ndarray:
+    """Bool HxW hole mask: gray > 127 of 255, resized (nearest) to the photo, then grown.
+    resize=False: a mask of another size is a ValueError naming the file."""
     px = read_image(path).pixels  # EXIF orientation applied, as for the photo
     gray = px[..., 0] if px.shape[2] == 1 else px @ np.array([0.299, 0.587, 0.114], np.float32)
     hole = (np.rint(gray * 255) > 127).astype(np.uint8)
+    if hole.shape != (height, width) and not resize:
+        raise ValueError(f"{path}: the mask is {hole.shape[1]}x{hole.shape[0]}, the photo {width}x{height}")
     if hole.shape != (height, width):
         hole = cv2.resize(hole, (width, height), interpolation=cv2.INTER_NEAREST)
     return grow(hole.astype(bool), dilate)

@@ -20,11 +20,13 @@ from .sandbox import private_gradio_folders, remove_at_exit
 from .tabs_scan import scan_tab
 from .tabs_special import SPECIAL_TABS
 from .widgets import (
+    BRUSH_REMOVES,
     EXAMPLES_DIR,
     FILE_TYPES,
     MODEL_SLOT,
     SpecialTab,
     brush_editor,
+    brush_mode_radio,
     example_buttons,
     option_widgets,
     read_options,
@@ -33,7 +35,6 @@ from .widgets import (
 )
 
 MAX_FILE_SIZE = "100mb"
-BRUSH_ADDS, BRUSH_REMOVES = "brush adds to the red mask", "brush removes from it"
 
 
 # ----------------------------------------------------------------------------- generic task tab
@@ -66,8 +67,7 @@ def task_tab(state: AppState, task: Task, examples: Path = EXAMPLES_DIR) -> tupl
                 if DETECTOR in TASKS:  # the damage detector proposes a mask (shown in red) to touch up
                     with gr.Row():
                         propose = gr.Button("Propose mask from damage detector", elem_id=f"{task.name}-propose")
-                        brush_mode = gr.Radio([BRUSH_ADDS, BRUSH_REMOVES], value=BRUSH_ADDS, show_label=False,
-                                              elem_id=f"{task.name}-brush-mode")
+                        brush_mode = brush_mode_radio(f"{task.name}-brush-mode")
                     propose.click(user_errors(functools.partial(H.propose_mask, state)), [files, editor],
                                   [editor, proposal], concurrency_id=MODEL_SLOT)
             weights = gr.Dropdown([c.label for c in state.choices(task)], value=SHIPPED, label="Weights",

@@ -34,14 +34,21 @@ def tinted(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.rint(out).astype(np.uint8)
 
 
-def combined_mask(painted: np.ndarray | None, proposal: Proposal | None, brush_removes: bool) -> np.ndarray | None:
-    """The mask a run uses: the proposal with the strokes added (or, brush_removes, taken away)."""
+def edited_mask(painted: np.ndarray | None, proposal: Proposal | None, brush_removes: bool) -> np.ndarray | None:
+    """The proposal with the strokes added (or, brush_removes, taken away), possibly empty when all is
+    erased; the strokes alone without a proposal; None with neither."""
     if proposal is None:
         return painted
     proposed = np.asarray(Image.open(proposal.mask).convert("L")) > 127
     if painted is not None and painted.shape == proposed.shape:
         proposed = proposed & ~painted if brush_removes else proposed | painted
-    return proposed if proposed.any() else None
+    return proposed
+
+
+def combined_mask(painted: np.ndarray | None, proposal: Proposal | None, brush_removes: bool) -> np.ndarray | None:
+    """The mask a run uses (edited_mask); None when nothing is marked."""
+    mask = edited_mask(painted, proposal, brush_removes)
+    return mask if mask is not None and mask.any() else None
 
 
 def to_uint8_rgb(pixels: np.ndarray) -> np.ndarray:
@@ -88,6 +95,11 @@ def hints_from_editor(value: dict | None) -> np.ndarray | None:
 def save_png(arr: np.ndarray, path: Path) -> Path:
     Image.fromarray(arr.astype(np.uint8)).save(path)
     return path
+
+
+def photos_to_run(files: list[str] | None, proposal: Proposal | None, editor: dict | None, folder: Path) -> list[str]:
+    """The uploads; else the photo the proposal was made for; else one dropped straight into the editor."""
+    return list(files or []) or ([proposal.photo] if proposal else []) or editor_background_file(editor, folder)
 
 
 def editor_background_file(value: dict | None, folder: Path) -> list[str]:

@@ -15,8 +15,8 @@ from ..tasks import DETECTOR, TASKS
 from ..tasks.base import Task
 from ..tasks.segment import labels_of
 from .controls import Control, build_options, controls_for
-from .editor import (Proposal, combined_mask, editor_background_file, hints_from_editor, mask_from_editor, save_png, tinted,
-                     to_uint8_rgb)
+from .editor import (Proposal, combined_mask, editor_background_file, hints_from_editor, mask_from_editor, photos_to_run,
+                     save_png, tinted, to_uint8_rgb)
 from .runs import RunResult, run_files
 from .state import SHIPPED, AppState, Progress, UiError, no_progress
 from .wording import page_message, ui_wording
@@ -61,7 +61,7 @@ def restore_images(
         raise UiError(f"{task_name} has its own tab")
     controls = controls_for(task.options)
     run = state.run_dir(task_name)
-    files = list(files or []) or ([proposal.photo] if proposal else []) or editor_background_file(editor, run)
+    files = photos_to_run(files, proposal, editor, run)
     if not files:
         raise UiError("drop one or more images first")
     values = dict(values)
@@ -100,9 +100,11 @@ def _shown(value: Any) -> str:
     return "automatic" if value is None else str(value)
 
 
-def propose_mask(state: AppState, files: list[str] | None, editor: dict | None) -> tuple[dict, Proposal]:
+def propose_mask(state: AppState, files: list[str] | None, editor: dict | None,
+                 options: Any = None) -> tuple[dict, Proposal]:
     """The damage detector's mask for the first photo: the brush editor's value showing it tinted
-    into the photo (strokes start from an empty layer), and the Proposal a run combines them with."""
+    into the photo (strokes start from an empty layer), and the Proposal a run combines them with.
+    options: the detector's (default: its defaults), e.g. the Old photo tab's threshold."""
     if DETECTOR not in TASKS:
         raise UiError("no damage detector is installed")
     task = TASKS[DETECTOR]
@@ -114,7 +116,7 @@ def propose_mask(state: AppState, files: list[str] | None, editor: dict | None) 
         photo = read_image(files[0], max_pixels=state.settings.max_pixels)
     except ImageReadError as e:
         raise UiError(page_message(e, files[0])) from None
-    mask = labels_of(state.restorer(task)(photo, task.options())) > 0
+    mask = labels_of(state.restorer(task)(photo, options or task.options())) > 0
     rgb = to_uint8_rgb(photo.pixels)
     shown = tinted(rgb, mask)
     proposal = Proposal(files[0], str(save_png(mask.astype(np.uint8) * 255, run / "proposal.png")))

@@ -15,31 +15,56 @@ from ..oldphoto import STAGE_OUTPUTS, OldPhoto, OldPhotoOptions
 from ..tasks import TASKS
 from ..tasks.blend import paste_photo
 from ..tasks.morph import MorphOptions, load_morph, morph_frames
+from ..tasks.segment import SegmentOptions
 from ..weights import WeightsError
 from .controls import controls_for
-from .editor import editor_background_file, mask_from_editor
-from .handlers import make_options
+from .editor import Proposal, edited_mask, editor_background_file, mask_from_editor, photos_to_run
+from .handlers import make_options, propose_mask
 from .runs import RunResult, run_files, save_preview
 from .state import AppState, Progress, UiError, no_progress
 from .wording import page_message
 
 
 
+def find_damage(state: AppState, files: list[str] | None, editor: dict | None, values: dict[str, Any],
+                automatic: dict[str, bool] | None = None) -> tuple[dict, Proposal]:
+    """The detector alone on the first photo, at the tab's threshold as Restore would run it: its mask
+    in red in the brush editor, to touch up before restoring (handlers.propose_mask)."""
+    options: OldPhotoOptions = make_options(OldPhotoOptions, controls_for(OldPhotoOptions), values, automatic)
+    return propose_mask(state, files, editor, SegmentOptions(threshold=options.threshold))
+
+
 def restore_old_photos(state: AppState, files: list[str] | None, values: dict[str, Any],
-                       automatic: dict[str, bool] | None = None, progress: Progress = no_progress) -> RunResult:
+                       automatic: dict[str, bool] | None = None, progress: Progress = no_progress,
+                       editor: dict | None = None, proposal: Proposal | None = None,
+                       brush_removes: bool = False) -> RunResult:
     """restorer/oldphoto.py's pipeline over the uploads, each stage with the weights this app uses for
-    its task; with keep_stages the stage results come back too (RunResult.stages for the first photo)."""
+    its task; with keep_stages the stage results come back too (RunResult.stages for the first photo).
+    The first photo's damage is the one edited in the brush editor (find_damage's proposal with the
+    strokes added or, brush_removes, erased; strokes alone without it); the detector finds the other
+    photos' damage, and the first's when nothing was proposed or painted."""
     run = state.run_dir("oldphoto")
-    files = list(files or [])
+    files = photos_to_run(files, proposal, editor, run)
     if not files:
         raise UiError("drop one or more old photos first")
     options: OldPhotoOptions = make_options(OldPhotoOptions, controls_for(OldPhotoOptions), values, automatic)
     progress(0.0, desc="loading the models")
     pipeline = OldPhoto.build(options, state.restorer, optional_errors=(UiError,))
-    notes = pipeline.notes
-    result = run_files(state, run, "oldphoto", files, pipeline, progress, formats=STAGE_OUTPUTS)
+    edited, first = edited_mask(mask_from_editor(editor), proposal, brush_removes), Path(files[0])
+
+    def process(photo: Photo) -> dict[str, Photo]:
+        if edited is None or photo.source != first:
+            return pipeline(photo)
+        if edited.shape != (photo.height, photo.width):
+            raise ValueError(f"the edited damage is {edited.shape[1]}x{edited.shape[0]}, the photo "
+                             f"{photo.width}x{photo.height}: press Find damage again")
+        return pipeline(photo, edited)
+
+    result = run_files(state, run, "oldphoto", files, process, progress, formats=STAGE_OUTPUTS)
     colour = "colorized if black-and-white" if "colorize" in pipeline.stages else "not colorized"
-    result.message = f"old photo ({colour}): {result.message}" + "".join(f"; {n}" for n in notes) + result.closing_lines()
+    damage = f"; damage of {first.name} as edited" if edited is not None else ""
+    result.message = (f"old photo ({colour}): {result.message}{damage}" + "".join(f"; {n}" for n in pipeline.notes)
+                      + result.closing_lines())
     return result
 
 

@@ -15,11 +15,13 @@ from .state import AppState, UiError
 from .controls import controls_for
 from .wording import error_text, info_text
 from .widgets import (
+    BRUSH_REMOVES,
     FILE_TYPES,
     MODEL_SLOT,
     TRAIN_SLOT,
     SpecialTab,
     brush_editor,
+    brush_mode_radio,
     example_buttons,
     option_widgets,
     read_options,
@@ -30,31 +32,45 @@ from .widgets import (
 
 def oldphoto_tab(state: AppState, selectors: dict[str, gr.Dropdown]) -> gr.File:
     gr.Markdown("Restore old photos in one go: find the damage (scratches, dust, cracks, tears, stains), inpaint it, "
-                "denoise, and colorize black-and-white photos.")
+                "denoise, and colorize black-and-white photos. To see and correct what will be repaired, press "
+                "Find damage first: the damage shows in red, the brush adds to it or erases it, and Restore repairs "
+                "the first photo's damage as edited (the other photos': as found).")
     with gr.Row():
         with gr.Column():
             files = gr.File(label="Old photos: drop one or many", file_count="multiple", file_types=FILE_TYPES,
                             type="filepath", elem_id="oldphoto-files")
+            editor = brush_editor("Damage to repair in the first photo (optional): Find damage, then touch it up",
+                                  "oldphoto-editor")
+            with gr.Row():
+                find = gr.Button("Find damage", elem_id="oldphoto-find")
+                brush_mode = brush_mode_radio("oldphoto-brush-mode")
+            proposal = gr.State(None)  # the detector's mask for the first photo (editor.Proposal)
             widgets, autos = option_widgets("oldphoto", controls_for(OldPhotoOptions))
             run = gr.Button("Restore", variant="primary", elem_id="oldphoto-run")
             example_buttons("oldphoto", files)
         with gr.Column():
             slider = gr.ImageSlider(label="Before / after", type="filepath", elem_id="oldphoto-result")
-            stages = gr.Gallery(label="Stages (keep stages): damage found, inpainted, denoised", columns=3,
+            stages = gr.Gallery(label="Stages (keep stages): damage found (and in red), inpainted, denoised", columns=4,
                                 elem_id="oldphoto-stages")
             download = gr.File(label="Download (a zip for several files)", interactive=False, elem_id="oldphoto-download")
             status = gr.Markdown(elem_id="oldphoto-status")
 
+    def find_damage(data: dict) -> tuple:
+        return S.find_damage(state, data[files], data[editor], *read_options(data, widgets, autos))
+
     def restore(data: dict, progress: gr.Progress = gr.Progress()) -> tuple:
         values, automatic = read_options(data, widgets, autos)
-        result = S.restore_old_photos(state, data[files], values, automatic, progress)
+        result = S.restore_old_photos(state, data[files], values, automatic, progress, data[editor], data[proposal],
+                                      data[brush_mode] == BRUSH_REMOVES)
         return ((str(result.before), str(result.after)), [(str(p), c) for p, c in result.stages],
                 str(result.download), result.message)
 
     outputs = [slider, stages, download, status]
-    run.click(status_errors(restore, (None, None, None)), {files, *widgets.values(), *autos.values()}, outputs,
-              concurrency_id=MODEL_SLOT)
+    inputs = {files, editor, brush_mode, *widgets.values(), *autos.values()}
+    find.click(user_errors(find_damage), inputs, [editor, proposal], concurrency_id=MODEL_SLOT)
+    run.click(status_errors(restore, (None, None, None)), {*inputs, proposal}, outputs, concurrency_id=MODEL_SLOT)
     files.change(lambda: (None, None, None, ""), None, outputs, queue=False)  # a new input: no old result beside it
+    files.change(user_errors(lambda f: (E.editor_value_for(f), None)), files, [editor, proposal])  # nor old damage
     return files
 
 

@@ -122,6 +122,15 @@ def brush_editor(label: str, elem_id: str, colours: bool = False) -> gr.ImageEdi
     )
 
 
+BRUSH_ADDS, BRUSH_REMOVES = "brush adds to the red mask", "brush removes from it"
+
+
+def brush_mode_radio(elem_id: str) -> gr.Radio:
+    """Whether brush strokes add to the detector's proposal or erase from it (editor.combined_mask): the
+    proposal is tinted into the photo, not a layer, so the editor's own eraser cannot touch it."""
+    return gr.Radio([BRUSH_ADDS, BRUSH_REMOVES], value=BRUSH_ADDS, show_label=False, elem_id=elem_id)
+
+
 def example_files(tab: str, folder: Path = EXAMPLES_DIR) -> list[Path]:
     sub = folder / EXAMPLE_FOLDERS.get(tab, "clean")
     if not sub.is_dir():
