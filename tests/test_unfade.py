@@ -141,3 +141,21 @@ def test_oldphoto_unfades_colour_photos_first_and_leaves_grey_ones(tmp_path, wei
     assert off.exit_code == 0, off.output
     assert not (tmp_path / "off" / "print_0_unfaded.png").exists()
     assert np.abs(read(tmp_path / "off" / "print.png") - read(colour)).max() < 0.02  # left faded
+
+
+def test_bench_unfade_scores_ours_classical_and_input_and_saves_a_grid(tmp_path, untrained_unfade):
+    from .conftest import bench_rows
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(2):
+        save_rgb(data / f"p{i}.png", smooth_image(72, 96, i))
+    grid = tmp_path / "grid.png"
+    r = invoke("bench", "unfade", "--data", data, "--weights", untrained_unfade, "--device", "cpu", "--json", "--grid", grid)
+    assert r.exit_code == 0, r.output
+    rows = bench_rows(r.output, "method", "fading")
+    assert {m for m, _ in rows} == {"ours", "classical", "input"} and rows["ours", "all"]["images"] == 2
+    assert sum(rows["input", g]["images"] for g in ("faded", "barely") if ("input", g) in rows) == 2
+    assert rows["ours", "all"]["ΔE"] == pytest.approx(rows["classical", "all"]["ΔE"], abs=0.05)  # untrained: classical
+    assert all(row["PSNR"] <= 60 for row in rows.values())  # an unchanged file scores the cap, not infinity
+    assert Image.open(grid).size[0] > 4 * 240  # faded | classical | ours | original

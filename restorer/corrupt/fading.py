@@ -21,6 +21,7 @@ import numpy as np
 from ..color import linear_to_srgb, srgb_to_linear
 
 MIN_TRANSMITTANCE = 10 ** -3.0  # density 3: deeper than any print's black
+NEARLY_NONE_MAX = 0.08  # strength of those nearly-unfaded prints (the rest: 0.15 to 1)
 NEARLY_NONE_SHARE = 0.25  # prints that barely faded: oldphoto unfades every colour photo, so the model must
 # learn to leave them alone (at 0.1 it still moved never-faded photos by ΔE 7.9: docs/history/unfade.md)
 
@@ -35,11 +36,12 @@ class Fading:
     base_density: float  # added to every channel: greyed, dimmed whites
     yellowing: float  # extra density in blue (and a third of it in green): a yellowed paper base
     unevenness: float  # relative swing of the dye fractions across the print
+    strength: float = 1.0  # how strong the draw was, 0 (none) to 1 (heavy): benchmarks report by it
 
 
 def draw_fading(rng: np.random.Generator) -> Fading:
     """A random fading, from nearly none to a heavily faded print."""
-    strength = rng.uniform(0.0, 0.08) if rng.random() < NEARLY_NONE_SHARE else rng.uniform(0.15, 1.0)
+    strength = rng.uniform(0.0, NEARLY_NONE_MAX) if rng.random() < NEARLY_NONE_SHARE else rng.uniform(0.15, 1.0)
     magenta = 1 - strength * rng.uniform(0.0, 0.25)
     cyan = magenta * (1 - strength * rng.uniform(0.25, 0.7))  # cyan fades fastest: red comes back
     yellow = magenta * (1 - strength * rng.uniform(0.1, 0.6))
@@ -49,6 +51,7 @@ def draw_fading(rng: np.random.Generator) -> Fading:
         base_density=strength * rng.uniform(0.0, 0.12),
         yellowing=strength * rng.uniform(0.0, 0.12),
         unevenness=strength * rng.uniform(0.0, 0.3),
+        strength=strength,
     )
 
 
