@@ -276,7 +276,8 @@ def run_batch(
                     say(f"{job.source}: {note}")
                 made += _make_folders(job.dest.parent)
                 for tag, path in job.extras.items():  # extras first: a written main output means all done
-                    write(outputs[tag], path, replace=job.replace)
+                    if tag in outputs:  # absent: a stage that did not run on this photo (oldphoto's unfade on grey)
+                        write(outputs[tag], path, replace=job.replace)
                 write(outputs[""], job.dest, replace=job.replace)
             except Exception as e:  # noqa: BLE001 - any per-file error must not end the batch
                 msg = one_line(e)

@@ -38,3 +38,11 @@ def ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         sxx, syy, sxy = blur(x * x) - mx**2, blur(y * y) - my**2, blur(x * y) - mx * my
         maps.append(((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx**2 + my**2 + c1) * (sxx + syy + c2)))
     return np.mean(maps, axis=0)
+
+
+def delta_e(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean CIE76 colour difference (Euclidean distance in CIE Lab) of two HxWx3 sRGB images in [0, 1]:
+    about 2.3 is a just-noticeable difference."""
+    from .color import rgb_to_lab
+
+    return float(np.linalg.norm(rgb_to_lab(a) - rgb_to_lab(b), axis=-1).mean())

@@ -1,5 +1,5 @@
-"""The whole old-photo restoration: detect the damage, inpaint it, denoise, and
-colorize a black-and-white photo. A recipe over the task definitions: each stage
+"""The whole old-photo restoration: restore a faded colour photo's colour, detect the damage,
+inpaint it, denoise, and colorize a black-and-white photo. A recipe over the task definitions: each stage
 is a Task from TASKS run through its own apply, with its own weights."""
 from __future__ import annotations
 
@@ -17,18 +17,21 @@ from .tasks.base import Task
 from .tasks.denoise import DenoiseOptions
 from .tasks.inpaint import InpaintOptions, load_mask
 from .tasks.segment import SegmentOptions, mask_photo, overlay
+from .tasks.unfade import UnfadeOptions
 from .tasks.upscale import SCALES as UPSCALE_SCALES
 from .tasks.upscale import UpscaleOptions
 from .weights import WeightsError
 
-REQUIRED_STAGES = ("segment", "inpaint", "denoise")  # in the order they run; colorize is optional, upscale asked for
+REQUIRED_STAGES = ("segment", "inpaint", "denoise")  # in the order they run; unfade (first) and colorize
+# (last) are optional, upscale asked for
 GREY_TINT = 0.06  # monochrome photos whose channels differ by less than this fraction of the luminance: grey
 TONES = ("colour", "grey", "sepia", "tinted")
 MONOCHROME_SPREAD = 0.03  # channels this close (RMS, relative) to fixed multiples of the luminance: black-and-white
 MASK_TAG = "_1_mask"  # --keep-stages writes the damage as photo_1_mask.png; --mask FOLDER reads it back by that name
-# --keep-stages: each stage's result, named photo<tag>.<format> (None: the photo's own format)
-STAGE_OUTPUTS: dict[str, str | None] = {MASK_TAG: "PNG", f"{MASK_TAG}_overlay": "PNG", "_2_inpainted": None,
-                                        "_3_denoised": None}
+# --keep-stages: each stage's result, named photo<tag>.<format> (None: the photo's own format);
+# _0_unfaded only where that stage ran (colour photos)
+STAGE_OUTPUTS: dict[str, str | None] = {"_0_unfaded": None, MASK_TAG: "PNG", f"{MASK_TAG}_overlay": "PNG",
+                                        "_2_inpainted": None, "_3_denoised": None}
 
 
 @dataclass
@@ -41,6 +44,9 @@ class OldPhotoOptions:
     sigma: float | None = field(default=None, metadata={
         "help": "Noise level for the denoising stage (0-255 scale); omit to estimate it per photo.", "min": 0.0, "max": 75.0})
     no_colorize: bool = field(default=False, metadata={"help": "Leave black-and-white photos black-and-white."})
+    no_unfade: bool = field(default=False, metadata={
+        "help": "Leave a colour photo's colour as it is (by default a faded print's cast, contrast and black "
+                "level are restored first)."})
     keep_tone: bool = field(default=False, metadata={
         "help": "Keep a toned print's tone (sepia, cyanotype) instead of colourising it; neutral grey photos are "
                 "still colourised."})
@@ -48,9 +54,9 @@ class OldPhotoOptions:
         "help": "Enlarge the restored photo this many times as the last stage (the upscaler's real mode).",
         "choices": UPSCALE_SCALES})
     keep_stages: bool = field(default=False, metadata={
-        "help": "Also write each stage's result: <name>_1_mask.png (white = damage; edit it and give it back as "
-                "--mask), <name>_1_mask_overlay.png (the damage in red over the photo), <name>_2_inpainted, "
-                "<name>_3_denoised."})
+        "help": "Also write each stage's result: <name>_0_unfaded (colour photos), <name>_1_mask.png (white = "
+                "damage; edit it and give it back as --mask), <name>_1_mask_overlay.png (the damage in red over "
+                "the photo), <name>_2_inpainted, <name>_3_denoised."})
 
 
 @dataclass
@@ -66,6 +72,9 @@ class StageWeights:
         "exists": True})
     upscale_weights: Path | None = field(default=None, metadata={
         "help": "Upscaling weights, with --upscale (default: weights/upscale.safetensors).", "exists": True})
+    unfade_weights: Path | None = field(default=None, metadata={
+        "help": "Colour restoration weights (default: weights/unfade.safetensors; the stage is skipped without them).",
+        "exists": True})
 
     def for_stage(self, name: str) -> Path | None:
         """The weights given for stage `name` (a task name); None: its default weights."""
@@ -112,20 +121,30 @@ def colorizes(pixels: np.ndarray, options: OldPhotoOptions) -> bool:
     return t == "grey" or (t != "colour" and not options.keep_tone)
 
 
+def unfades(pixels: np.ndarray, options: OldPhotoOptions) -> bool:
+    """Whether the unfade stage runs on this photo (when its weights are there): colour photos only."""
+    return not options.no_unfade and tone(pixels) == "colour"
+
+
 @dataclass
 class OldPhoto:
     options: OldPhotoOptions
-    stages: dict[str, Restorer]  # segment, inpaint, denoise, and colorize when available
+    stages: dict[str, Restorer]  # segment, inpaint, denoise, and unfade and colorize when available
     notes: list[str] = field(default_factory=list)  # stages skipped, and why
 
     @classmethod
     def build(cls, options: OldPhotoOptions, load_stage: Callable[[Task], Restorer],
               optional_errors: tuple[type[Exception], ...] = (WeightsError,)) -> OldPhoto:
         """The pipeline with every stage loaded by `load_stage(task)`, the one place stages are loaded.
-        An error from a required stage propagates; colorize is optional: one of `optional_errors`
-        while loading it (no weights) skips it with a note."""
+        An error from a required stage propagates; unfade and colorize are optional: one of `optional_errors`
+        while loading one (no weights) skips it with a note."""
         stages = {name: load_stage(TASKS[name]) for name in REQUIRED_STAGES}
         notes = []
+        if not options.no_unfade:
+            try:
+                stages["unfade"] = load_stage(TASKS["unfade"])
+            except optional_errors as e:
+                notes.append(f"unfade skipped: {e}")
         colorize = TASKS.get("colorize")
         if options.no_colorize:
             pass
@@ -154,6 +173,9 @@ class OldPhoto:
         """{"": the restored photo, and with keep_stages each stage's result under its tag}.
         damage: bool HxW, what to repair instead of what the detector finds (a mask the user gave or edited)."""
         o, s = self.options, self.stages
+        # First: the detector, inpainter and denoiser learnt on photos of normal colour and contrast.
+        unfaded = s["unfade"](photo, UnfadeOptions()) if "unfade" in s and unfades(photo.pixels, o) else None
+        photo = unfaded if unfaded is not None else photo
         mask = s["segment"](photo, SegmentOptions(threshold=o.threshold)) if damage is None else mask_photo(photo, damage)
         inpainted = s["inpaint"].apply_after(photo, InpaintOptions(auto=True, dilate=o.dilate), {"segment": mask})
         result = denoised = s["denoise"](inpainted, DenoiseOptions(sigma=o.sigma))
@@ -162,8 +184,8 @@ class OldPhoto:
             result = colorize(denoised, colorize.task.options())
         if o.upscale:
             result = s["upscale"](result, UpscaleOptions(scale=o.upscale, mode="real"))
-        stages = dict(zip(STAGE_OUTPUTS, (mask, overlay(photo, mask), inpainted, denoised))) if o.keep_stages else {}
-        return {"": result, **stages}
+        stages = dict(zip(STAGE_OUTPUTS, (unfaded, mask, overlay(photo, mask), inpainted, denoised))) if o.keep_stages else {}
+        return {"": result, **{tag: stage for tag, stage in stages.items() if stage is not None}}
 
 
 def read_damage(photo: Photo, where: Path) -> np.ndarray:

@@ -48,5 +48,10 @@ class TestUnshuffledResNet(ModelTester):
     identity_at_init = True
 
 
+class TestColourTransformNet(ModelTester):
+    spec = ModelSpec("colour_transform", {"in_channels": 6, "out_channels": 3, "width": 8, "knots": 5, "local_channels": 4})
+    identity_at_init = True
+
+
 def test_every_architecture_has_a_tester():
     assert set(ARCHITECTURES) <= TESTED, f"untested: {set(ARCHITECTURES) - TESTED}"

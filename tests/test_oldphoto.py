@@ -165,10 +165,11 @@ def test_every_stage_is_loaded_through_the_one_callable_and_colorize_may_be_miss
         return Restorer.load(task, weights_dir / f"{task.name}.safetensors", "cpu")
 
     pipeline = OldPhoto.build(OldPhotoOptions(), load_stage)
-    assert asked == ["segment", "inpaint", "denoise", "colorize"] and set(pipeline.stages) == {"segment", "inpaint", "denoise"}
-    assert pipeline.notes == ["colorize skipped: no colorize weights here"]
+    assert asked == ["segment", "inpaint", "denoise", "unfade", "colorize"]
+    assert set(pipeline.stages) == {"segment", "inpaint", "denoise"}  # no unfade weights in weights_dir either
+    assert pipeline.notes[1] == "colorize skipped: no colorize weights here" and pipeline.notes[0].startswith("unfade skipped")
     asked.clear()
-    OldPhoto.build(OldPhotoOptions(no_colorize=True), load_stage)
+    OldPhoto.build(OldPhotoOptions(no_colorize=True, no_unfade=True), load_stage)
     assert asked == ["segment", "inpaint", "denoise"]
 
 

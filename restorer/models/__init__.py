@@ -7,6 +7,7 @@ from typing import Any
 from torch import nn
 
 from .autoencoder import ConvAutoencoder
+from .colournet import ColourTransformNet
 from .srnet import UnshuffledResNet
 from .unet import RefinedUNet
 
@@ -14,6 +15,7 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
     "refined_unet": RefinedUNet,
     "conv_autoencoder": ConvAutoencoder,
     "unshuffled_resnet": UnshuffledResNet,
+    "colour_transform": ColourTransformNet,
 }
 
 

@@ -1,7 +1,7 @@
 """The explicit dict of tasks. Add a task by writing its module and listing it here."""
 from __future__ import annotations
 
-from . import blend, colorize, denoise, inpaint, morph, segment, upscale
+from . import blend, colorize, denoise, inpaint, morph, segment, unfade, upscale
 from .base import Task
 
 TASKS: dict[str, Task] = {
@@ -14,6 +14,7 @@ TASKS: dict[str, Task] = {
         blend.TASK,
         morph.TASK,
         upscale.TASK,
+        unfade.TASK,
     )
 }
 
