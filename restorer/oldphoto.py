@@ -20,6 +20,7 @@ from .tasks.segment import SegmentOptions, mask_photo, overlay
 from .tasks.unfade import UnfadeOptions
 from .tasks.upscale import SCALES as UPSCALE_SCALES
 from .tasks.upscale import UpscaleOptions
+from .unfade import looks_faded
 from .weights import WeightsError
 
 REQUIRED_STAGES = ("segment", "inpaint", "denoise")  # in the order they run; unfade (first) and colorize
@@ -45,8 +46,8 @@ class OldPhotoOptions:
         "help": "Noise level for the denoising stage (0-255 scale); omit to estimate it per photo.", "min": 0.0, "max": 75.0})
     no_colorize: bool = field(default=False, metadata={"help": "Leave black-and-white photos black-and-white."})
     no_unfade: bool = field(default=False, metadata={
-        "help": "Leave a colour photo's colour as it is (by default a faded print's cast, contrast and black "
-                "level are restored first)."})
+        "help": "Leave a colour photo's colour as it is (by default a colour photo that looks faded, with "
+                "lifted blacks and dimmed whites, has its cast, contrast and black level restored first)."})
     keep_tone: bool = field(default=False, metadata={
         "help": "Keep a toned print's tone (sepia, cyanotype) instead of colourising it; neutral grey photos are "
                 "still colourised."})
@@ -122,8 +123,9 @@ def colorizes(pixels: np.ndarray, options: OldPhotoOptions) -> bool:
 
 
 def unfades(pixels: np.ndarray, options: OldPhotoOptions) -> bool:
-    """Whether the unfade stage runs on this photo (when its weights are there): colour photos only."""
-    return not options.no_unfade and tone(pixels) == "colour"
+    """Whether the unfade stage runs on this photo (when its weights are there): colour photos that look
+    faded (unfade.looks_faded; the model also recolours photos that never faded)."""
+    return not options.no_unfade and tone(pixels) == "colour" and looks_faded(pixels)
 
 
 @dataclass

@@ -124,6 +124,16 @@ def test_restore_unfade_brings_a_faded_print_closer_to_the_original(tmp_path, un
     assert delta_e(faded, clean) > delta_e(read(tmp_path / "half" / "print.png"), clean) > delta_e(out, clean)
 
 
+def test_only_photos_that_lost_both_ends_of_their_range_look_faded():
+    from restorer.unfade import looks_faded
+
+    clean = smooth_image(120, 160, seed=2)
+    full = (clean - clean.min()) / (clean.max() - clean.min())  # a photo with real blacks and whites
+    assert not looks_faded(full)
+    assert looks_faded(strongly_faded(full))
+    assert not looks_faded(full * 0.9 + 0.1)  # lifted blacks alone (haze, a low-key scan) keep their colour
+
+
 def test_oldphoto_unfades_colour_photos_first_and_leaves_grey_ones(tmp_path, weights_dir, untrained_unfade):  # noqa: F811
     stage_weights = [f"--{n}-weights={weights_dir / n}.safetensors" for n in ("segment", "inpaint", "denoise")]
     colour, clean = faded_file(tmp_path / "in", (96, 128))
