@@ -1,0 +1,58 @@
+"""How oldphoto's damage threshold was chosen: the whole pipeline (restorer/bench/oldphoto.py's
+measure, our damage generator only) on held-out photos of the training folder (the trainer's
+split, seed 0, centre crops of at most 384 px), for a few thresholds and detector weights. The
+benchmark sets and the independent generator are not used: they report, they do not choose.
+
+    python scripts/experiments/oldphoto_threshold.py --data /work/denoise_data \\
+        --weights weights/segment.safetensors --thresholds 0.5 0.65 0.8
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
+
+from restorer.bench.oldphoto import measure
+from restorer.oldphoto import OldPhoto, OldPhotoOptions, StageWeights
+from restorer.train.data import held_out_split, load_rgb
+
+SIDE = 384
+
+
+def crops(data: Path, count: int) -> list[tuple[str, np.ndarray]]:
+    _, val = held_out_split(data, seed=0)
+    out = []
+    for path, img in zip(val[:count], load_rgb(val[:count], min_size=32)):
+        h, w = img.shape[:2]
+        sh, sw = min(h, SIDE), min(w, SIDE)
+        y, x = (h - sh) // 2, (w - sw) // 2
+        out.append((Path(path).name, img[y : y + sh, x : x + sw].astype(np.float32) / 255))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--weights", type=Path, nargs="+", required=True, help="damage detector weights to compare")
+    ap.add_argument("--thresholds", type=float, nargs="+", default=[0.5])
+    ap.add_argument("--photos", type=int, default=16)
+    args = ap.parse_args()
+    images = crops(args.data, args.photos)
+    pipeline = None
+    for w in args.weights:
+        pipeline = OldPhoto.load(OldPhotoOptions(no_colorize=True), StageWeights(segment_weights=w), "cpu")
+        for t in args.thresholds:
+            pipeline.options = dataclasses.replace(pipeline.options, threshold=t)
+            row = measure(images, ["ours"], pipeline, seed=7).rows[0]
+            print(f"{w}  threshold {t}: PSNR {row[1]:.2f}  SSIM {row[2]:.4f}  ({len(images)} held-out crops)", flush=True)
+    row = measure(images, ["input"], pipeline, seed=7).rows[0]
+    print(f"input: PSNR {row[1]:.2f}  SSIM {row[2]:.4f}")
+
+
+if __name__ == "__main__":
+    main()
