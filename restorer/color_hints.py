@@ -16,7 +16,7 @@ import numpy as np
 
 from . import color as C
 from .companion import find_companion
-from .imageio import ImageReadError, Photo, read_image
+from .imageio import ImageReadError, Photo, read_image, rgb_of
 
 ALPHA_PAINTED = 0.5  # hints image: a pixel is a hint where its opacity is at least this (brush edges are soft)
 _SPEC = re.compile(r"^\s*(-?\d+)\s*,\s*(-?\d+)\s*,\s*#?([0-9a-fA-F]{6})\s*$")
@@ -117,7 +117,7 @@ def read_hints_image(path: Path, height: int, width: int) -> Hints:
         raise HintError(f"hints {path}: {img.width}x{img.height}, the photo is {width}x{height}; "
                         "a hints image must be the photo's size")
     opacity = img.alpha.astype(np.float32) / np.iinfo(img.alpha.dtype).max
-    rgb = img.pixels if img.channels == 3 else np.repeat(img.pixels, 3, axis=2)
+    rgb = rgb_of(img.pixels)
     return image_hints(rgb, opacity)
 
 

@@ -78,6 +78,11 @@ class Photo:
         return replace(self, pixels=pixels, alpha=alpha, text=dict(self.text))
 
 
+def rgb_of(pixels: np.ndarray) -> np.ndarray:
+    """HxWx1 or HxWx3 pixels as HxWx3 (grey repeated in each channel): what the RGB models take."""
+    return pixels if pixels.shape[2] == 3 else np.repeat(pixels, 3, axis=2)
+
+
 def _registered() -> dict[str, str]:
     return Image.registered_extensions()  # loads Pillow's plugins on first use
 

@@ -19,7 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .features import rgb_of, square
+from ..imageio import rgb_of
+from .features import square
 
 CODE_SIDE = 192  # px: the embedding's input square
 CODE_CROP = 0.8  # the centre share of each side the embedding sees

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..imageio import rgb_of
 from ..tasks.base import Predictor
 from ..tasks.segment import predict_labels
-from .features import rgb_of
 
 DAMAGE_CROP = 384  # px: side of the centre crop (0.15 MP: about 0.2 s on one CPU core)
 # scripts/experiments/scan_calibration.py: above 1 % are 5.6 % of clean bsds432 photos and 61 % of the same with

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from ..imageio import rgb_of
 from ..noise_estimate import estimate_level
 from ..resize import resize_long_side
 
@@ -36,10 +37,6 @@ NOISY_LEVEL = 9.0  # 0-255 scale, as `restore denoise --sigma`
 # sunhays80: 13 %), as it should: blur is judged at the size a photo is seen.
 BLURRED_SHARPNESS = 100.0
 SMALL_MEGAPIXELS = 1.0  # below this a print shows its pixels (a 6x4 in print at 300 dpi has 2.2 MP)
-
-
-def rgb_of(pixels: np.ndarray) -> np.ndarray:
-    return pixels if pixels.shape[2] == 3 else np.repeat(pixels, 3, axis=2)
 
 
 def fit_side(img: np.ndarray, side: int) -> np.ndarray:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..imageio import Photo
+from ..imageio import Photo, rgb_of
 from ..oldphoto import tone
 from ..tasks.base import Predictor
 from . import features as F
@@ -73,7 +73,7 @@ class Scanner:
     def prepare(photo: Photo) -> Prepared:
         px = photo.pixels
         small = F.fit_side(px, F.SHARPNESS_SIDE)  # everything but noise and damage reads this copy
-        rgb = F.rgb_of(small)
+        rgb = rgb_of(small)
         scalars = {"width": photo.width, "height": photo.height, "noise": F.noise_level(px), "tone": tone(small),
                    "sharpness": F.sharpness(rgb), "thumbnail": F.thumbnail(rgb), "flat_border": F.flat_border(rgb),
                    "one_tone": F.one_tone_share(rgb)}

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ..corrupt.harmonize import composite, synthetic_composite
-from ..imageio import Photo, read_image
+from ..imageio import Photo, read_image, rgb_of
 from ..metrics import psnr_torch
 from ..models import cpu_unet
 from ..poisson import poisson_blend
@@ -152,14 +152,10 @@ def load_matte(path: Path, height: int, width: int) -> np.ndarray:
     return np.clip(gray, 0, 1).astype(np.float32)
 
 
-def _rgb(pixels: np.ndarray) -> np.ndarray:
-    return pixels if pixels.shape[2] == 3 else np.repeat(pixels, 3, axis=2)
-
-
 def paste_photo(fg: Photo, bg: Photo, matte: np.ndarray, at: tuple[int, int] | None, predict: Predictor) -> Photo:
     """bg with fg's matted region pasted at `at` and harmonised; bg's metadata, size and channels."""
-    bg_rgb = _rgb(bg.pixels)
-    fg_canvas, alpha = place(bg_rgb, _rgb(fg.pixels), matte, at)
+    bg_rgb = rgb_of(bg.pixels)
+    fg_canvas, alpha = place(bg_rgb, rgb_of(fg.pixels), matte, at)
     if not (alpha >= 0.5).any():
         raise ValueError("the mask selects nothing inside the background (white = paste)")
     out = harmonise(fg_canvas, composite(fg_canvas, bg_rgb, alpha), alpha, predict)

@@ -9,7 +9,7 @@ import numpy as np
 from ..corrupt import functional as F
 from ..corrupt.camera import camera_noise
 from ..ensemble import averaged_over_views, views_field
-from ..imageio import Photo
+from ..imageio import Photo, rgb_of
 from ..models import cpu_unet
 from ..noise_estimate import estimate_level
 from .base import Predictor, Sample, Task, mse_loss
@@ -72,7 +72,7 @@ def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
 
 def apply(photo: Photo, options: DenoiseOptions, predict: Predictor) -> Photo:
     pixels = photo.pixels
-    rgb = pixels if pixels.shape[2] == 3 else np.repeat(pixels, 3, axis=2)
+    rgb = rgb_of(pixels)
     sigma = options.sigma / 255 if options.sigma is not None else estimate_level(pixels)
     told = min(sigma * options.strength, MAX_SIGMA / 255)
     out = averaged_over_views(predict, _model_input(rgb, told), options.views).transpose(1, 2, 0)

@@ -15,7 +15,7 @@ import torch
 
 from ..corrupt.masks import hole_mask
 from ..companion import find_companion
-from ..imageio import Photo, read_image
+from ..imageio import Photo, read_image, rgb_of
 from ..metrics import psnr_torch
 from ..poisson import poisson_blend
 from ..models import cpu_unet
@@ -256,7 +256,7 @@ def fill(photo: Photo, hole: np.ndarray, predict: Predictor) -> Photo:
     if not hole.any():
         return photo
     pixels = photo.pixels
-    rgb = pixels if pixels.shape[2] == 3 else np.repeat(pixels, 3, axis=2)
+    rgb = rgb_of(pixels)
     filled = inpaint_pixels(rgb, hole, predict)
     if pixels.shape[2] == 1:
         filled = filled.mean(axis=2, keepdims=True)

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..imageio import Photo
+from ..imageio import Photo, rgb_of
 from ..models import ModelSpec
 from ..models.autoencoder import REGULARISERS
 from ..patch_pca import fit_pca
@@ -104,10 +104,6 @@ def work_shape(h: int, w: int, long_side: int, multiple: int) -> tuple[int, int]
     return (max(multiple, round(h * scale / multiple) * multiple), max(multiple, round(w * scale / multiple) * multiple))
 
 
-def _rgb(pixels: np.ndarray) -> np.ndarray:
-    return pixels if pixels.shape[2] == 3 else np.repeat(pixels, 3, axis=2)
-
-
 def _resize(img: np.ndarray, h: int, w: int) -> np.ndarray:
     if img.shape[:2] == (h, w):
         return img
@@ -131,7 +127,7 @@ def morph_frames(model: nn.Module, a: np.ndarray, b: np.ndarray, alphas: list[fl
     h, w = a.shape[:2]
     wh, ww = work_shape(h, w, size, int(getattr(model, "multiple", 16)))
     param = next(model.parameters())
-    to_t = lambda img: torch.from_numpy(np.ascontiguousarray(_resize(_rgb(img), wh, ww).transpose(2, 0, 1)))[None].to(param)
+    to_t = lambda img: torch.from_numpy(np.ascontiguousarray(_resize(rgb_of(img), wh, ww).transpose(2, 0, 1)))[None].to(param)
     z1, z2 = model.encode(to_t(a)), model.encode(to_t(b))
     frames = []
     for alpha in alphas:
@@ -142,7 +138,7 @@ def morph_frames(model: nn.Module, a: np.ndarray, b: np.ndarray, alphas: list[fl
 
 def apply(photo: Photo, options: MorphOptions, predict: Predictor) -> Photo:
     """Reconstruction through the autoencoder (what the code keeps of a photo)."""
-    rgb = _rgb(photo.pixels)
+    rgb = rgb_of(photo.pixels)
     wh, ww = work_shape(photo.height, photo.width, options.size, 16)
     out = predict(np.ascontiguousarray(_resize(rgb, wh, ww).transpose(2, 0, 1))).transpose(1, 2, 0)
     out = np.clip(_resize(np.ascontiguousarray(out), photo.height, photo.width), 0, 1)

@@ -17,7 +17,7 @@ import torch
 from ..corrupt.damage import random_damage
 from ..corrupt.functional import quantise
 from ..ensemble import averaged_over_views, views_field
-from ..imageio import Photo
+from ..imageio import Photo, rgb_of
 from ..models import ModelSpec, cpu_unet
 from .base import OutputNaming, Predictor, Sample, Task, TrainingHooks
 
@@ -147,14 +147,14 @@ def labels_of(mask: Photo) -> np.ndarray:
 
 def apply(photo: Photo, options: SegmentOptions, predict: Predictor) -> Photo:
     pixels = photo.pixels
-    rgb = pixels if pixels.shape[2] == 3 else np.repeat(pixels, 3, axis=2)
+    rgb = rgb_of(pixels)
     return mask_photo(photo, *predict_labels(rgb, predict, options.threshold, options.views))
 
 
 def overlay(photo: Photo, mask: Photo) -> Photo:
     """The photo with each marked pixel tinted by its class colour."""
     pixels = photo.pixels
-    rgb = pixels if pixels.shape[2] == 3 else np.repeat(pixels, 3, axis=2)
+    rgb = rgb_of(pixels)
     labels = labels_of(mask)
     tint = PALETTE[1 + (labels.astype(np.int64) - 1) % (len(PALETTE) - 1)]
     marked = (labels > 0)[..., None]

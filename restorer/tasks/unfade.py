@@ -15,7 +15,7 @@ import numpy as np
 
 from ..corrupt.fading import fade
 from ..corrupt.functional import quantise
-from ..imageio import Photo
+from ..imageio import Photo, rgb_of
 from ..models import ModelSpec
 from ..resize import resize_long_side
 from ..unfade import apply_levels, measure_levels, transfer
@@ -57,7 +57,7 @@ def unfade(rgb: np.ndarray, predict: Predictor) -> np.ndarray:
 
 def apply(photo: Photo, options: UnfadeOptions, predict: Predictor) -> Photo:
     pixels = photo.pixels
-    rgb = pixels if pixels.shape[2] == 3 else np.repeat(pixels, 3, axis=2)
+    rgb = rgb_of(pixels)
     out = rgb + options.strength * (unfade(rgb, predict) - rgb)
     if pixels.shape[2] == 1:
         out = out.mean(axis=2, keepdims=True)

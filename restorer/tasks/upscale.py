@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..corrupt.downscale import clean_small, real_small
-from ..imageio import Photo
+from ..imageio import Photo, rgb_of
 from ..models import ModelSpec, cpu_unet
 from ..resize import resize_float
 from .base import Predictor, Sample, Task, TrainingHooks
@@ -72,7 +72,7 @@ def apply(photo: Photo, options: UpscaleOptions, predict: Predictor) -> Photo:
     if h * w * s * s > MAX_OUTPUT_MEGAPIXELS * 1e6:
         raise ValueError(f"the result would be {w * s}x{h * s} pixels, over {MAX_OUTPUT_MEGAPIXELS} megapixels; "
                          "upscale a smaller photo or use a smaller --scale")
-    rgb = pixels if pixels.shape[2] == 3 else np.repeat(pixels, 3, axis=2)
+    rgb = rgb_of(pixels)
     out = predict(model_input(enlarge(rgb, s), s, options.mode)).transpose(1, 2, 0)
     if pixels.shape[2] == 1:
         out = out.mean(axis=2, keepdims=True)

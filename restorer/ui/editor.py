@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ..imageio import ImageReadError, read_image
+from ..imageio import ImageReadError, read_image, rgb_of
 from .state import UiError
 from .wording import page_message
 
@@ -52,7 +52,7 @@ def combined_mask(painted: np.ndarray | None, proposal: Proposal | None, brush_r
 
 
 def to_uint8_rgb(pixels: np.ndarray) -> np.ndarray:
-    px = pixels if pixels.shape[2] == 3 else np.repeat(pixels, 3, axis=2)
+    px = rgb_of(pixels)
     return np.clip(np.rint(px * 255), 0, 255).astype(np.uint8)
 
 
