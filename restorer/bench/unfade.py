@@ -2,8 +2,8 @@
 (restorer/corrupt/fading.py) and saved as an 8-bit file; PSNR and mean ΔE (CIE76, Lab) against the
 unfaded photo for ours (`restore unfade`), the classical correction (per-channel auto-levels and
 grey-world balance, restorer/unfade.py) and the faded input itself. Rows for all photos, for the
-faded ones and for the barely faded (a quarter of the draws, as in training: oldphoto unfades every
-colour photo, so leaving those alone counts). A photo equal to the original scores PSNR_CAP, not
+faded ones and for the barely faded (a quarter of the draws, as in training: oldphoto's gate lets some
+unfaded colour photos through, so leaving those alone counts). A photo equal to the original scores PSNR_CAP, not
 infinity (barely faded 8-bit files can round back to the original)."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..corrupt.fading import NEARLY_NONE_MAX, draw_fading, fade_with, low_frequency_field
+from ..corrupt.fading import NEARLY_NONE_MAX, faded_print
 from ..corrupt.functional import quantise
 from ..metrics import delta_e, psnr
 from ..restorer import Restorer
@@ -30,11 +30,9 @@ GROUPS = ("all", "faded", "barely")
 
 def faded_file(clean: np.ndarray, seed: int, index: int) -> tuple[np.ndarray, bool]:
     """(the benchmark's faded 8-bit version of image number `index`, whether it barely faded);
-    the same draws as restorer/corrupt/fading.fade with that seed."""
-    rng = np.random.default_rng(seed * 100_003 + index)
-    fading = draw_fading(rng)
-    faded = quantise(fade_with(clean, fading, low_frequency_field(clean.shape[:2], rng)))
-    return faded, fading.strength <= NEARLY_NONE_MAX
+    restorer/corrupt/fading.faded_print with that seed."""
+    faded, fading = faded_print(clean, np.random.default_rng(seed * 100_003 + index))
+    return quantise(faded), fading.strength <= NEARLY_NONE_MAX
 
 
 def run(data: Path, methods: list[str], weights: Path | None, device: str, limit: int | None, seed: int = 0,

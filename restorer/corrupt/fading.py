@@ -22,7 +22,7 @@ from ..color import linear_to_srgb, srgb_to_linear
 
 MIN_TRANSMITTANCE = 10 ** -3.0  # density 3: deeper than any print's black
 NEARLY_NONE_MAX = 0.08  # strength of those nearly-unfaded prints (the rest: 0.15 to 1)
-NEARLY_NONE_SHARE = 0.25  # prints that barely faded: oldphoto unfades every colour photo, so the model must
+NEARLY_NONE_SHARE = 0.25  # prints that barely faded: oldphoto's gate lets some unfaded photos through, so the model must
 # learn to leave them alone (at 0.1 it still moved never-faded photos by ΔE 7.9: docs/history/unfade.md)
 
 
@@ -74,7 +74,12 @@ def fade_with(img: np.ndarray, fading: Fading, field: np.ndarray) -> np.ndarray:
     return linear_to_srgb(10 ** -density).astype(np.float32)
 
 
+def faded_print(img: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, Fading]:
+    """A colour print (float32 HxWx3 in [0, 1]) after a random fading (draw_fading), and that fading."""
+    fading = draw_fading(rng)
+    return fade_with(img, fading, low_frequency_field(img.shape[:2], rng)), fading
+
+
 def fade(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A colour print (float32 HxWx3 in [0, 1]) after a random fading (draw_fading)."""
-    fading = draw_fading(rng)
-    return fade_with(img, fading, low_frequency_field(img.shape[:2], rng))
+    return faded_print(img, rng)[0]

@@ -18,7 +18,7 @@ from ..corrupt.functional import quantise
 from ..imageio import Photo, rgb_of
 from ..models import ModelSpec
 from ..resize import resize_long_side
-from ..unfade import apply_levels, measure_levels, transfer
+from ..unfade import apply_levels, classical, measure_levels, transfer
 from .base import Predictor, Sample, Task, TrainingHooks
 
 THUMBNAIL = 256  # px, long side: what the network sees of any photo, and its training scale
@@ -40,8 +40,7 @@ def model_input(corrected: np.ndarray, faded: np.ndarray) -> np.ndarray:
 def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
     """A clean crop (at thumbnail scale) -> its faded 8-bit print, classically corrected, and the crop."""
     faded = quantise(fade(clean, rng))
-    corrected = apply_levels(faded, measure_levels(faded))
-    return {"input": model_input(corrected, faded), "target": np.ascontiguousarray(clean.transpose(2, 0, 1))}
+    return {"input": model_input(classical(faded), faded), "target": np.ascontiguousarray(clean.transpose(2, 0, 1))}
 
 
 def unfade(rgb: np.ndarray, predict: Predictor) -> np.ndarray:
