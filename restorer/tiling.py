@@ -96,6 +96,12 @@ class TiledPredictor:
     def multiple(self) -> int:
         return int(getattr(self.model, "multiple", 1))
 
+    @property
+    def in_channels(self) -> int:
+        """Channels the model reads (0: not told); a task whose newer weights read more inputs than
+        older ones (colorize's hint maps) asks."""
+        return int(getattr(self.model, "in_channels", 0))
+
     def __call__(self, x: np.ndarray) -> np.ndarray:
         tile = self.tile
         while True:

@@ -33,6 +33,7 @@ import torch
 from tqdm import tqdm
 
 from .. import color as C
+from .. import color_hint_maps as hint_maps
 from ..color_hints import HintPoint, Hints, hints_for, parse_points
 from ..color_prior import AB_PRIOR
 from ..color_propagate import PROPAGATION, Propagation, hint_correction, working_lightness
@@ -88,9 +89,10 @@ class ColorizeOptions:
         self.hint = parse_points(self.hint)
 
 
-def model_input(lightness: np.ndarray) -> np.ndarray:
-    """HxW L in [0, 100] -> 1xHxW in [0, 1]."""
-    return (np.asarray(lightness, np.float32) / 100)[None]
+def model_input(lightness: np.ndarray, hints: np.ndarray | None = None) -> np.ndarray:
+    """HxW L in [0, 100] -> 1xHxW in [0, 1]; with hint maps (color_hint_maps), 4xHxW."""
+    x = (np.asarray(lightness, np.float32) / 100)[None]
+    return x if hints is None else np.concatenate([x, hints])
 
 
 # Applied to a grey copy of the clean crop, so the model learns to read faded,
@@ -107,8 +109,9 @@ _OLD_PRINT = A.Compose([
 
 
 def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
-    """input: L/100 of the (possibly aged) grey photo; target: soft-encoded ab bins
-    of the clean one. L (clean lightness / 100) and rgb ride along for the metrics."""
+    """input: L/100 of the (possibly aged) grey photo and hint maps sampled from the clean one's
+    colour (none in a share of samples); target: soft-encoded ab bins of the clean one. L (clean
+    lightness / 100) and rgb ride along for the metrics."""
     lab = C.rgb_to_lab(clean)
     lightness = lab[..., 0]
     if rng.random() < OLD_PRINT_P:
@@ -116,7 +119,7 @@ def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
         _OLD_PRINT.set_random_seed(int(rng.integers(2**31)))  # repeatable for the caller's rng
         lightness = C.rgb_to_lab(np.clip(_OLD_PRINT(image=grey)["image"], 0, 1))[..., 0]
     return {
-        "input": model_input(lightness),
+        "input": model_input(lightness, hint_maps.sample(lab[..., 1:], rng)),
         "target": C.soft_encode(lab[..., 1:]),
         "L": model_input(lab[..., 0]),
         "rgb": np.ascontiguousarray(clean.transpose(2, 0, 1), dtype=np.float32),
@@ -166,12 +169,17 @@ def colourfulness_ratio(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> f
 # ----------------------------------------------------------------------------- inference
 
 
-def predict_logits(grey: np.ndarray, predict: Predictor, side: int = PREDICT_SIDE) -> np.ndarray:
-    """HxWx1 grey -> the model's output (QxhxW bin logits) with the long side at most `side`."""
+def predict_logits(grey: np.ndarray, predict: Predictor, side: int = PREDICT_SIDE, hints: Hints | None = None) -> np.ndarray:
+    """HxWx1 grey -> the model's output (QxhxW bin logits) with the long side at most `side`. Weights
+    that read hint maps (4 input channels) are given `hints` on the prediction grid; older ones only
+    the lightness (follow_hints corrects their colour afterwards either way)."""
     small = grey[..., 0]
     if max(small.shape) > side:
         small = resize_long_side(small, side)
-    return predict(model_input(C.lightness_of_grey(small)))
+    maps = None
+    if getattr(predict, "in_channels", 1) > 1:
+        maps = hint_maps.rasterise(hints or Hints.none(), grey.shape, small.shape)
+    return predict(model_input(C.lightness_of_grey(small), maps))
 
 
 def upsample_ab(ab: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -256,7 +264,7 @@ def apply(photo: Photo, options: ColorizeOptions, predict: Predictor) -> Photo:
         note(f"{photo.source or 'image'}: colour input; converted to grey first")
     grey = C.grey_of(pixels) if pixels.shape[2] == 3 else pixels
     hints = hints_for(photo, options.hints, options.hint)
-    ab = decode_auto(predict_logits(grey, predict)) * np.float32(options.saturation)
+    ab = decode_auto(predict_logits(grey, predict, hints=hints)) * np.float32(options.saturation)
     ab = follow_hints(grey, ab, hints)
     out = photo.with_pixels(C.colorize_grey(grey, ab))
     icc = photo.icc_profile
@@ -269,7 +277,9 @@ TASK = Task(
     name="colorize",
     summary="Bring plausible colour to black-and-white photos (lightness kept exactly).",
     options=ColorizeOptions,
-    model=cpu_unet(1, C.N_BINS, residual=False),  # one output per ab bin
+    # one output per ab bin; the lightness and the hint maps in (fine-tuning weights that read the
+    # lightness alone grows them: models/grow.py)
+    model=cpu_unet(1 + hint_maps.CHANNELS, C.N_BINS, residual=False),
     make_sample=make_sample,
     apply=apply,
     loss=rebalanced_cross_entropy,

@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from ..devices import pick_device
 from ..models import ModelSpec
+from ..models.grow import grow_inputs
 from ..tasks.base import Task
 from ..weights import load_model, save_weights
 from .config import TrainConfig
@@ -159,7 +160,7 @@ def _set_up(task: Task, cfg: TrainConfig) -> _Run:
     spec = task.model
     if cfg.from_weights:
         model, info = load_model(cfg.from_weights, task=task.name)
-        spec = info.spec
+        model, spec = grow_inputs(model, info.spec, task.model)  # e.g. a colorizer learning to read hints
     else:
         model = spec.build()
     model.to(device).train()

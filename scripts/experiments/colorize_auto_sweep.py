@@ -32,6 +32,7 @@ from restorer.corrupt.functional import quantise
 from restorer.metrics import psnr
 from restorer.resize import resize_long_side
 from restorer.tasks.colorize import Decoding, decode_auto, follow_hints, predict_logits
+from restorer.tiling import TiledPredictor
 from restorer.train.data import held_out_split, list_images, load_rgb
 from restorer.weights import default_weights, load_model
 
@@ -60,13 +61,11 @@ def main() -> None:
     ap.add_argument("--cap", type=float, nargs="+", default=[64.0], help="variance caps (--part hints)")
     ap.add_argument("--points", type=int, nargs="+", default=[1, 5, 20])
     ap.add_argument("--limit", type=int, default=None, help="photos per set")
+    ap.add_argument("--raw", action="store_true", help="--part hints: the network's colour alone, hints not propagated "
+                    "afterwards (only weights that read hints follow them then)")
     args = ap.parse_args()
     model, info = load_model(args.weights or default_weights("colorize"), task="colorize")
-    model = model.float().eval()
-
-    def predict(x: np.ndarray) -> np.ndarray:
-        with torch.inference_mode():
-            return model(torch.from_numpy(x)[None])[0].float().numpy()
+    predict = TiledPredictor(model.float().eval(), torch.device("cpu"), tile=0)
 
     decodes = [Decoding(*(float(v) for v in d.split(":"))) for d in args.decode.split(",")]
     keys = ([(d, None, 0) for d in decodes] if args.part == "decode"
@@ -80,11 +79,13 @@ def main() -> None:
             base = psnr(quantise(np.repeat(grey, 3, 2)), clean)
             if not np.isfinite(base):  # a grey photo: nothing to colour, and any gain is -inf
                 continue
-            logits = predict_logits(grey, predict)
+            logits = {0: predict_logits(grey, predict)}
             for k in keys:
                 d, how, n = k
                 pins = true_hints(clean, n, HINT_SEED + i) if n else Hints.none()
-                ab = follow_hints(grey, decode_auto(logits, d), pins, how or Propagation())
+                if n not in logits:  # weights that read hints (colour_hint_maps) see them; older ones do not
+                    logits[n] = predict_logits(grey, predict, hints=pins) if predict.in_channels > 1 else logits[0]
+                ab = follow_hints(grey, decode_auto(logits[n], d), pins if not args.raw else Hints.none(), how or Propagation())
                 out = quantise(C.colorize_grey(grey, ab))
                 gain[k].append(psnr(out, clean) - base)
                 err[k].append(float(chroma_error(out, clean).mean()))
