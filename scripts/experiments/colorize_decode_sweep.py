@@ -40,8 +40,13 @@ LOG_W = np.log(CLASS_WEIGHTS.numpy())[:, None, None]
 
 
 def model_predictor(model: torch.nn.Module) -> Callable[[np.ndarray], np.ndarray]:
-    """The fp32 model called on one CxHxW array (the production path tiles; colour at 256 px is one tile)."""
+    """The fp32 model called on one CxHxW array (the production path tiles; colour at 256 px is one tile).
+    A model that also reads hint maps gets empty ones: this scores the automatic colour."""
+    missing = getattr(model, "in_channels", 1) - 1
+
     def predict(x: np.ndarray) -> np.ndarray:
+        if missing > 0 and len(x) == 1:
+            x = np.concatenate([x, np.zeros((missing, *x.shape[1:]), x.dtype)])
         with torch.inference_mode():
             return model(torch.from_numpy(x)[None])[0].float().numpy()
     return predict

@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
 
+from restorer.models.grow import grow_inputs
 from restorer.tasks.colorize import fold_decoding
 from restorer.weights import load_model, save_weights
 from scripts.experiments.colorize_decode_sweep import held_out_validation
@@ -44,6 +45,7 @@ def main() -> None:
     args = ap.parse_args()
     start, start_info = load_model(args.start, task="colorize")
     tuned, tuned_info = load_model(args.tuned, task="colorize")
+    start, spec = grow_inputs(start, start_info.spec, tuned_info.spec)  # automatic weights and a hint-reading fine-tune
     s0, s1 = start.float().state_dict(), tuned.float().state_dict()
     start.load_state_dict({k: (1 - args.mix) * s0[k] + args.mix * s1[k] if s0[k].is_floating_point() else s1[k] for k in s0})
     fold_decoding(start, alpha=args.alpha)
@@ -54,7 +56,7 @@ def main() -> None:
                 "weight_average": {"mix": args.mix, "of": [start_info.meta["sha256"], tuned_info.meta["sha256"]]},
                 "prior_correction": args.alpha, "made_by": "scripts/weights/make_colorize_wise.py"}
     validation = held_out_validation(start, args.data, training["config"]["seed"])
-    save_weights(start, start_info.spec, args.out, "colorize", training=training, validation=validation)
+    save_weights(start, spec, args.out, "colorize", training=training, validation=validation)
     print(f"wrote {args.out}")
 
 
