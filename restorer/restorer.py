@@ -24,10 +24,11 @@ class Restorer:
     @classmethod
     def load(cls, task: Task, weights: Path | None = None, device: str = "auto", tile: int | None = None,
              options: Any = None) -> Restorer:
-        """The task's model; with `options`, also the helper tasks they ask for (default weights)."""
+        """The task's model (`weights`, else the shipped ones for `options`: Task.shipped_stem); with
+        `options`, also the helper tasks they ask for (default weights)."""
         from .tasks import TASKS  # the registry imports every task module; only needed here
 
-        model, info = load_model(weights or default_weights(task.weights_name), task=task.name)
+        model, info = load_model(weights or default_weights(task.shipped_stem(options)), task=task.name)
         helpers = {name: (cls.load(TASKS[name], None, device, tile), opts)
                    for name, opts in (task.helpers(options) if options is not None else {}).items()}
         return cls(task, TiledPredictor.create(model, pick_device(device), tile), info, helpers)

@@ -50,17 +50,20 @@ def noisy_version(clean: np.ndarray, sigma: float, rng: np.random.Generator, pro
 def run(data: Path, sigmas: list[float], methods: list[str], weights: Path | None, device: str, limit: int | None,
         seed: int = 0, protocol: str = "published") -> Table:
     images = load_clean(data, limit)
-    restorer = Restorer.load(TASKS["denoise"], weights, device) if any(m.startswith("ours") for m in methods) else None
+    # as `restore denoise` runs: a known sigma on the denoise weights, blind on the blind ones (--weights: that file for both)
+    restorer = _ours(weights, device, DenoiseOptions(sigma=25)) if {"ours", "ours-8views"} & set(methods) else None
+    blind = _ours(weights, device, DenoiseOptions()) if "ours-blind" in methods else None
     fns: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
         "ours": lambda x, s: restorer(plain_photo(x), DenoiseOptions(sigma=s)).pixels,
-        "ours-blind": lambda x, s: restorer(plain_photo(x), DenoiseOptions(sigma=None)).pixels,
+        "ours-blind": lambda x, s: blind(plain_photo(x), DenoiseOptions(sigma=None)).pixels,
         "ours-8views": lambda x, s: restorer(plain_photo(x), DenoiseOptions(sigma=s, views=8)).pixels,
         "cbm3d": _cbm3d,
         "nlm": nlm,
         "noisy": lambda x, s: x,
     }
-    if restorer is not None:  # warm-up: the first call pays for allocator and kernel set-up
-        restorer(plain_photo(images[0][1][:64, :64]), DenoiseOptions(sigma=25))
+    for r in (restorer, blind):  # warm-up: the first call pays for allocator and kernel set-up
+        if r is not None:
+            r(plain_photo(images[0][1][:64, :64]), DenoiseOptions(sigma=25))
     table = Table(["method", "sigma", "PSNR", "SSIM", "s/MP", "images"])
     for sigma in sigmas:
         scores: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
@@ -76,6 +79,10 @@ def run(data: Path, sigmas: list[float], methods: list[str], weights: Path | Non
             arr = np.array(scores[m])
             table.add(m, int(sigma) if float(sigma).is_integer() else sigma, float(arr[:, 0].mean()), float(arr[:, 1].mean()), float(arr[:, 2].mean()), len(images))
     return table
+
+
+def _ours(weights: Path | None, device: str, options: DenoiseOptions) -> Restorer:
+    return Restorer.load(TASKS["denoise"], weights, device, options=options)
 
 
 def blind_level(noisy: np.ndarray) -> float:
@@ -101,7 +108,7 @@ def run_real(data: Path, methods: list[str], weights: Path | None, device: str, 
              grid: Path | None = None) -> Table:
     """Real camera noise against the clean reference, every method blind."""
     pairs = load_pairs(data, limit)
-    restorer = Restorer.load(TASKS["denoise"], weights, device) if any(m.startswith("ours") for m in methods) else None
+    restorer = _ours(weights, device, DenoiseOptions()) if any(m.startswith("ours") for m in methods) else None
     ours = lambda x, strength: restorer(plain_photo(x), DenoiseOptions(sigma=None, strength=strength)).pixels
     fns: dict[str, Callable[[np.ndarray], np.ndarray]] = {
         **{m: (lambda x, k=k: ours(x, k)) for m, k in STRENGTH.items()},

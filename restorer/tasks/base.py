@@ -44,6 +44,10 @@ def no_helpers(options: Any) -> dict[str, Any]:
     return {}
 
 
+def no_variant(options: Any) -> str | None:
+    return None
+
+
 def psnr_metric(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> float:
     return psnr_torch(pred.clamp(0, 1), batch["target"])
 
@@ -115,6 +119,10 @@ class Task:
     # (inpaint --auto needs the damage detector): run first on the same photo, their
     # results reach apply as the keyword argument earlier={task name: result}.
     helpers: Callable[[Any], dict[str, Any]] = no_helpers
+    # weights_variant(options) -> the stem of other shipped weights these options run on by default
+    # (denoise with its level estimated: weights fine-tuned on camera noise); None: the task's own.
+    # --weights and the UI's weights selector still choose any file.
+    weights_variant: Callable[[Any], str | None] = no_variant
     command: bool = True  # False: no generated `restore <name> PATH...` (the task has its own command)
     output: OutputNaming = OutputNaming()
     training: TrainingHooks = TrainingHooks()
@@ -137,3 +145,7 @@ class Task:
     def weights_name(self) -> str:
         """The file stem of its weights (weights/<stem>.safetensors, <out>/<stem>.safetensors after training)."""
         return self.name
+
+    def shipped_stem(self, options: Any = None) -> str:
+        """The stem of the shipped weights that run these options (weights_variant's, else weights_name)."""
+        return (self.weights_variant(options) if options is not None else None) or self.weights_name

@@ -33,7 +33,7 @@ def make_options(options_cls: type, controls: list[Control], values: dict[str, A
 def _with_helpers(state: AppState, task: Task, options: Any, weights: str | None) -> Callable[[Photo], Photo]:
     """The task on one photo with the chosen weights, after the helper tasks its options ask for
     (inpaint auto: the damage detector, with its shipped weights)."""
-    restorer = state.restorer(task, weights)
+    restorer = state.restorer(task, weights, options)
     helpers = {name: (state.restorer(TASKS[name]), opts) for name, opts in task.helpers(options).items()}
     if not helpers:
         return lambda photo: restorer(photo, options)

@@ -60,11 +60,11 @@ class AppState:
         self._lock = threading.Lock()
         self.stop_training = threading.Event()  # the Fine-tune tab's Stop button
 
-    def shipped(self, task: Task) -> Path:
-        return self.settings.weights_dir / f"{task.weights_name}.safetensors"
+    def shipped(self, task: Task, options: Any = None) -> Path:
+        return self.settings.weights_dir / f"{task.shipped_stem(options)}.safetensors"
 
-    def choices(self, task: Task) -> list[WeightsChoice]:
-        return [WeightsChoice(SHIPPED, self.shipped(task)), *self._finetunes.get(task.name, [])]
+    def choices(self, task: Task, options: Any = None) -> list[WeightsChoice]:
+        return [WeightsChoice(SHIPPED, self.shipped(task, options)), *self._finetunes.get(task.name, [])]
 
     def add_finetune(self, task: Task, path: Path, score: float | None, shipped_score: float | None) -> WeightsChoice:
         with self._lock:
@@ -74,12 +74,13 @@ class AppState:
             runs.append(choice)
         return choice
 
-    def weights_for(self, task: Task, label: str | None = None) -> Path:
-        """The weights file behind a selector label; None or an unknown label: the shipped file."""
-        return next((c.path for c in self.choices(task) if c.label == label), self.shipped(task))
+    def weights_for(self, task: Task, label: str | None = None, options: Any = None) -> Path:
+        """The weights file behind a selector label; None or an unknown label: the shipped file (for
+        these options: Task.shipped_stem)."""
+        return next((c.path for c in self.choices(task, options) if c.label == label), self.shipped(task, options))
 
-    def restorer(self, task: Task, label: str | None = None) -> Restorer:
-        path = self.weights_for(task, label)
+    def restorer(self, task: Task, label: str | None = None, options: Any = None) -> Restorer:
+        path = self.weights_for(task, label, options)
         key = (task.name, str(path), str(self.device))
         with self._lock:
             if key not in self._models:
