@@ -10,7 +10,7 @@ from .devices import pick_device
 from .imageio import Photo
 from .tasks.base import Task
 from .tiling import TiledPredictor
-from .weights import WeightsInfo, default_weights, load_model
+from .weights import WeightsInfo, load_model, variant_or_own
 
 
 @dataclass
@@ -28,7 +28,7 @@ class Restorer:
         `options`, also the helper tasks they ask for (default weights)."""
         from .tasks import TASKS  # the registry imports every task module; only needed here
 
-        model, info = load_model(weights or default_weights(task.shipped_stem(options)), task=task.name)
+        model, info = load_model(weights or variant_or_own(task.shipped_stem(options), task.weights_name), task=task.name)
         helpers = {name: (cls.load(TASKS[name], None, device, tile), opts)
                    for name, opts in (task.helpers(options) if options is not None else {}).items()}
         return cls(task, TiledPredictor.create(model, pick_device(device), tile), info, helpers)

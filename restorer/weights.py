@@ -56,6 +56,14 @@ def default_weights(task_name: str) -> Path:
     return WEIGHTS_DIR / f"{task_name}.safetensors"
 
 
+def variant_or_own(variant: str, own: str, folder: Path | None = None) -> Path:
+    """folder/<variant>.safetensors, or folder/<own>.safetensors where the folder has no such variant
+    (a weights folder of one's own, with one file per task). Default folder: weights/."""
+    folder = WEIGHTS_DIR if folder is None else Path(folder)
+    path = folder / f"{variant}.safetensors"
+    return path if path.is_file() else folder / f"{own}.safetensors"
+
+
 def save_weights(model: nn.Module, spec: ModelSpec, path: Path, task: str, **meta: Any) -> Path:
     """fp16 tensors (half the size; inference upcasts on CPU), written atomically."""
     path = Path(path)

@@ -53,3 +53,13 @@ def test_shipped_weights_load_and_are_small():
         assert f.stat().st_size <= 25_000_000
         model, info = load_model(f)
         assert info.meta["training"] and "validation" in info.meta
+
+
+def test_a_weights_folder_without_a_variant_runs_the_task_s_own_weights(tmp_path):
+    """`restore ui --weights-dir` with one file per task: blind denoising must still find weights."""
+    from restorer.weights import variant_or_own
+
+    (tmp_path / "denoise.safetensors").write_bytes(b"")
+    assert variant_or_own("denoise_camera", "denoise", tmp_path) == tmp_path / "denoise.safetensors"
+    (tmp_path / "denoise_camera.safetensors").write_bytes(b"")
+    assert variant_or_own("denoise_camera", "denoise", tmp_path) == tmp_path / "denoise_camera.safetensors"

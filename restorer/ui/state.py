@@ -16,7 +16,7 @@ import torch
 from ..devices import pick_device
 from ..restorer import Restorer
 from ..tasks.base import Task
-from ..weights import WEIGHTS_DIR, WeightsError
+from ..weights import WEIGHTS_DIR, WeightsError, variant_or_own
 
 Progress = Callable[..., Any]  # gr.Progress or anything called as progress(fraction, desc=...)
 SHIPPED = "shipped"  # the label of the weights in the weights folder
@@ -61,7 +61,7 @@ class AppState:
         self.stop_training = threading.Event()  # the Fine-tune tab's Stop button
 
     def shipped(self, task: Task, options: Any = None) -> Path:
-        return self.settings.weights_dir / f"{task.shipped_stem(options)}.safetensors"
+        return variant_or_own(task.shipped_stem(options), task.weights_name, self.settings.weights_dir)
 
     def choices(self, task: Task, options: Any = None) -> list[WeightsChoice]:
         return [WeightsChoice(SHIPPED, self.shipped(task, options)), *self._finetunes.get(task.name, [])]
