@@ -1,18 +1,25 @@
 """Colour hints as the colorize network's input (Zhang et al. 2017, "Real-time user-guided image
-colorization"): three maps beside the lightness, the hinted a* and b* (divided by AB_SCALE) and a
-mask that is 1 where a hint is, at the size the network sees.
+colorization"): maps beside the lightness at the size the network sees: the hinted a* and b*
+(divided by AB_SCALE) and a mask that is 1 where a hint is, then the same hints spread by a
+normalised Gaussian convolution (each pixel: the weighted mean colour of the hints around it) and
+how near a hint is (1 at an isolated hint, falling off over SPREAD_SIGMA). Why the spread: a few
+hint pixels give a fine-tuned network almost no gradient (measured: after 660 CPU steps with the
+point maps alone it followed 5 hints by +0.02 dB); a dense guess of the colour everywhere is a
+classical start it can learn to correct along edges.
 
 Training samples them from the ground truth (points of a small patch's mean colour and short strokes
 of one colour; none in a share of samples) so one model serves with and without hints; inference
 rasterises the user's Hints (color_hints.py) onto the prediction grid."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from .color_hints import Hints
 
-CHANNELS = 3  # a*, b*, mask
+CHANNELS = 6  # a*, b*, mask of the hinted pixels; a*, b* spread and nearness
 AB_SCALE = 100.0  # a*b* of sRGB colours lie within about +-110
+SPREAD_SIGMA = 12.0  # px of the prediction grid (long side 256): about a twentieth of the photo
 NO_HINTS_P = 0.3  # share of training samples without hints: the automatic colour must stay good
 POINT_P = 1 / 8  # points per hinted sample: geometric with this p (mean 8), as Zhang et al.
 MAX_POINTS = 40
@@ -21,6 +28,20 @@ STROKE_P = 0.3  # share of hinted samples that also get 1-3 short strokes (the U
 
 def empty(height: int, width: int) -> np.ndarray:
     return np.zeros((CHANNELS, height, width), np.float32)
+
+
+def spread(maps: np.ndarray) -> np.ndarray:
+    """Fill channels 3-5 from the point maps in channels 0-2, in place; returns maps."""
+    if not maps[2].any():
+        maps[3:] = 0
+        return maps
+    blur = lambda x: cv2.GaussianBlur(x, (0, 0), SPREAD_SIGMA, borderType=cv2.BORDER_REFLECT)
+    weight = blur(maps[2])
+    peak = 1 / (2 * np.pi * SPREAD_SIGMA**2)  # what one isolated hint pixel blurs to at its centre
+    for c in range(2):
+        maps[3 + c] = blur(maps[c] * maps[2]) / np.maximum(weight, peak * 1e-3)
+    maps[5] = np.minimum(weight / peak, 1)
+    return maps
 
 
 def rasterise(hints: Hints, full_shape: tuple[int, ...], small_shape: tuple[int, ...]) -> np.ndarray:
@@ -37,7 +58,7 @@ def rasterise(hints: Hints, full_shape: tuple[int, ...], small_shape: tuple[int,
         total = np.bincount(cell, weights=hints.ab[:, c].astype(np.float64), minlength=h * w)
         maps[c].flat[has] = total[has] / count[has] / AB_SCALE
     maps[2].flat[has] = 1
-    return maps
+    return spread(maps)
 
 
 def _stroke(h: int, w: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -73,4 +94,4 @@ def sample(ab: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if rng.random() < STROKE_P:
         for _ in range(int(rng.integers(1, 4))):
             put(*_stroke(h, w, rng))
-    return maps
+    return spread(maps)

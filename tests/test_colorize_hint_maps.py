@@ -18,16 +18,16 @@ from restorer.tiling import TiledPredictor
 from .conftest import TINY_UNET, random_head_model, smooth_image
 
 ONE = ModelSpec(TINY_UNET.arch, {**TINY_UNET.args, "in_channels": 1, "out_channels": C.N_BINS, "residual": False})
-FOUR = ModelSpec(ONE.arch, {**ONE.args, "in_channels": 4})
+FOUR = ModelSpec(ONE.arch, {**ONE.args, "in_channels": 1 + maps.CHANNELS})  # lightness and hint maps
 
 
 def test_a_grown_model_computes_what_it_did_whatever_the_new_inputs_hold():
     small = random_head_model(ONE, head_std=0.5)
     grown, spec = grow_inputs(small, ONE, FOUR)
-    assert spec == FOUR and grown.in_channels == 4
+    assert spec == FOUR and grown.in_channels == 1 + maps.CHANNELS
     x = torch.rand(2, 1, 32, 48)
     with torch.no_grad():
-        assert torch.equal(small(x), grown(torch.cat([x, torch.randn(2, 3, 32, 48)], 1)))
+        assert torch.equal(small(x), grown(torch.cat([x, torch.randn(2, maps.CHANNELS, 32, 48)], 1)))
     # only more inputs grow; anything else is left as it was
     assert not grows_into(FOUR, ONE) and not grows_into(ONE, ModelSpec(ONE.arch, {**FOUR.args, "out_channels": 3}))
     assert grow_inputs(small, ONE, ONE)[0] is small
@@ -36,11 +36,20 @@ def test_a_grown_model_computes_what_it_did_whatever_the_new_inputs_hold():
 def test_hints_land_in_their_cell_with_their_mean_colour():
     hints = Hints(np.array([0, 1, 99]), np.array([0, 2, 149]), np.array([[20, -10], [40, 10], [-30, 50]], np.float32))
     m = maps.rasterise(hints, (100, 150), (10, 15))
-    assert m.shape == (3, 10, 15)
+    assert m.shape == (maps.CHANNELS, 10, 15)
     assert m[2].sum() == 2 and m[2, 0, 0] == 1 and m[2, 9, 14] == 1
     assert np.allclose(m[:2, 0, 0] * maps.AB_SCALE, [30, 0])  # two hints in one cell: their mean
     assert np.allclose(m[:2, 9, 14] * maps.AB_SCALE, [-30, 50])
     assert not maps.rasterise(Hints.none(), (100, 150), (10, 15)).any()
+
+
+def test_hints_spread_to_their_surroundings_with_nearness_falling_off():
+    hints = Hints(np.array([20, 20]), np.array([10, 90]), np.array([[40, 0], [-40, 0]], np.float32))
+    m = maps.rasterise(hints, (40, 100), (40, 100))
+    a, near = m[3] * maps.AB_SCALE, m[5]
+    assert a[20, 12] == pytest.approx(40, abs=1) and a[20, 88] == pytest.approx(-40, abs=1)  # each hint's own side
+    assert abs(a[20, 50]) < 1  # halfway: their mean
+    assert near[20, 10] == pytest.approx(1, abs=0.01) and near[20, 50] < 0.01 < near[20, 30] < near[20, 20] < 1
 
 
 def test_training_hints_carry_the_true_colour_and_some_samples_have_none():
