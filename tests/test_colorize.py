@@ -13,7 +13,6 @@ import torch
 from PIL import Image
 
 from restorer import color as C
-from restorer import color_hint_maps as hint_maps
 from restorer.color_prior import AB_PRIOR
 from restorer.tiling import TiledPredictor
 from restorer.imageio import Photo, read_image
@@ -30,7 +29,7 @@ TINY = tiny_unet_for("colorize")
 @pytest.fixture(scope="module")
 def tiny_model():
     # zero-init would predict one flat colour; a confident head, so the confidence shrink (Decoding) leaves colour
-    return random_head_model(TINY, head_std=4.0)
+    return random_head_model(TINY, head_std=2.0)
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +98,6 @@ def test_a_folded_decoding_decodes_like_the_explicit_one(tiny_model):
     """Shipped weights carry their prior correction and temperature in the last layer, so the
     standard decoding of the folded model must equal the explicit decoding of the original."""
     x = torch.from_numpy(random_rgb(32, 32, 1)[..., :1].transpose(2, 0, 1).copy())[None]  # lightness-like
-    x = torch.cat([x, torch.zeros(1, hint_maps.CHANNELS, 32, 32)], 1)  # and no hints
     folded = random_head_model(TINY, head_std=0.5)
     folded.load_state_dict(tiny_model.state_dict())
     fold_decoding(folded, alpha=0.3, temperature=0.4)
@@ -122,9 +120,8 @@ def test_sample_input_is_lightness_and_target_is_the_clean_colour():
         assert np.array_equal(s["target"].argmax(0), C.nearest_bin(C.rgb_to_lab(clean)[..., 1:]))
         assert np.array_equal(s["rgb"], clean.transpose(2, 0, 1))
         assert np.allclose(s["L"][0] * 100, lightness(clean), atol=1e-4)
-        assert s["input"].shape == (1 + hint_maps.CHANNELS, 64, 64)  # lightness and the hint maps
-        assert 0 <= s["input"][0].min() and s["input"][0].max() <= 1
-        aged += not np.array_equal(s["input"][:1], s["L"])
+        assert 0 <= s["input"].min() and s["input"].max() <= 1
+        aged += not np.array_equal(s["input"], s["L"])
     assert 1 <= aged <= 7  # some old prints, some clean greyscale
 
 
@@ -174,9 +171,8 @@ def test_large_photo_predicts_colour_at_moderate_resolution(tiny_model):
         shapes.append(x.shape)
         return predictor(x)
 
-    recording.in_channels = predictor.in_channels  # lightness and hint maps
     out = apply(photo, ColorizeOptions(), recording).pixels
-    assert shapes == [(1 + hint_maps.CHANNELS, round(h * PREDICT_SIDE / w), PREDICT_SIDE)]
+    assert shapes == [(1, round(h * PREDICT_SIDE / w), PREDICT_SIDE)]
     assert out.shape == (h, w, 3)
     rows = slice(0, h, 97)  # the lightness, full resolution, is the input's (sampled rows: fast)
     assert np.abs(lightness(out[rows]) - C.lightness_of_grey(grey[rows, :, 0])).max() < 1e-3

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from restorer import color as C
 from restorer import color_hint_maps as maps
@@ -81,5 +82,25 @@ def test_weights_with_and_without_hint_inputs_both_colour_a_photo(spec):
     assert np.array_equal(free, hinted) == (spec is ONE)  # only a model that reads hints sees them
 
 
-def test_the_task_trains_a_model_that_reads_hints():
-    assert TASK.model.args["in_channels"] == 1 + maps.CHANNELS
+def test_hint_inputs_are_a_training_option_and_their_samples_carry_the_maps():
+    from restorer.tasks.colorize import ColorizeModelOptions
+
+    assert TASK.model.args["in_channels"] == 1  # the shipped kind: lightness in, hints spread afterwards
+    hinted = ColorizeModelOptions(hint_inputs=True).task(TASK)
+    assert hinted.model.args["in_channels"] == 1 + maps.CHANNELS
+    sample = hinted.make_sample(smooth_image(32, 32, 1), np.random.default_rng(0))
+    assert sample["input"].shape == (1 + maps.CHANNELS, 32, 32)
+    assert TASK.make_sample(smooth_image(32, 32, 1), np.random.default_rng(0))["input"].shape == (1, 32, 32)
+
+
+def test_fine_tuning_hint_reading_weights_without_the_option_says_what_to_add(tmp_path):
+    from restorer.train.config import TrainConfig
+    from restorer.train.loop import train
+    from restorer.weights import save_weights
+
+    weights = save_weights(random_head_model(FOUR, 0.5), FOUR, tmp_path / "colorize.safetensors", "colorize")
+    (tmp_path / "data").mkdir()
+    Image.fromarray((smooth_image(64, 64, 1) * 255).astype(np.uint8)).save(tmp_path / "data" / "a.png")
+    cfg = TrainConfig(data=tmp_path / "data", from_weights=weights, out=tmp_path / "run", steps=1)
+    with pytest.raises(ValueError, match="--hint-inputs"):
+        train(TASK, cfg, progress=False)

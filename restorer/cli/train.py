@@ -26,11 +26,13 @@ def _model_options(fn: Callable) -> Callable:
 
 
 def _with_model_options(task_name: str, given: dict[type, Any]):
-    """The task, with its model built from the given model options if it has any."""
+    """The task, with its model built from the given model options if it has any (options that change
+    more than the model, such as the samples it trains on, say so with a task(task) method)."""
     task = TASKS[task_name]
     if task.training.model_options is None:
         return task
-    return dataclasses.replace(task, model=given[task.training.model_options].spec())
+    options = given[task.training.model_options]
+    return options.task(task) if hasattr(options, "task") else dataclasses.replace(task, model=options.spec())
 
 
 @click.command(name="train")
@@ -46,7 +48,8 @@ def train_command(task: str, **kwargs) -> None:
     A task with companion models (blend: the harmoniser, then the morph
     autoencoder) trains each in turn, a companion into <out>/<companion>/,
     each with the whole budget; with --from only TASK itself is fine-tuned.
-    Flags marked [morph] set the autoencoder's architecture and regulariser, [upscale] the upscaler's.
+    Flags marked [morph] set the autoencoder's architecture and regulariser, [upscale] the upscaler's,
+    [colorize] the colorizer's.
     """
     from ..train.loop import train  # torch-heavy import only when training
 

@@ -39,9 +39,9 @@ from ..color_prior import AB_PRIOR
 from ..color_propagate import PROPAGATION, Propagation, hint_correction, working_lightness
 from ..imageio import Photo
 from ..metrics import psnr_torch
-from ..models import cpu_unet
+from ..models import ModelSpec, cpu_unet
 from ..resize import resize_long_side
-from .base import Predictor, Sample, Task
+from .base import Predictor, Sample, Task, TrainingHooks
 
 # Long side at which colour is predicted (colour is low-frequency; the full-resolution
 # lightness carries the detail). Chosen on the held-out bsds432 split (30 images,
@@ -109,9 +109,8 @@ _OLD_PRINT = A.Compose([
 
 
 def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
-    """input: L/100 of the (possibly aged) grey photo and hint maps sampled from the clean one's
-    colour (none in a share of samples); target: soft-encoded ab bins of the clean one. L (clean
-    lightness / 100) and rgb ride along for the metrics."""
+    """input: L/100 of the (possibly aged) grey photo; target: soft-encoded ab bins of the clean
+    one. L (clean lightness / 100) and rgb ride along for the metrics."""
     lab = C.rgb_to_lab(clean)
     lightness = lab[..., 0]
     if rng.random() < OLD_PRINT_P:
@@ -119,11 +118,38 @@ def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
         _OLD_PRINT.set_random_seed(int(rng.integers(2**31)))  # repeatable for the caller's rng
         lightness = C.rgb_to_lab(np.clip(_OLD_PRINT(image=grey)["image"], 0, 1))[..., 0]
     return {
-        "input": model_input(lightness, hint_maps.sample(lab[..., 1:], rng)),
+        "input": model_input(lightness),
         "target": C.soft_encode(lab[..., 1:]),
         "L": model_input(lab[..., 0]),
         "rgb": np.ascontiguousarray(clean.transpose(2, 0, 1), dtype=np.float32),
     }
+
+
+def make_hinted_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
+    """make_sample with hint maps sampled from the clean photo's colour after the lightness in
+    `input` (none in a share of samples): for models that read hints (--hint-inputs)."""
+    sample = make_sample(clean, rng)
+    ab = C.rgb_to_lab(clean)[..., 1:]
+    sample["input"] = np.concatenate([sample["input"], hint_maps.sample(ab, rng)])
+    return sample
+
+
+@dataclass
+class ColorizeModelOptions:
+    """`restore train colorize` flags for the architecture."""
+
+    hint_inputs: bool = field(default=False, metadata={
+        "help": "[colorize] Train a model that also reads the colour hints as input maps (Zhang et al. 2017); "
+                "with --from, the given weights are grown to read them, starting as exactly those weights. "
+                "Off: hints are spread over the automatic colour afterwards, which measured better at CPU "
+                "budgets (docs/history/colorize.md)."})
+
+    def spec(self) -> ModelSpec:
+        # one output per ab bin
+        return cpu_unet(1 + (hint_maps.CHANNELS if self.hint_inputs else 0), C.N_BINS, residual=False)
+
+    def task(self, task: Task) -> Task:
+        return replace(task, model=self.spec(), make_sample=make_hinted_sample if self.hint_inputs else make_sample)
 
 
 def rebalanced_cross_entropy(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -277,9 +303,7 @@ TASK = Task(
     name="colorize",
     summary="Bring plausible colour to black-and-white photos (lightness kept exactly).",
     options=ColorizeOptions,
-    # one output per ab bin; the lightness and the hint maps in (fine-tuning weights that read the
-    # lightness alone grows them: models/grow.py)
-    model=cpu_unet(1 + hint_maps.CHANNELS, C.N_BINS, residual=False),
+    model=ColorizeModelOptions().spec(),
     make_sample=make_sample,
     apply=apply,
     loss=rebalanced_cross_entropy,
@@ -287,4 +311,5 @@ TASK = Task(
     patch=128,
     rotate=False,
     train_side=PREDICT_SIDE,
+    training=TrainingHooks(model_options=ColorizeModelOptions),
 )

@@ -161,6 +161,10 @@ def _set_up(task: Task, cfg: TrainConfig) -> _Run:
     if cfg.from_weights:
         model, info = load_model(cfg.from_weights, task=task.name)
         model, spec = grow_inputs(model, info.spec, task.model)  # e.g. a colorizer learning to read hints
+        have, want = spec.args.get("in_channels"), task.model.args.get("in_channels")
+        if have is not None and want is not None and have != want:
+            raise ValueError(f"{cfg.from_weights}: the model reads {have} input channels, the training samples "
+                             f"as set up have {want}: give the model option it was trained with (e.g. colorize --hint-inputs)")
     else:
         model = spec.build()
     model.to(device).train()

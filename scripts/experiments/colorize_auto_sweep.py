@@ -63,6 +63,8 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None, help="photos per set")
     ap.add_argument("--raw", action="store_true", help="--part hints: the network's colour alone, hints not propagated "
                     "afterwards (only weights that read hints follow them then)")
+    ap.add_argument("--untold", action="store_true", help="--part hints: weights that read hints are not given them "
+                    "(the hints are only propagated over their automatic colour)")
     args = ap.parse_args()
     model, info = load_model(args.weights or default_weights("colorize"), task="colorize")
     predict = TiledPredictor(model.float().eval(), torch.device("cpu"), tile=0)
@@ -84,7 +86,8 @@ def main() -> None:
                 d, how, n = k
                 pins = true_hints(clean, n, HINT_SEED + i) if n else Hints.none()
                 if n not in logits:  # weights that read hints (colour_hint_maps) see them; older ones do not
-                    logits[n] = predict_logits(grey, predict, hints=pins) if predict.in_channels > 1 else logits[0]
+                    told = predict.in_channels > 1 and not args.untold
+                    logits[n] = predict_logits(grey, predict, hints=pins) if told else logits[0]
                 ab = follow_hints(grey, decode_auto(logits[n], d), pins if not args.raw else Hints.none(), how or Propagation())
                 out = quantise(C.colorize_grey(grey, ab))
                 gain[k].append(psnr(out, clean) - base)
