@@ -140,6 +140,9 @@ def test_an_upside_down_photo_reads_as_turned_and_its_score_is_antisymmetric(sca
     up = upside_down_scores(scanner.orientation, squares)
     down = upside_down_scores(scanner.orientation, [S.upside_down(q) for q in squares])
     np.testing.assert_allclose(down, -up, atol=1e-4)
+    one = upside_down_scores(scanner.orientation, squares, mirror=False)  # the square alone, as experiments read it
+    np.testing.assert_allclose(upside_down_scores(scanner.orientation, [S.upside_down(q) for q in squares], mirror=False),
+                               -one, atol=1e-4)
     assert (down > np.median(up)).all() and (down > up.max()).sum() >= len(up) - 1, (up, down)
 
 

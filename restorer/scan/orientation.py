@@ -32,6 +32,7 @@ class OrientationNet(nn.Module):
 
     def __init__(self, side: int = SIDE, widths: tuple[int, ...] = WIDTHS) -> None:
         super().__init__()
+        self.side = side
         layers: list[nn.Module] = []
         c = 3
         for i, w in enumerate(widths):
@@ -68,9 +69,10 @@ def save_orientation(net: OrientationNet, path: Path, side: int = SIDE, widths: 
 
 
 @torch.inference_mode()
-def upside_down_scores(net: OrientationNet, squares: list[np.ndarray]) -> np.ndarray:
-    """SIDE x SIDE x 3 squares -> N scores, positive = looks upside down; the mean over the square and
-    its mirror image."""
+def upside_down_scores(net: OrientationNet, squares: list[np.ndarray], mirror: bool = True) -> np.ndarray:
+    """net.side x net.side x 3 squares -> N scores, positive = looks upside down; the mean over the square
+    and (mirror) its mirror image."""
     device = next(net.parameters()).device
     x = torch.from_numpy(np.stack(squares).transpose(0, 3, 1, 2).copy()).to(device, torch.float32)
-    return ((net(x) + net(torch.flip(x, (3,)))) / 2).cpu().numpy().astype(np.float64)
+    s = (net(x) + net(torch.flip(x, (3,)))) / 2 if mirror else net(x)
+    return s.cpu().numpy().astype(np.float64)

@@ -6,10 +6,11 @@
 Training photos only (the benchmark sets are for the final measurement). Every 10th photo of each set
 is held out: the net never trains on it, and the log reports, on those, how often the photo is told
 from its turn (accuracy) and how often the turned photo would rank in the top 10 of ~95 upright
-ones on this cue alone. Each sample: a random crop (60-100 % of each side), mirrored half the time,
-another exposure, gamma and colour balance, grey a quarter of the time (archives hold many black and
-white prints), squeezed to a 64 px square; the loss is the logistic loss of "the square as is looks
-more upright than its turn"."""
+ones on this cue alone. Each sample: turned a few degrees (--tilt; none by default), a random crop
+(--crop-min, 60 %, to 100 % of each side), mirrored half the time, another exposure, gamma and colour
+balance, grey a quarter of the time (archives hold many black and white prints), squeezed to a --side
+px square (64 by default); the loss is the logistic loss of "the square as is looks more upright than
+its turn"."""
 from __future__ import annotations
 
 import argparse
@@ -26,22 +27,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root
 
 from restorer.bench.common import load_clean  # noqa: E402
 from restorer.scan.features import fit_side  # noqa: E402
-from restorer.scan.orientation import SIDE, OrientationNet, save_orientation  # noqa: E402
+from restorer.scan.orientation import SIDE, WIDTHS, OrientationNet, save_orientation  # noqa: E402
 
 HELD_OUT_EVERY = 10
+SOURCE_SIDE = 256  # px: photos are shrunk to this long side before cropping
 BATCH = 64
 LR = 2e-3
 
 
-def squared(img: np.ndarray) -> np.ndarray:
-    return cv2.resize(img, (SIDE, SIDE), interpolation=cv2.INTER_AREA).astype(np.float32)
+def squared(img: np.ndarray, side: int) -> np.ndarray:
+    return cv2.resize(img, (side, side), interpolation=cv2.INTER_AREA).astype(np.float32)
 
 
-def sample(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def sample(img: np.ndarray, rng: np.random.Generator, side: int, crop_min: float = 0.6, tilt: float = 0.0) -> np.ndarray:
     h, w = img.shape[:2]
-    ch, cw = int(h * rng.uniform(0.6, 1)), int(w * rng.uniform(0.6, 1))
+    if tilt:  # a print laid a little askew
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-tilt, tilt), 1.0)
+        img = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+    ch, cw = int(h * rng.uniform(crop_min, 1)), int(w * rng.uniform(crop_min, 1))
     y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
-    v = squared(img[y : y + ch, x : x + cw])
+    v = squared(img[y : y + ch, x : x + cw], side)
     if rng.random() < 0.5:
         v = v[:, ::-1]
     v = np.clip(v ** rng.uniform(0.7, 1.4) * rng.uniform(0.8, 1.2) * rng.uniform(0.93, 1.07, 3), 0, 1).astype(np.float32)
@@ -70,22 +75,28 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=14)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--side", type=int, default=SIDE)
+    ap.add_argument("--widths", type=int, nargs="+", default=list(WIDTHS))
+    ap.add_argument("--crop-min", type=float, default=0.6, help="random crops keep this share of each side or more")
+    ap.add_argument("--tilt", type=float, default=0.0, help="random turns up to this many degrees either way")
+    ap.add_argument("--weight-decay", type=float, default=1e-3)
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     train, held = [], []
     for folder in args.folders:
         for k, (_, img) in enumerate(load_clean(folder)):
-            (held if k % HELD_OUT_EVERY == 0 else train).append(fit_side(img, 256))
-    held_t = tensor([squared(i) for i in held])
+            (held if k % HELD_OUT_EVERY == 0 else train).append(fit_side(img, SOURCE_SIDE))
+    held_t = tensor([squared(i, args.side) for i in held])
     print(f"{len(train)} training photos, {len(held)} held out", flush=True)
-    net = OrientationNet()
-    opt = torch.optim.AdamW(net.parameters(), LR, weight_decay=1e-3)
+    widths = tuple(args.widths)
+    net = OrientationNet(args.side, widths)
+    opt = torch.optim.AdamW(net.parameters(), LR, weight_decay=args.weight_decay)
     start, step, total = time.monotonic(), 0, args.minutes * 60
     while (frac := (time.monotonic() - start) / total) < 1:
         for g in opt.param_groups:
             g["lr"] = LR * 0.5 * (1 + np.cos(np.pi * frac))
-        x = tensor([sample(train[i], rng) for i in rng.integers(0, len(train), BATCH)])
+        x = tensor([sample(train[i], rng, args.side, args.crop_min, args.tilt) for i in rng.integers(0, len(train), BATCH)])
         loss = nn.functional.softplus(net(x)).mean()  # net(x) > 0: "the square looks turned", wrong here
         opt.zero_grad()
         loss.backward()
@@ -97,7 +108,7 @@ def main() -> None:
                   f"turned in top 10 {top:.2f}", flush=True)
     acc, top = held_out_check(net, held_t)
     print(f"final: {step} steps, held out: told apart {acc:.2f}, turned in top 10 {top:.2f}", flush=True)
-    save_orientation(net, args.out)
+    save_orientation(net, args.out, args.side, widths)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@ scripts/experiments/scan_orientation.py) is the only kind that is turned, and "h
 only those, so the upside-down cue is not read on photos it was trained on; "all" folders draw their
 ordinary photos from every photo (their upright scores are then a little optimistic).
 Prints, per weight setting, the share of folders where each planted kind is in the top 10, and the
-share of turned photos in the top 10 when each held-out photo is the turned one in turn."""
+share of turned photos in the top 10 when each held-out photo is the turned one in turn. --orientation
+scores the turned cue with other orientation nets (several: the mean of their scores), as a check of
+new nets end to end, on the same held-out photos."""
 from __future__ import annotations
 
 import argparse
@@ -31,7 +33,7 @@ from restorer.scan import features as F  # noqa: E402
 from restorer.scan import outliers as O  # noqa: E402
 from restorer.scan.codes import embedding_input, recon_input  # noqa: E402
 from restorer.scan.measure import load_scanner  # noqa: E402
-from restorer.scan.orientation import SIDE, upside_down_scores  # noqa: E402
+from restorer.scan.orientation import SIDE, WEIGHTS, load_orientation, upside_down_scores  # noqa: E402
 
 TOP = 10
 HELD_OUT_EVERY = 10  # as scan_orientation.py
@@ -45,6 +47,15 @@ def skewed_on_light_lid(img: np.ndarray, rng: np.random.Generator) -> np.ndarray
     lid = rng.uniform(0.85, 0.97)
     out = cv2.warpAffine(img, m, (w, h), borderMode=cv2.BORDER_CONSTANT, borderValue=(lid, lid, lid))
     return np.clip(out + rng.normal(0, 0.01, out.shape), 0, 1).astype(np.float32)
+
+
+def turned_scores(images: list[np.ndarray], paths: list[Path], mirror: bool) -> np.ndarray:
+    """The upside-down score as `restore scan` reads it (a square of the 512 px copy), averaged over the
+    nets of several weights files (an ensemble) and, with mirror, each square's mirror image."""
+    nets = [load_orientation(p) for p in paths]
+    return np.mean([np.concatenate([upside_down_scores(n, [F.square(F.fit_side(x, F.SHARPNESS_SIDE).astype(np.float32), n.side)
+                                                           for x in images[s : s + 16]], mirror)
+                                    for s in range(0, len(images), 16)]) for n in nets], axis=0)
 
 
 def cue_inputs(images: list[np.ndarray], scanner) -> dict[str, np.ndarray]:
@@ -75,6 +86,10 @@ def main() -> None:
     ap.add_argument("folders", nargs="+", type=Path)
     ap.add_argument("--folders-per-setting", type=int, default=20)
     ap.add_argument("--cache", type=Path, help="an .npz of the cue inputs: read if it exists, else written")
+    ap.add_argument("--orientation", type=Path, nargs="+", help="score the turned cue with these orientation nets "
+                    "(the mean of their scores) instead of the shipped one")
+    ap.add_argument("--no-mirror", action="store_true", help="... without each square's mirror image")
+    ap.add_argument("--shipped-weights", action="store_true", help="only the shipped cue weights and floors")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     photos, held = [], []
@@ -96,6 +111,8 @@ def main() -> None:
         c = cue_inputs(every, scanner)
         if args.cache:
             np.savez(args.cache, **c)
+    if args.orientation or args.no_mirror:
+        c["turned"] = turned_scores(every, args.orientation or [WEIGHTS], not args.no_mirror)
     n_ord, n_held = len(ordinary), len(held)
     turned_at = n_ord  # turned held-out photo j is at n_ord + j
     plant_at = {k: n_ord + n_held + 10 * i for i, k in enumerate(plants)}
@@ -110,6 +127,8 @@ def main() -> None:
               + ", ".join(f"{k} {c[cue][plant_at[k]:plant_at[k] + 10].min():.3f}-{c[cue][plant_at[k]:plant_at[k] + 10].max():.3f}"
                           for k in plants))
     grid = {"turned": (1.0, 2.0, 3.0, 4.0), "turned floor": (0.5, 1.5), "border": (1.0,)}
+    if args.shipped_weights:
+        grid = {"turned": (O.WEIGHTS["turned"],), "turned floor": (O.TAIL_FLOORS["turned"],), "border": (O.WEIGHTS["border"],)}
     print("| turned | turned floor | border | folders | " + " | ".join(plants) + " | upside down | each in turn |")
     print("|---" * (len(plants) + 6) + "|")
     for wt, floor, wb in itertools.product(*grid.values()):
