@@ -2,7 +2,8 @@
 
 Regenerates the README's screenshots: starts `restore ui` with the shipped weights, drives it with
 Playwright, and screenshots the denoise tab with its results gallery, the inpaint tab with the
-damage detector's proposed mask, a short fine-tune with its curve, and the old-photo tab.
+damage detector's proposed mask, a short fine-tune with its curve, and the old-photo tab with the
+detector's mask found for editing and the result restored on it.
 
     .venv/bin/python scripts/figures/ui_screenshots.py [--weights-dir weights]
 """
@@ -85,6 +86,8 @@ def main() -> None:
             page.get_by_role("tab", name="Old photo").click()
             page.set_input_files("#oldphoto-files input[type=file]", str(ROOT / "examples/old/astronaut.png"))
             page.locator("#oldphoto-keep_stages input").check()
+            page.click("#oldphoto-find")  # the detector's mask, in red in the brush editor, then restore on it
+            page.wait_for_timeout(20000)
             page.click("#oldphoto-run")
             page.locator("#oldphoto-status").get_by_text("restored").wait_for()
             page.wait_for_timeout(2500)
