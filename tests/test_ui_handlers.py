@@ -93,6 +93,18 @@ def test_denoise_keeps_format_exif_and_icc(state, tmp_path):
     assert src.read_bytes() == (tmp_path / "photo.jpg").read_bytes()  # the upload is never written to
 
 
+def test_the_status_names_the_shipped_file_that_ran(state, tmp_path):
+    """Blind denoising runs the camera-noise variant where the weights folder has it, the task's own where not."""
+    src = save_rgb(tmp_path / "p.png", smooth_image(32, 32))
+    blind = H.restore_images(state, "denoise", [str(src)], {}, {"sigma": True})
+    assert "shipped weights (denoise.safetensors)" in blind.message  # no variant in this folder
+    save_weights(TINY_UNET.build(), TINY_UNET, state.settings.weights_dir / "denoise_camera.safetensors", "denoise")
+    blind = H.restore_images(state, "denoise", [str(src)], {}, {"sigma": True})
+    known = H.restore_images(state, "denoise", [str(src)], {"sigma": 25}, {"sigma": False})
+    assert "shipped weights (denoise_camera.safetensors)" in blind.message
+    assert "shipped weights (denoise.safetensors)" in known.message
+
+
 def test_several_inputs_download_as_a_zip_and_bad_files_are_reported(state, tmp_path):
     a = save_rgb(tmp_path / "a.png", smooth_image(40, 40, seed=1))
     (tmp_path / "sub").mkdir()

@@ -87,8 +87,10 @@ def restore_images(
 
     result = run_files(state, run, task_name, files, process, progress, task.output.suffix, {"": task.output.format})
     settings = ", ".join(f"{c.name} {_shown(getattr(options, c.name))}" for c in controls if not c.is_file)
+    # which shipped file ran: some options run a variant (blind denoise: denoise_camera)
+    shipped_file = f" ({state.weights_for(task, weights, options).name})" if (weights or SHIPPED) == SHIPPED else ""
     result.message = (f"{task_name}{f' ({settings})' if settings else ''}: {result.message} "
-                      f"with the {weights or SHIPPED} weights{result.closing_lines()}")
+                      f"with the {weights or SHIPPED} weights{shipped_file}{result.closing_lines()}")
     return result
 
 
