@@ -131,7 +131,7 @@ def task_command(task: Task) -> click.Command:
                 result = restorer(photo, options)
                 return {"": result, **{t: make(photo, result) for t, make in extras.items()}}
 
-            return process, str(restorer.predict.device)
+            return process, f"{restorer.predict.device} with {restorer.info.path.name}"  # blind denoise: its own weights
 
         run_photos(task.name, args, load, task.output.format, task.output.suffix, dict.fromkeys(extras))
 
