@@ -90,7 +90,7 @@ class ColorizeOptions:
 
 
 def model_input(lightness: np.ndarray, hints: np.ndarray | None = None) -> np.ndarray:
-    """HxW L in [0, 100] -> 1xHxW in [0, 1]; with hint maps (color_hint_maps), 4xHxW."""
+    """HxW L in [0, 100] -> 1xHxW in [0, 1]; with hint maps (color_hint_maps), (1 + their channels)xHxW."""
     x = (np.asarray(lightness, np.float32) / 100)[None]
     return x if hints is None else np.concatenate([x, hints])
 
@@ -111,6 +111,16 @@ _OLD_PRINT = A.Compose([
 def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
     """input: L/100 of the (possibly aged) grey photo; target: soft-encoded ab bins of the clean
     one. L (clean lightness / 100) and rgb ride along for the metrics."""
+    return _sample(clean, rng, hinted=False)
+
+
+def make_hinted_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
+    """make_sample with hint maps sampled from the clean photo's colour after the lightness in
+    `input` (none in a share of samples): for models that read hints (--hint-inputs)."""
+    return _sample(clean, rng, hinted=True)
+
+
+def _sample(clean: np.ndarray, rng: np.random.Generator, hinted: bool) -> Sample:
     lab = C.rgb_to_lab(clean)
     lightness = lab[..., 0]
     if rng.random() < OLD_PRINT_P:
@@ -118,20 +128,11 @@ def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
         _OLD_PRINT.set_random_seed(int(rng.integers(2**31)))  # repeatable for the caller's rng
         lightness = C.rgb_to_lab(np.clip(_OLD_PRINT(image=grey)["image"], 0, 1))[..., 0]
     return {
-        "input": model_input(lightness),
+        "input": model_input(lightness, hint_maps.sample(lab[..., 1:], rng) if hinted else None),
         "target": C.soft_encode(lab[..., 1:]),
         "L": model_input(lab[..., 0]),
         "rgb": np.ascontiguousarray(clean.transpose(2, 0, 1), dtype=np.float32),
     }
-
-
-def make_hinted_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
-    """make_sample with hint maps sampled from the clean photo's colour after the lightness in
-    `input` (none in a share of samples): for models that read hints (--hint-inputs)."""
-    sample = make_sample(clean, rng)
-    ab = C.rgb_to_lab(clean)[..., 1:]
-    sample["input"] = np.concatenate([sample["input"], hint_maps.sample(ab, rng)])
-    return sample
 
 
 @dataclass
@@ -197,8 +198,8 @@ def colourfulness_ratio(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> f
 
 def predict_logits(grey: np.ndarray, predict: Predictor, side: int = PREDICT_SIDE, hints: Hints | None = None) -> np.ndarray:
     """HxWx1 grey -> the model's output (QxhxW bin logits) with the long side at most `side`. Weights
-    that read hint maps (4 input channels) are given `hints` on the prediction grid; older ones only
-    the lightness (follow_hints corrects their colour afterwards either way)."""
+    that read hint maps (trained with --hint-inputs) are given `hints` on the prediction grid; the
+    shipped ones only the lightness (follow_hints corrects the colour afterwards either way)."""
     small = grey[..., 0]
     if max(small.shape) > side:
         small = resize_long_side(small, side)
