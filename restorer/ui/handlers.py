@@ -6,6 +6,7 @@ Fine-tune tab's work in finetune.py."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,14 +31,15 @@ def make_options(options_cls: type, controls: list[Control], values: dict[str, A
         raise UiError(ui_wording(str(e), controls)) from None
 
 
-def _with_helpers(state: AppState, task: Task, options: Any, weights: str | None) -> Callable[[Photo], Photo]:
+def _with_helpers(state: AppState, task: Task, options: Any, weights: str | None) -> tuple[Callable[[Photo], Photo], Path]:
     """The task on one photo with the chosen weights, after the helper tasks its options ask for
-    (inpaint auto: the damage detector, with its shipped weights)."""
+    (inpaint auto: the damage detector, with its shipped weights); and the weights file that runs."""
     restorer = state.restorer(task, weights, options)
     helpers = {name: (state.restorer(TASKS[name]), opts) for name, opts in task.helpers(options).items()}
     if not helpers:
-        return lambda photo: restorer(photo, options)
-    return lambda photo: restorer.apply_after(photo, options, {n: h(photo, o) for n, (h, o) in helpers.items()})
+        return (lambda photo: restorer(photo, options)), restorer.info.path
+    return (lambda photo: restorer.apply_after(photo, options, {n: h(photo, o) for n, (h, o) in helpers.items()}),
+            restorer.info.path)
 
 
 def restore_images(
@@ -78,7 +80,7 @@ def restore_images(
             raise UiError(f"upload the {c.label} image first")
     options = make_options(task.options, controls, values, automatic)
     progress(0.0, desc=f"loading {task_name} model")
-    apply = _with_helpers(state, task, options, weights)
+    apply, weights_file = _with_helpers(state, task, options, weights)
     extras = task.output.extras(options)
 
     def process(photo: Photo) -> dict[str, Photo]:
@@ -88,7 +90,7 @@ def restore_images(
     result = run_files(state, run, task_name, files, process, progress, task.output.suffix, {"": task.output.format})
     settings = ", ".join(f"{c.name} {_shown(getattr(options, c.name))}" for c in controls if not c.is_file)
     # which shipped file ran: some options run a variant (blind denoise: denoise_camera)
-    shipped_file = f" ({state.weights_for(task, weights, options).name})" if (weights or SHIPPED) == SHIPPED else ""
+    shipped_file = f" ({weights_file.name})" if (weights or SHIPPED) == SHIPPED else ""
     result.message = (f"{task_name}{f' ({settings})' if settings else ''}: {result.message} "
                       f"with the {weights or SHIPPED} weights{shipped_file}{result.closing_lines()}")
     return result
