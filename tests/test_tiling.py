@@ -89,15 +89,40 @@ def test_device_auto_prefers_cuda_then_mps_then_cpu(monkeypatch):
         pick_device("cuda")
 
 
-def test_cpu_predictor_runs_channels_last_with_the_plain_layouts_output():
+def _denoise_model_and_noisy_input():
     from restorer.weights import default_weights, load_model
 
     model, _ = load_model(default_weights("denoise"), task="denoise")
     x = np.concatenate([smooth_image(96, 130).transpose(2, 0, 1), np.full((1, 96, 130), 0.1, np.float32)])
     x[:3] += np.random.default_rng(0).normal(0, 0.1, x[:3].shape).astype(np.float32)
+    return model, x
+
+
+def test_cpu_predictor_runs_channels_last_with_the_plain_layouts_output(monkeypatch):
+    monkeypatch.setenv("RESTORER_PRECISION", "float32")
+    model, x = _denoise_model_and_noisy_input()
     plain = TiledPredictor(model, torch.device("cpu"), tile=0)(x)
     fast = TiledPredictor.create(model, torch.device("cpu"), tile=0)
+    assert fast.autocast is None
     assert fast.channels_last and next(fast.model.parameters()).is_contiguous(memory_format=torch.channels_last)
     out = fast(x)
     assert out.flags.c_contiguous and np.abs(out - plain).max() < 1e-4
     assert np.abs(out - x[:3]).max() > 0.05  # the model did change the image: the comparison means something
+
+
+def test_cpu_bfloat16_output_stays_within_a_rounding_of_float32():
+    model, x = _denoise_model_and_noisy_input()
+    plain = TiledPredictor(model, torch.device("cpu"), tile=0)(x)
+    bf16 = TiledPredictor(model, torch.device("cpu"), tile=0, autocast=torch.bfloat16)(x)
+    assert bf16.dtype == np.float32
+    assert psnr(bf16, plain) > 40 and np.abs(bf16 - plain).max() > 0  # close to float32, and bfloat16 did run
+
+
+def test_cpu_precision_float32_turns_bfloat16_off(monkeypatch):
+    from restorer.devices import cpu_autocast_dtype
+
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True)
+    monkeypatch.delenv("RESTORER_PRECISION", raising=False)
+    assert cpu_autocast_dtype() == torch.bfloat16
+    monkeypatch.setenv("RESTORER_PRECISION", "float32")
+    assert cpu_autocast_dtype() is None
