@@ -13,6 +13,7 @@ import argparse
 import sys
 import time
 from collections import defaultdict
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -25,7 +26,7 @@ from restorer.bench.inpaint import FILL, bench_masks
 from restorer.corrupt.functional import quantise
 from restorer.restorer import Restorer
 from restorer.tasks import TASKS
-from restorer.tasks.inpaint import STARTS, TELEA_RADIUS
+from restorer.tasks.inpaint import STARTS, TELEA_RADIUS, telea_narrow_harmonic_fill
 from restorer.train.data import held_out_split, load_rgb
 
 
@@ -51,9 +52,12 @@ def main() -> None:
     ap.add_argument("--starts", default="telea,ns,harmonic", help="comma-separated; fsr with --fsr-python (or where this cv2 has xphoto)")
     ap.add_argument("--fsr-python", type=Path, default=None)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--narrow", type=float, nargs="*", default=[],
+                    help="also start from telea+narrow-harmonic with these half-widths (starts narrowK)")
     args = ap.parse_args()
-    starts = {**STARTS, "ns": opencv(cv2.INPAINT_NS)}
-    chosen = args.starts.split(",")
+    narrow = {f"narrow{k:g}": partial(telea_narrow_harmonic_fill, half_width=k) for k in args.narrow}
+    starts = {**STARTS, "ns": opencv(cv2.INPAINT_NS), **narrow}
+    chosen = args.starts.split(",") + list(narrow)
     if "fsr" in chosen:
         fsr.check(args.fsr_python)
     model = Restorer.load(TASKS["inpaint"], args.weights, "cpu")
