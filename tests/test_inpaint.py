@@ -80,6 +80,20 @@ def test_model_never_sees_what_was_under_the_hole(start, monkeypatch):
     assert np.abs(a[:3, hole] - clean.transpose(2, 0, 1)[:, hole]).mean() < np.abs(0.5 - clean[hole]).mean()
 
 
+def test_narrow_holes_start_harmonic_and_wide_holes_start_from_telea():
+    from restorer.tasks.inpaint import harmonic_fill, telea_fill, telea_narrow_harmonic_fill
+
+    clean = smooth_image(96, 96)
+    line = np.zeros((96, 96), bool)
+    line[20:24, 10:80] = True  # 4 px wide: narrow
+    block = blobs(96, 96, (65, 65, 20, 20))  # 40 px across: wide
+    hole = line | block
+    out = telea_narrow_harmonic_fill(clean, hole)
+    assert np.allclose(out[line], harmonic_fill(clean, line)[line])
+    assert np.array_equal(out[block], telea_fill(clean, hole)[block])
+    assert not np.allclose(out[line], telea_fill(clean, hole)[line])  # the two starts differ there
+
+
 def test_sample_holes_are_prefilled_and_the_rest_is_the_target():
     for seed in range(4):
         s = TASK.make_sample(smooth_image(128, 128, seed), np.random.default_rng(seed))
