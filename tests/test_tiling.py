@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from restorer.metrics import psnr
-from restorer.tiling import TiledPredictor, blend_window, tile_starts
+from restorer.tiling import TiledPredictor, balanced_tile, blend_window, tile_starts
 
 from .conftest import TINY_UNET, smooth_image
 
@@ -18,6 +18,20 @@ def test_tiles_cover_everything_and_overlap(length, tile, overlap):
     assert covered.all()
     for a, b in zip(starts, starts[1:]):
         assert a + tile - b >= overlap
+
+
+@pytest.mark.parametrize("length,tile,overlap,multiple", [(768, 512, 48, 32), (6000, 512, 48, 32), (513, 512, 48, 1),
+                                                        (1000, 256, 32, 8), (300, 512, 48, 32)])
+def test_balanced_tiles_are_no_more_and_no_larger_than_plain_ones(length, tile, overlap, multiple):
+    span = balanced_tile(length, tile, overlap, multiple)
+    assert span <= max(tile, length) and (span == length or span == tile or span % multiple == 0)
+    starts = tile_starts(length, span, overlap)
+    assert len(starts) <= len(tile_starts(length, tile, overlap))
+    covered = np.zeros(length, bool)
+    for s in starts:
+        covered[s : s + span] = True
+    assert covered.all() and all(a + span - b >= overlap for a, b in zip(starts, starts[1:]))
+    assert len(starts) * span <= len(tile_starts(length, tile, overlap)) * min(tile, length)
 
 
 def test_blend_window_positive_and_flat_inside():
