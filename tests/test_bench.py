@@ -61,3 +61,13 @@ def test_colorize_record_stores_psnr_and_colourfulness(tmp_path):
     summary = json.loads(weights.with_suffix(".json").read_text())["benchmark"]["data (1 images)"]
     assert set(summary) == {"ours", "ours+1 hints", "ours+5 hints", "ours+20 hints", "grey"}
     assert "colourfulness ratio" in summary["ours"] and "worse than grey" in summary["ours+5 hints"]
+
+
+def test_a_baseline_whose_package_is_missing_is_a_one_line_error(tmp_path, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "bm3d" else real(name, *a))
+    save_rgb(tmp_path / "a.png", smooth_image(32, 32))
+    r = CliRunner().invoke(main, ["bench", "denoise", "--data", str(tmp_path), "--methods", "ours,cbm3d"])
+    assert r.exit_code == 1 and "cbm3d needs the optional package bm3d" in r.output and "Traceback" not in r.output

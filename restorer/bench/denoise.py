@@ -5,6 +5,7 @@ and sigma. Real: camera photos with a clean reference (cc15: noisy/NAME.png and
 clean/NAME.png), every method blind, as a user would run it."""
 from __future__ import annotations
 
+import importlib.util
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,23 @@ REAL_DEFAULT = ("ours-blind", "cbm3d-blind", "nlm-blind", "noisy")  # strength 1
 STRENGTH = {"ours-blind": 1.0, "ours-strength1.5": 1.5}
 
 
+# baselines from optional packages (pip install 'restorer[bench]'): method -> (module, package)
+_NEEDS = {"cbm3d": [("bm3d", "bm3d")], "cbm3d-blind": [("bm3d", "bm3d"), ("skimage", "scikit-image")],
+          "nlm-blind": [("skimage", "scikit-image")]}
+
+
+class BaselineUnavailable(RuntimeError):
+    pass
+
+
+def check_baselines(methods: list[str]) -> None:
+    """Before any work: a baseline whose package is missing is a one-line message, not a traceback later."""
+    for m in methods:
+        for module, package in _NEEDS.get(m, []):
+            if importlib.util.find_spec(module) is None:
+                raise BaselineUnavailable(f"{m} needs the optional package {package}: pip install 'restorer[bench]'")
+
+
 def _cbm3d(noisy: np.ndarray, sigma: float) -> np.ndarray:
     import bm3d  # optional: pip install bm3d
 
@@ -49,6 +67,7 @@ def noisy_version(clean: np.ndarray, sigma: float, rng: np.random.Generator, pro
 
 def run(data: Path, sigmas: list[float], methods: list[str], weights: Path | None, device: str, limit: int | None,
         seed: int = 0, protocol: str = "published") -> Table:
+    check_baselines(methods)
     images = load_clean(data, limit)
     # as `restore denoise` runs: a known sigma on the denoise weights, blind on the blind ones (--weights: that file for both)
     restorer = _ours(weights, device, DenoiseOptions(sigma=25)) if {"ours", "ours-8views"} & set(methods) else None
@@ -107,6 +126,7 @@ def load_pairs(folder: Path, limit: int | None) -> list[tuple[str, np.ndarray, n
 def run_real(data: Path, methods: list[str], weights: Path | None, device: str, limit: int | None,
              grid: Path | None = None) -> Table:
     """Real camera noise against the clean reference, every method blind."""
+    check_baselines(methods)
     pairs = load_pairs(data, limit)
     restorer = _ours(weights, device, DenoiseOptions()) if any(m.startswith("ours") for m in methods) else None
     ours = lambda x, strength: restorer(plain_photo(x), DenoiseOptions(sigma=None, strength=strength)).pixels

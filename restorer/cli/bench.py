@@ -53,7 +53,7 @@ def bench_denoise(data, sigma_first, sigma_more, methods, protocol, weights, dev
 
     sigmas = list(sigma_first) + list(sigma_more) or [15.0, 25.0, 50.0]
     chosen = _methods(methods, denoise_bench.METHODS)
-    table = denoise_bench.run(data, sigmas, chosen, weights, device, limit, protocol=protocol)
+    table = _measure(denoise_bench.run, data, sigmas, chosen, weights, device, limit, protocol=protocol)
     click.echo(emit(f"denoise on {data.name} ({protocol} protocol)", table, as_json,
                     {"data": str(data), "sigmas": sigmas, "protocol": protocol}))
     if record:
@@ -235,7 +235,9 @@ def bench_scan(folders, parts, photos, sweep, seed, device, limit, as_json) -> N
 
 
 def _measure(run, *args, **kwargs):
-    """run(...), with missing weights for 'ours' or a missing OpenCV contrib for 'fsr' answered as a one-line hint."""
+    """run(...), with missing weights for 'ours', a missing OpenCV contrib for 'fsr' or a missing optional
+    baseline package answered as a one-line hint."""
+    from ..bench.denoise import BaselineUnavailable
     from ..bench.fsr import FSRUnavailable
     from ..weights import WeightsError
 
@@ -245,6 +247,8 @@ def _measure(run, *args, **kwargs):
         raise click.ClickException(f"{e} (or leave 'ours' out of --methods)") from None
     except FSRUnavailable as e:
         raise click.ClickException(f"{e} (or leave fsr out of --methods)") from None
+    except BaselineUnavailable as e:
+        raise click.ClickException(f"{e} (or leave it out of --methods)") from None
 
 
 def _images_in(table) -> int:
