@@ -140,3 +140,11 @@ def test_cpu_precision_float32_turns_bfloat16_off(monkeypatch):
     assert cpu_autocast_dtype() == torch.bfloat16
     monkeypatch.setenv("RESTORER_PRECISION", "float32")
     assert cpu_autocast_dtype() is None
+
+
+def test_creating_a_predictor_leaves_the_callers_model_as_it_was():
+    model = _trained_like_model()
+    keys = set(model.state_dict())
+    predictor = TiledPredictor.create(model, torch.device("cpu"))
+    assert set(model.state_dict()) == keys and any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in predictor.model.modules())  # the copy is folded
