@@ -101,19 +101,18 @@ class TiledPredictor:
         """The fastest measured way to run `model` on `device`, on a copy of it prepared for inference
         only (BatchNorm folded, layout, precision): the caller's model stays as it was, trainable."""
         half = device.type == "cuda"  # fp16 halves memory and doubles speed on GPUs; CPUs: autocast below
-        # Measured on a 2-core CPU (docs/BENCHMARKS.md): every shipped model runs a 512 px tile
-        # 1.3-1.5x faster in channels-last layout, same outputs. Not measured on GPUs, so not used there.
-        channels_last = device.type == "cpu"
-        autocast = cpu_autocast_dtype() if device.type == "cpu" else None
+        # Measured on a 2-core CPU only (docs/BENCHMARKS.md), so CPU-only: channels-last layout (every
+        # shipped model 1.3-1.5x faster per 512 px tile, same outputs), BatchNorm folded (exact up to
+        # rounding) and bfloat16 where the CPU computes it natively.
+        cpu = device.type == "cpu"
         model = copy.deepcopy(model).to(device).eval()
-        if device.type == "cpu":  # exact up to rounding; measured only on CPUs (restorer/models/fold.py)
+        if cpu:
             fold_batchnorm(model)
+            model = model.to(memory_format=torch.channels_last)
         if half:
             model = model.half()
-        if channels_last:
-            model = model.to(memory_format=torch.channels_last)
         return cls(model, device, default_tile(device) if tile is None else tile, half=half,
-                   channels_last=channels_last, autocast=autocast)
+                   channels_last=cpu, autocast=cpu_autocast_dtype() if cpu else None)
 
     @property
     def multiple(self) -> int:

@@ -88,8 +88,9 @@ def telea_narrow_harmonic_fill(rgb: np.ndarray, hole: np.ndarray, half_width: fl
     start alone cost it 0.2-0.4 dB; the narrow parts have few unknowns, so the solve is cheap.
     Telea runs on the wide components only (its cost grows with the hole; the components are
     apart, so each fill sees only known pixels around it)."""
-    n, labels = cv2.connectedComponents(hole.astype(np.uint8), connectivity=8)
-    depth = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)  # distance to the nearest known pixel
+    u8 = hole.astype(np.uint8)
+    n, labels = cv2.connectedComponents(u8, connectivity=8)
+    depth = cv2.distanceTransform(u8, cv2.DIST_L2, 3)  # distance to the nearest known pixel
     widest = np.zeros(n, np.float32)
     np.maximum.at(widest, labels.ravel(), depth.ravel())
     narrow = hole & (widest[labels] <= half_width)
