@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from .companion import find_companion
@@ -16,7 +17,8 @@ from .tasks import TASKS
 from .tasks.base import Task
 from .tasks.denoise import DenoiseOptions
 from .tasks.inpaint import InpaintOptions, load_mask
-from .tasks.segment import SegmentOptions, mask_photo, overlay
+from .see_through import SeeThrough, see_through
+from .tasks.segment import SegmentOptions, labels_of, mask_photo, overlay
 from .tasks.unfade import UnfadeOptions
 from .tasks.upscale import SCALES as UPSCALE_SCALES
 from .tasks.upscale import UpscaleOptions
@@ -27,8 +29,10 @@ REQUIRED_STAGES = ("segment", "inpaint", "denoise")  # in the order they run; un
 # (last) are optional, upscale asked for
 GREY_TINT = 0.06  # monochrome photos whose channels differ by less than this fraction of the luminance: grey
 TONES = ("colour", "grey", "sepia", "tinted")
+INTACT_MARGIN = 3  # px around the damage left out when reading the photo's tone
 MONOCHROME_SPREAD = 0.03  # channels this close (RMS, relative) to fixed multiples of the luminance: black-and-white
 MASK_TAG = "_1_mask"  # --keep-stages writes the damage as photo_1_mask.png; --mask FOLDER reads it back by that name
+SEE_THROUGH = SeeThrough()  # chosen on held-out crops: scripts/experiments/oldphoto_threshold.py --see-through
 # --keep-stages: each stage's result, named photo<tag>.<format> (None: the photo's own format);
 # _0_unfaded only where that stage ran (colour photos)
 STAGE_OUTPUTS: dict[str, str | None] = {"_0_unfaded": None, MASK_TAG: "PNG", f"{MASK_TAG}_overlay": "PNG",
@@ -42,6 +46,9 @@ class OldPhotoOptions:
     dilate: int = field(default=1, metadata={
         "help": "Grow the damage (detected, or the mask given) by this many pixels before inpainting (covers soft "
                 "edges); 0: inpaint exactly the mask.", "min": 0})
+    no_see_through: bool = field(default=False, metadata={
+        "help": "Fill every damaged area from its surroundings, even where the photo shows through a translucent "
+                "mark (by default wide stains keep the photo's detail under them and only get their tone repaired)."})
     sigma: float | None = field(default=None, metadata={
         "help": "Noise level for the denoising stage (0-255 scale); omit to estimate it per photo.", "min": 0.0, "max": 75.0})
     no_colorize: bool = field(default=False, metadata={"help": "Leave black-and-white photos black-and-white."})
@@ -128,6 +135,14 @@ def unfades(pixels: np.ndarray, options: OldPhotoOptions) -> bool:
     return not options.no_unfade and tone(pixels) == "colour" and looks_faded(pixels)
 
 
+def intact(pixels: np.ndarray, damage: np.ndarray) -> np.ndarray:
+    """The pixels away from the damage (bool HxW, grown by INTACT_MARGIN px for halos and soft edges), as
+    an N x 1 x C array to read the photo's tone from; all of them when too few are left."""
+    size = 2 * INTACT_MARGIN + 1
+    near = cv2.dilate(damage.astype(np.uint8), np.ones((size, size), np.uint8)).astype(bool)
+    return pixels if (~near).mean() < 0.2 else pixels[~near][:, None, :]
+
+
 @dataclass
 class OldPhoto:
     options: OldPhotoOptions
@@ -175,13 +190,19 @@ class OldPhoto:
         """{"": the restored photo, and with keep_stages each stage's result under its tag}.
         damage: bool HxW, what to repair instead of what the detector finds (a mask the user gave or edited)."""
         o, s = self.options, self.stages
-        # First: the detector, inpainter and denoiser learnt on photos of normal colour and contrast.
-        unfaded = s["unfade"](photo, UnfadeOptions()) if "unfade" in s and unfades(photo.pixels, o) else None
-        photo = unfaded if unfaded is not None else photo
-        mask = s["segment"](photo, SegmentOptions(threshold=o.threshold)) if damage is None else mask_photo(photo, damage)
+        detect = (lambda p: s["segment"](p, SegmentOptions(threshold=o.threshold))) if damage is None else (
+            lambda p: mask_photo(p, damage))
+        mask = detect(photo)
+        # The photo's tone is read where it is intact: brown stains do not make a black-and-white print colour.
+        seen = intact(photo.pixels, labels_of(mask) > 0)
+        unfaded = s["unfade"](photo, UnfadeOptions()) if "unfade" in s and unfades(seen, o) else None
+        if unfaded is not None:  # the detector, inpainter and denoiser learnt on photos of normal colour and contrast
+            photo, mask = unfaded, detect(unfaded)
         inpainted = s["inpaint"].apply_after(photo, InpaintOptions(auto=True, dilate=o.dilate), {"segment": mask})
+        if not o.no_see_through:
+            inpainted = inpainted.with_pixels(see_through(photo.pixels, inpainted.pixels, labels_of(mask) > 0, SEE_THROUGH))
         result = denoised = s["denoise"](inpainted, DenoiseOptions(sigma=o.sigma))
-        if "colorize" in s and colorizes(photo.pixels, o):
+        if "colorize" in s and colorizes(seen, o):
             colorize = s["colorize"]
             result = colorize(denoised, colorize.task.options())
         if o.upscale:

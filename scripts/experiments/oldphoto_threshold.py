@@ -5,6 +5,9 @@ benchmark sets and the independent generator are not used: they report, they do 
 
     python scripts/experiments/oldphoto_threshold.py --data /work/denoise_data \\
         --weights weights/segment.safetensors --thresholds 0.5 0.65 0.8
+    # the see-through repair of translucent marks: off, and SeeThrough fields as key=value lists
+    python scripts/experiments/oldphoto_threshold.py --data /work/denoise_data \
+        --weights weights/segment.safetensors --see-through off default band=2,min_ratio=0.5
 """
 from __future__ import annotations
 
@@ -18,7 +21,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
 
 from restorer.bench.oldphoto import measure
+from restorer import oldphoto
 from restorer.oldphoto import OldPhoto, OldPhotoOptions, StageWeights
+from restorer.see_through import SeeThrough
 from restorer.train.data import held_out_split, load_rgb
 
 SIDE = 384
@@ -35,22 +40,35 @@ def crops(data: Path, count: int) -> list[tuple[str, np.ndarray]]:
     return out
 
 
+def see_through(spec: str) -> SeeThrough:
+    """"off" and "default": the shipped settings (off disables them); "band=2,sigma=3": those fields changed."""
+    if spec in ("off", "default"):
+        return SeeThrough()
+    fields = (kv.split("=") for kv in spec.split(","))
+    return SeeThrough(**{k: v if k == "contrast_from" else float(v) for k, v in fields})
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--weights", type=Path, nargs="+", required=True, help="damage detector weights to compare")
     ap.add_argument("--thresholds", type=float, nargs="+", default=[0.5])
     ap.add_argument("--photos", type=int, default=16)
+    ap.add_argument("--see-through", nargs="+", default=["default"], help="off, default, or SeeThrough key=value,...")
+    ap.add_argument("--generator", default="ours", help="ours or independent (the latter only to look, never to choose)")
     args = ap.parse_args()
     images = crops(args.data, args.photos)
     pipeline = None
     for w in args.weights:
         pipeline = OldPhoto.load(OldPhotoOptions(no_colorize=True), StageWeights(segment_weights=w), "cpu")
         for t in args.thresholds:
-            pipeline.options = dataclasses.replace(pipeline.options, threshold=t)
-            row = measure(images, ["ours"], pipeline, seed=7).rows[0]
-            print(f"{w}  threshold {t}: PSNR {row[1]:.2f}  SSIM {row[2]:.4f}  ({len(images)} held-out crops)", flush=True)
-    row = measure(images, ["input"], pipeline, seed=7).rows[0]
+            for spec in args.see_through:
+                pipeline.options = dataclasses.replace(pipeline.options, threshold=t, no_see_through=spec == "off")
+                oldphoto.SEE_THROUGH = see_through(spec)
+                row = measure(images, ["ours"], pipeline, seed=7, generator=args.generator).rows[0]
+                print(f"{w}  threshold {t}  see-through {spec}: PSNR {row[1]:.2f}  SSIM {row[2]:.4f}  "
+                      f"({len(images)} held-out crops)", flush=True)
+    row = measure(images, ["input"], pipeline, seed=7, generator=args.generator).rows[0]
     print(f"input: PSNR {row[1]:.2f}  SSIM {row[2]:.4f}")
 
 
