@@ -167,7 +167,7 @@ def test_bundled_old_print_comes_out_closer_to_the_undamaged_photo(tmp_path):
 
 
 def test_every_stage_is_loaded_through_the_one_callable_and_colorize_may_be_missing(weights_dir):
-    from restorer.oldphoto import OldPhoto, OldPhotoOptions
+    from restorer.restorer import Restorer
     from restorer.weights import WeightsError
 
     asked = []
