@@ -16,6 +16,7 @@ from restorer.cli import main
 from restorer.metrics import psnr
 from restorer.oldphoto import OldPhoto, OldPhotoOptions, colorizes, intact, is_monochrome, tone, unfades
 from restorer.tasks import TASKS
+from restorer.unfade import looks_faded
 from restorer.weights import save_weights
 
 from .conftest import EXAMPLES, TINY_UNET, bench_rows, invoke, smooth_image
@@ -112,6 +113,18 @@ def test_a_brown_stain_does_not_make_a_black_and_white_print_colour():
     assert tone(grey) == "colour"  # the whole print: the stain reads as colour
     seen = intact(grey, stain)
     assert tone(seen) == "grey" and colorizes(seen, OldPhotoOptions()) and not unfades(seen, OldPhotoOptions())
+
+
+def test_only_prints_with_a_cast_everywhere_are_unfaded():
+    """A dull grey print whose stains the detector missed is not 'unfaded' (that tints all of it);
+    a faded colour print, whose cast is everywhere, is."""
+    grey = np.repeat(smooth_image(96, 128, 0).mean(axis=2, keepdims=True) * 0.6 + 0.2, 3, axis=2).astype(np.float32)
+    grey[10:60, 20:90] = grey[10:60, 20:90] * 0.6 + np.array([0.7, 0.5, 0.3], np.float32) * 0.4
+    assert looks_faded(grey) and tone(grey) == "colour"  # dull, and coloured by the stain
+    assert not unfades(grey, OldPhotoOptions())
+    faded = smooth_image(96, 128, 1) * 0.6 + 0.2
+    faded = (faded * np.array([1.0, 0.8, 0.7]) + np.array([0.05, 0.0, 0.0])).astype(np.float32)  # a warm cast
+    assert looks_faded(faded) and unfades(faded, OldPhotoOptions())
 
 
 def test_black_and_white_includes_toned_prints_and_excludes_colour():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import sys
 from pathlib import Path
 
@@ -53,6 +54,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--weights", type=Path, nargs="+", required=True, help="damage detector weights to compare")
     ap.add_argument("--thresholds", type=float, nargs="+", default=[0.5])
+    ap.add_argument("--dilate", type=int, nargs="+", default=[OldPhotoOptions.dilate])
     ap.add_argument("--photos", type=int, default=16)
     ap.add_argument("--see-through", nargs="+", default=["default"], help="off, default, or SeeThrough key=value,...")
     ap.add_argument("--generator", default="ours", help="ours or independent (the latter only to look, never to choose)")
@@ -61,13 +63,12 @@ def main() -> None:
     pipeline = None
     for w in args.weights:
         pipeline = OldPhoto.load(OldPhotoOptions(no_colorize=True), StageWeights(segment_weights=w), "cpu")
-        for t in args.thresholds:
-            for spec in args.see_through:
-                pipeline.options = dataclasses.replace(pipeline.options, threshold=t, no_see_through=spec == "off")
-                oldphoto.SEE_THROUGH = see_through(spec)
-                row = measure(images, ["ours"], pipeline, seed=7, generator=args.generator).rows[0]
-                print(f"{w}  threshold {t}  see-through {spec}: PSNR {row[1]:.2f}  SSIM {row[2]:.4f}  "
-                      f"({len(images)} held-out crops)", flush=True)
+        for t, d, spec in itertools.product(args.thresholds, args.dilate, args.see_through):
+            pipeline.options = dataclasses.replace(pipeline.options, threshold=t, dilate=d, no_see_through=spec == "off")
+            oldphoto.SEE_THROUGH = see_through(spec)
+            row = measure(images, ["ours"], pipeline, seed=7, generator=args.generator).rows[0]
+            print(f"{w}  threshold {t}  dilate {d}  see-through {spec}: PSNR {row[1]:.2f}  SSIM {row[2]:.4f}  "
+                  f"({len(images)} held-out crops)", flush=True)
     row = measure(images, ["input"], pipeline, seed=7, generator=args.generator).rows[0]
     print(f"input: PSNR {row[1]:.2f}  SSIM {row[2]:.4f}")
 
