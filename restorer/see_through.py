@@ -12,6 +12,7 @@ on float32 HxWxC arrays in [0, 1].
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -26,8 +27,9 @@ class SeeThrough:
     max_gain: float = 3.0  # the most contrast the inverse map gives back (a mark of opacity 2/3)
     ring: int = 6  # px around a mark whose detail its inside is compared with
     min_fit: int = 20  # fewer strip pixels than this: too small to fit, keep the fill
-    contrast_from: str = "detail"  # the gain: "detail" (the surroundings' detail energy over the inside's) or "fit"
-    detail_power: float = 0.5  # the fine detail (and the scan's grain with it) gets gain ** this, the tone the gain
+    contrast_from: Literal["detail", "fit"] = "detail"  # the gain: the surroundings' detail energy over the inside's,
+    # or a least-squares fit of the tone on the strip (inverse_map; a tie on held-out crops)
+    detail_power: float = 0.5  # the tone is scaled by the gain, the fine detail (it carries the grain) by gain ** this
 
 
 def interior(mask: np.ndarray, band: float) -> tuple[np.ndarray, np.ndarray]:
@@ -71,7 +73,8 @@ def see_through(scan: np.ndarray, filled: np.ndarray, mask: np.ndarray, p: SeeTh
             continue
         scan_box = scan[box]
         tone_scan = cv2.GaussianBlur(scan_box, (0, 0), p.sigma).reshape(scan_box.shape)
-        energy = (scan_box - tone_scan) ** 2
+        detail = scan_box - tone_scan
+        energy = detail ** 2
         around = cv2.dilate(piece.astype(np.uint8), kernel).astype(bool) & ~mask[box]
         if not around.any():
             continue
@@ -84,8 +87,7 @@ def see_through(scan: np.ndarray, filled: np.ndarray, mask: np.ndarray, p: SeeTh
         else:
             gain = np.clip(np.sqrt(e_out / np.maximum(e_in, 1e-10)), 1.0, p.max_gain).astype(np.float32)
             offset = (tone_fill[strip] - tone_scan[strip] * gain).mean(axis=0)
-        tone, fine = tone_scan[core], scan_box[core] - tone_scan[core]
-        under = tone * gain + offset + fine * gain ** p.detail_power
+        under = tone_scan[core] * gain + offset + detail[core] * gain ** p.detail_power
         wgt = inside[box][core][:, None]
         out[box][core] = np.clip(filled[box][core] * (1 - wgt) + under * wgt, 0, 1)
     return out

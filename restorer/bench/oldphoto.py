@@ -9,10 +9,8 @@ marks is worth."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-
-import dataclasses
 
 import cv2
 import numpy as np
@@ -62,7 +60,7 @@ def measure(images: list[tuple[str, np.ndarray]], methods: list[str], pipeline: 
             generator: str = "ours", grid: Path | None = None, grid_rows: int = 4) -> Table:
     """The benchmark on `images` (as `load_clean` gives them), `ours` being `pipeline`, whatever its settings,
     and `ours-fill` the same with every damaged pixel filled."""
-    fill_all = dataclasses.replace(pipeline, options=dataclasses.replace(pipeline.options, no_see_through=True)) if pipeline else None
+    fill_all = replace(pipeline, options=replace(pipeline.options, no_see_through=True)) if pipeline else None
     fns: dict[str, Callable[[np.ndarray], np.ndarray]] = {
         "ours": lambda x: pipeline(plain_photo(x))[""].pixels, "ours-fill": lambda x: fill_all(plain_photo(x))[""].pixels,
         "classical": classical, "input": lambda x: x}

@@ -6,7 +6,7 @@ benchmark sets and the independent generator are not used: they report, they do 
     python scripts/experiments/oldphoto_threshold.py --data /work/denoise_data \\
         --weights weights/segment.safetensors --thresholds 0.5 0.65 0.8
     # the see-through repair of translucent marks: off, and SeeThrough fields as key=value lists
-    python scripts/experiments/oldphoto_threshold.py --data /work/denoise_data \
+    python scripts/experiments/oldphoto_threshold.py --data /work/denoise_data \\
         --weights weights/segment.safetensors --see-through off default band=2,min_ratio=0.5
 """
 from __future__ import annotations
