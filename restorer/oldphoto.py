@@ -204,7 +204,7 @@ class OldPhoto:
         unfaded = s["unfade"](photo, UnfadeOptions()) if "unfade" in s and unfades(seen, o) else None
         if unfaded is not None:  # the detector, inpainter and denoiser learnt on photos of normal colour and contrast
             photo, mask = unfaded, detect(unfaded)
-        inpainted = s["inpaint"].apply_after(photo, InpaintOptions(auto=True, dilate=o.dilate), {"segment": mask})
+        inpainted = s["inpaint"].apply_after(photo, InpaintOptions(auto=True, dilate=o.dilate, fill="smooth"), {"segment": mask})
         if not o.no_see_through:
             inpainted = inpainted.with_pixels(see_through(photo.pixels, inpainted.pixels, labels_of(mask) > 0, SEE_THROUGH))
         result = denoised = s["denoise"](inpainted, DenoiseOptions(sigma=o.sigma))

@@ -208,14 +208,16 @@ def test_bench_scores_ours_and_opencv_by_mask_kind_and_area_band(tmp_path, tiny_
                "--limit", "2", "--grid", str(tmp_path / "grid.png"))
     assert r.exit_code == 0, r.output
     grid = np.asarray(Image.open(tmp_path / "grid.png"))
-    assert grid.shape[1] == 4 * 324 and grid.shape[0] > 2 * 324 * 64 / 80  # input | best classical | ours | original
+    # input | best classical | ours-smooth | ours | original
+    assert grid.shape[1] == 5 * 324 and grid.shape[0] > 2 * 324 * 64 / 80
     by = bench_rows(r.output, "method", "mask")
     objects = ("object 1-10%", "object 10-20%", "object 20-30%")
-    assert {(m, z) for m in ("ours", "telea", "ns", "grey") for z in (*SIZES, "object", *objects)} <= set(by)
+    assert {(m, z) for m in ("ours", "ours-smooth", "telea", "ns", "grey") for z in (*SIZES, "object", *objects)} <= set(by)
     assert all(by[m, z]["images"] == 2 for m in ("ours", "telea") for z in (*SIZES, *objects))
     assert all(by[m, "object"]["images"] == 6 for m in ("ours", "telea"))  # one object per band and image
     assert all(lo <= by["ours", z]["hole %"] < hi for z, (lo, hi) in zip(objects, ((5, 10), (10, 20), (20, 30))))
-    assert all(np.isfinite(row["PSNR hole"]) and row["s/image"] >= 0 for row in by.values())
+    assert all(np.isfinite(row["PSNR hole"]) and row["s/image"] >= 0 and row["detail hole"] >= 0 for row in by.values())
+    assert by["grey", "thick"]["detail hole"] < 0.01 < by["telea", "thick"]["detail hole"]  # a flat fill has no detail
     assert by["telea", "medium"]["PSNR hole"] > by["grey", "medium"]["PSNR hole"]  # smooth images: diffusion wins easily
 
 
@@ -277,3 +279,36 @@ def cv2_components(hole: np.ndarray) -> int:
     import cv2
 
     return cv2.connectedComponents(hole.astype(np.uint8), connectivity=8)[0] - 1
+
+
+def test_texture_fill_refills_wide_holes_only_and_keeps_the_rest(tmp_path, tiny_weights):
+    """--fill texture (the default) changes what the model put in wide holes; narrow ones and
+    every unmasked pixel come out as with --fill smooth."""
+    rng = np.random.default_rng(0)
+    img = np.clip(smooth_image(160, 200) + rng.normal(0, 0.05, (160, 200, 1)), 0, 1).astype(np.float32)
+    src = save_rgb(tmp_path / "grain.png", img)
+    narrow = blobs(160, 200, (20, 20, 6, 150))
+    wide = blobs(160, 200, (70, 80, 50, 60))
+    mask = save_mask(tmp_path / "m.png", narrow | wide)
+    outs = {}
+    for fill in ("texture", "smooth"):
+        r = inpaint(src, mask, tiny_weights, tmp_path / fill, "--fill", fill)
+        assert r.exit_code == 0, r.output
+        outs[fill] = read_u8(tmp_path / fill / "grain.png").astype(np.int16)
+    texture, smooth = outs["texture"], outs["smooth"]
+    assert np.array_equal(texture[~wide], smooth[~wide])
+    assert np.abs(texture[wide] - smooth[wide]).mean() > 2
+    assert np.array_equal(texture[~(narrow | wide)], read_u8(src)[~(narrow | wide)])
+
+
+def test_texture_on_a_crop_too_large_to_texture_at_full_size(monkeypatch):
+    from restorer.tasks.inpaint import texture_wide_holes
+
+    monkeypatch.setattr("restorer.tasks.inpaint.TEXTURE_MAX_PIXELS", 64 * 64)
+    img = smooth_image(128, 160)
+    hole = blobs(128, 160, (40, 50, 40, 40), (10, 10, 4, 100))
+    smooth = np.where(hole[..., None], img.mean((0, 1)), img).astype(np.float32)
+    out = texture_wide_holes(img, hole, smooth)
+    wide = blobs(128, 160, (40, 50, 40, 40))
+    assert out.shape == img.shape and np.array_equal(out[~wide], smooth[~wide])
+    assert np.abs(out[wide] - img[wide]).mean() < np.abs(smooth[wide] - img[wide]).mean()  # closer than a flat colour

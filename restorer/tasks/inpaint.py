@@ -17,6 +17,7 @@ from ..corrupt.masks import hole_mask
 from ..companion import find_companion
 from ..imageio import Photo, read_image, rgb_of
 from ..metrics import psnr_torch
+from ..patch_fill import PatchFill, texture_fill
 from ..poisson import poisson_blend
 from ..models import cpu_unet
 from .base import Predictor, Sample, Task
@@ -27,6 +28,8 @@ HOLE_WEIGHT = 6.0  # L1 weight of hole pixels against 1 for the rest (the rest i
 CONTEXT_MIN, CONTEXT_MAX = 64, 512  # context around a hole: its own size, within these bounds
 MIN_CROP = 256  # smaller crops give the model too little to go on
 WHOLE_IMAGE_FRACTION = 0.5  # crops covering this much of the photo: one pass over it all is cheaper
+TEXTURE = PatchFill(tone_blur=4.0)  # --fill texture: chosen on held-out photos (scripts/experiments/inpaint_texture.py)
+TEXTURE_MAX_PIXELS = 2_000_000  # a crop textured at full size; larger ones at a reduced size (time and memory)
 
 
 @dataclass
@@ -48,6 +51,13 @@ class InpaintOptions:
     )
     dilate: int = field(
         default=0, metadata={"help": "Grow the mask by this many pixels (covers halos around blemishes).", "min": 0}
+    )
+    fill: str = field(
+        default="texture",
+        metadata={"help": "texture: holes wider than 16 px (removed objects) get texture copied from the rest of the "
+                  "photo, following the model's colours; smooth: the model's fill alone (faster, a little closer "
+                  "on average, but a blurred patch in wide holes). Narrow holes are the model's either way.",
+                  "choices": ("texture", "smooth")},
     )
 
     def __post_init__(self) -> None:
@@ -81,6 +91,16 @@ def harmonic_fill(rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
 NARROW_HALF_WIDTH = 8.0  # px: hole components at most twice this wide start from the harmonic fill
 
 
+def wide_components(hole: np.ndarray, half_width: float = NARROW_HALF_WIDTH) -> np.ndarray:
+    """The connected parts of the bool hole mask wider than 2 * half_width somewhere."""
+    u8 = hole.astype(np.uint8)
+    n, labels = cv2.connectedComponents(u8, connectivity=8)
+    depth = cv2.distanceTransform(u8, cv2.DIST_L2, 3)  # distance to the nearest known pixel
+    widest = np.zeros(n, np.float32)
+    np.maximum.at(widest, labels.ravel(), depth.ravel())
+    return hole & (widest[labels] > half_width)
+
+
 def telea_narrow_harmonic_fill(rgb: np.ndarray, hole: np.ndarray, half_width: float = NARROW_HALF_WIDTH) -> np.ndarray:
     """Telea, with the harmonic fill in narrow hole components (no wider than 2 * half_width).
     Held out (scripts/experiments/inpaint_starts.py, #29): the shipped Telea-trained model on this
@@ -88,13 +108,8 @@ def telea_narrow_harmonic_fill(rgb: np.ndarray, hole: np.ndarray, half_width: fl
     start alone cost it 0.2-0.4 dB; the narrow parts have few unknowns, so the solve is cheap.
     Telea runs on the wide components only (its cost grows with the hole; the components are
     apart, so each fill sees only known pixels around it)."""
-    u8 = hole.astype(np.uint8)
-    n, labels = cv2.connectedComponents(u8, connectivity=8)
-    depth = cv2.distanceTransform(u8, cv2.DIST_L2, 3)  # distance to the nearest known pixel
-    widest = np.zeros(n, np.float32)
-    np.maximum.at(widest, labels.ravel(), depth.ravel())
-    narrow = hole & (widest[labels] <= half_width)
-    wide = hole & ~narrow
+    wide = wide_components(hole, half_width)
+    narrow = hole & ~wide
     out = np.where(narrow[..., None], harmonic_fill(rgb, narrow), rgb) if narrow.any() else rgb
     return np.where(wide[..., None], telea_fill(out, wide), out) if wide.any() else out
 
@@ -243,8 +258,29 @@ def hole_boxes(hole: np.ndarray) -> list[tuple[int, int, int, int]]:
             canvas[y : y + bh, x : x + bw] = 1
 
 
-def inpaint_pixels(rgb: np.ndarray, hole: np.ndarray, predict: Predictor) -> np.ndarray:
+def texture_wide_holes(rgb: np.ndarray, hole: np.ndarray, smooth: np.ndarray, cfg: PatchFill = TEXTURE) -> np.ndarray:
+    """`smooth` (the model's fill of `hole` in rgb) with its wide components refilled by texture
+    copied from the known pixels and the narrow fills (patch_fill.py), following smooth's colours.
+    Crops over TEXTURE_MAX_PIXELS are textured at a reduced size: the cost grows with the crop."""
+    wide = wide_components(hole)
+    if not wide.any():
+        return smooth
+    known = np.where(hole[..., None], smooth, rgb).astype(np.float32)  # nothing under the hole is read
+    h, w = hole.shape
+    scale = min(1.0, float(np.sqrt(TEXTURE_MAX_PIXELS / (h * w))))
+    if scale == 1.0:
+        textured = texture_fill(known, wide, smooth, cfg)
+    else:
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        small_wide = cv2.resize(wide.astype(np.uint8), size, interpolation=cv2.INTER_AREA) > 0
+        small = [cv2.resize(a, size, interpolation=cv2.INTER_AREA) for a in (known, smooth)]
+        textured = cv2.resize(texture_fill(small[0], small_wide, small[1], cfg), (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.where(wide[..., None], textured, smooth)
+
+
+def inpaint_pixels(rgb: np.ndarray, hole: np.ndarray, predict: Predictor, texture: bool = False) -> np.ndarray:
     """HxWx3 float32 with the holes filled; every other pixel is returned untouched.
+    texture: wide holes get copied texture over the model's fill (texture_wide_holes).
 
     The model runs on crops around the holes, not on the whole photo: a few
     scratches on a 24 MP scan then cost seconds, not minutes.
@@ -255,9 +291,11 @@ def inpaint_pixels(rgb: np.ndarray, hole: np.ndarray, predict: Predictor) -> np.
     if sum((y1 - y0) * (x1 - x0) for y0, y1, x0, x1 in boxes) >= WHOLE_IMAGE_FRACTION * h * w:
         boxes = [(0, h, 0, w)]  # the predictor tiles a whole photo in bounded memory
     for y0, y1, x0, x1 in boxes:
-        crop_hole = hole[y0:y1, x0:x1]
-        pred = predict(model_input(rgb[y0:y1, x0:x1], crop_hole)).transpose(1, 2, 0)
-        out[y0:y1, x0:x1][crop_hole] = np.clip(pred[crop_hole], 0, 1)
+        crop, crop_hole = rgb[y0:y1, x0:x1], hole[y0:y1, x0:x1]
+        pred = np.clip(predict(model_input(crop, crop_hole)).transpose(1, 2, 0), 0, 1)
+        if texture:
+            pred = texture_wide_holes(crop, crop_hole, pred)
+        out[y0:y1, x0:x1][crop_hole] = pred[crop_hole]
     return out
 
 
@@ -271,16 +309,16 @@ def apply(photo: Photo, options: InpaintOptions, predict: Predictor, earlier: di
         hole = load_mask(find_mask(photo, options.mask), photo.height, photo.width, options.dilate)
     else:
         raise ValueError("no mask given (--mask FILE_OR_DIR or --auto)")
-    return fill(photo, hole, predict)
+    return fill(photo, hole, predict, texture=options.fill == "texture")
 
 
-def fill(photo: Photo, hole: np.ndarray, predict: Predictor) -> Photo:
+def fill(photo: Photo, hole: np.ndarray, predict: Predictor, texture: bool = False) -> Photo:
     """The photo with the bool HxW `hole` inpainted; every other pixel kept bit for bit."""
     if not hole.any():
         return photo
     pixels = photo.pixels
     rgb = rgb_of(pixels)
-    filled = inpaint_pixels(rgb, hole, predict)
+    filled = inpaint_pixels(rgb, hole, predict, texture)
     if pixels.shape[2] == 1:
         filled = filled.mean(axis=2, keepdims=True)
     # where() rather than trusting the arithmetic: unmasked pixels stay bit-identical
