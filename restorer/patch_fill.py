@@ -134,14 +134,16 @@ def _vote(level: _Level, nnf: np.ndarray, dist: np.ndarray) -> np.ndarray:
     holes = np.flatnonzero(hole.ravel())
     slot = np.full(hole.size, -1, np.int64)  # a hole pixel's place in `holes`: the sums stay hole-sized
     slot[holes] = np.arange(len(holes))
-    offsets = (np.arange(-r, r + 1)[:, None] * w + np.arange(-r, r + 1)[None, :]).ravel()
-    dest = slot[level.targets[None, :] + offsets[:, None]].ravel()
-    keep = dest >= 0
-    dest, src = dest[keep], (nnf[None, :] + offsets[:, None]).ravel()[keep]
-    wk = np.broadcast_to(weight, (len(offsets), len(weight))).ravel()[keep]
-    wsum = np.bincount(dest, wk, minlength=len(holes))
-    votes = flat_img[src] * wk[:, None].astype(np.float32)
-    total = np.stack([np.bincount(dest, votes[:, c], minlength=len(holes)) for c in range(3)], axis=1)
+    wsum, total = np.zeros(len(holes)), np.zeros((len(holes), 3))
+    for dy in range(-r, r + 1):  # a row of offsets at a time: memory stays 2r+1 times the targets
+        offsets = dy * w + np.arange(-r, r + 1)[:, None]
+        dest = slot[level.targets[None, :] + offsets].ravel()
+        keep = dest >= 0
+        dest, src = dest[keep], (nnf[None, :] + offsets).ravel()[keep]
+        wk = np.broadcast_to(weight, (len(offsets), len(weight))).ravel()[keep]
+        wsum += np.bincount(dest, wk, minlength=len(holes))
+        votes = flat_img[src] * wk[:, None].astype(np.float32)
+        total += np.stack([np.bincount(dest, votes[:, c], minlength=len(holes)) for c in range(3)], axis=1)
     out = flat_img.copy()
     voted = wsum > 0
     out[holes[voted]] = (total[voted] / wsum[voted, None]).astype(np.float32)

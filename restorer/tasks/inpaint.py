@@ -30,6 +30,7 @@ MIN_CROP = 256  # smaller crops give the model too little to go on
 WHOLE_IMAGE_FRACTION = 0.5  # crops covering this much of the photo: one pass over it all is cheaper
 TEXTURE = PatchFill(tone_blur=4.0)  # --fill texture: chosen on held-out photos (scripts/experiments/inpaint_texture.py)
 TEXTURE_MAX_PIXELS = 2_000_000  # a crop textured at full size; larger ones at a reduced size (time and memory)
+TEXTURE_HALF_WIDTH = 16.0  # px: only hole components wider than twice this get texture (held out: strokes keep the model fill)
 
 
 @dataclass
@@ -54,7 +55,7 @@ class InpaintOptions:
     )
     fill: str = field(
         default="texture",
-        metadata={"help": "texture: holes wider than 16 px (removed objects) get texture copied from the rest of the "
+        metadata={"help": "texture: holes wider than 32 px (removed objects) get texture copied from the rest of the "
                   "photo, following the model's colours; smooth: the model's fill alone (faster, a little closer "
                   "on average, but a blurred patch in wide holes). Narrow holes are the model's either way.",
                   "choices": ("texture", "smooth")},
@@ -258,11 +259,13 @@ def hole_boxes(hole: np.ndarray) -> list[tuple[int, int, int, int]]:
             canvas[y : y + bh, x : x + bw] = 1
 
 
-def texture_wide_holes(rgb: np.ndarray, hole: np.ndarray, smooth: np.ndarray, cfg: PatchFill = TEXTURE) -> np.ndarray:
-    """`smooth` (the model's fill of `hole` in rgb) with its wide components refilled by texture
-    copied from the known pixels and the narrow fills (patch_fill.py), following smooth's colours.
-    Crops over TEXTURE_MAX_PIXELS are textured at a reduced size: the cost grows with the crop."""
-    wide = wide_components(hole)
+def texture_wide_holes(rgb: np.ndarray, hole: np.ndarray, smooth: np.ndarray, cfg: PatchFill = TEXTURE,
+                       half_width: float | None = None) -> np.ndarray:
+    """`smooth` (the model's fill of `hole` in rgb) with its components wider than 2 * half_width
+    (default TEXTURE_HALF_WIDTH) refilled by texture copied from the known pixels and the narrower
+    fills (patch_fill.py), following smooth's colours. Crops over TEXTURE_MAX_PIXELS are textured
+    at a reduced size: the cost grows with the crop."""
+    wide = wide_components(hole, TEXTURE_HALF_WIDTH if half_width is None else half_width)
     if not wide.any():
         return smooth
     known = np.where(hole[..., None], smooth, rgb).astype(np.float32)  # nothing under the hole is read

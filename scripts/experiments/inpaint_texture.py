@@ -5,7 +5,7 @@ another seed. Per variant and mask kind: hole PSNR, and "detail" (the bench's ho
 mean gradient magnitude in the holes over the original's; a blurred patch scores well below 1).
 
     python scripts/experiments/inpaint_texture.py --data /work/denoise_data --limit 24 \\
-        --variant guide_weight=1 --variant guide_weight=3,tone_blur=4 --grid /tmp/texture.png
+        --variant guide_weight=1 --variant guide_weight=3,tone_blur=4,half_width=16 --grid /tmp/texture.png
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from restorer.bench.inpaint import FILL, bench_masks, hole_detail
 from restorer.patch_fill import PatchFill
 from restorer.restorer import Restorer
 from restorer.tasks import TASKS
-from restorer.tasks.inpaint import inpaint_pixels, texture_wide_holes
+from restorer.tasks.inpaint import TEXTURE, inpaint_pixels, texture_wide_holes
 from restorer.train.data import held_out_split, load_rgb
 
 
@@ -35,14 +35,18 @@ def crop(img: np.ndarray, side: int) -> np.ndarray:
     return np.ascontiguousarray(img[y : y + side, x : x + side])
 
 
-def parse_variant(text: str) -> tuple[str, PatchFill]:
-    """'guide_weight=3,tone_blur=4' -> PatchFill with those fields."""
+def parse_variant(text: str) -> tuple[str, PatchFill, float | None]:
+    """'guide_weight=3,tone_blur=4,half_width=16' -> (text, PatchFill with those fields, the
+    texture_wide_holes half-width, None for its default)."""
     fields = {f.name: f.type for f in dataclasses.fields(PatchFill)}
-    values = {}
+    values, half_width = {}, None
     for part in filter(None, text.split(",")):
         key, value = part.split("=")
-        values[key] = (int if fields[key] in ("int", int) else float)(value)
-    return text, PatchFill(**values)
+        if key == "half_width":
+            half_width = float(value)
+        else:
+            values[key] = (int if fields[key] in ("int", int) else float)(value)
+    return text, dataclasses.replace(TEXTURE, **values), half_width
 
 
 def main() -> None:
@@ -55,7 +59,7 @@ def main() -> None:
     ap.add_argument("--variant", action="append", default=[], help="PatchFill fields, comma-separated; repeatable")
     ap.add_argument("--grid", type=Path, default=None, help="write input | ours | each variant | original for object masks")
     args = ap.parse_args()
-    variants = [parse_variant(v) for v in args.variant] or [("default", PatchFill())]
+    variants = [parse_variant(v) for v in args.variant] or [("shipped", TEXTURE, None)]
     kinds = args.kinds.split(",")
     restorer = Restorer.load(TASKS["inpaint"], None, "cpu")
     _, held = held_out_split(args.data, 0)
@@ -73,9 +77,9 @@ def main() -> None:
             ours = inpaint_pixels(damaged, hole, restorer.predict)
             seconds["ours"].append(time.perf_counter() - t)
             outs = {"ours": ours}
-            for name, cfg in variants:
+            for name, cfg, half_width in variants:
                 t = time.perf_counter()
-                outs[name] = np.where(hole[..., None], texture_wide_holes(damaged, hole, ours, cfg), damaged)
+                outs[name] = np.where(hole[..., None], texture_wide_holes(damaged, hole, ours, cfg, half_width), damaged)
                 seconds[name].append(time.perf_counter() - t + seconds["ours"][-1])
             for name, out in outs.items():
                 err = float(np.mean((out[hole] - clean[hole]) ** 2))
@@ -85,7 +89,7 @@ def main() -> None:
                 pad = lambda im: np.pad(im, ((0, side - h), (0, side - w), (0, 0)))  # noqa: E731
                 rows.append(np.concatenate([pad(damaged), *map(pad, outs.values()), pad(clean)], axis=1))
         print(f"{i + 1}/{len(images)}", file=sys.stderr, flush=True)
-    names = ["ours"] + [n for n, _ in variants]
+    names = ["ours"] + [n for n, _, _ in variants]
     print(f"{'method':40s} " + " ".join(f"{k + ' PSNR/detail':>22s}" for k in kinds) + "   s/mask")
     for name in names:
         cells = []
