@@ -63,10 +63,11 @@ def test_controls_follow_the_options_dataclass():
     assert (sigma.kind, sigma.optional, sigma.minimum, sigma.maximum) == ("slider", True, 0.0, 75.0)
     assert (strength.kind, strength.optional, strength.minimum, strength.maximum) == ("slider", False, 0.0, 2.0)
     assert (views.kind, views.minimum, views.maximum, initial_value(views)) == ("slider", 1, 8, 1)
-    mask, auto, dilate = controls_for(InpaintOptions)
+    mask, auto, dilate, fill = controls_for(InpaintOptions)
     assert mask.kind == "mask" and mask.is_file  # a brush, never a server path textbox
     assert auto.kind == "checkbox" and auto.default is False  # "auto": the damage detector instead of a brush
     assert dilate.kind == "slider" and dilate.minimum == 0 and initial_value(dilate) == 0
+    assert fill.kind == "dropdown" and fill.choices == ("texture", "smooth") and initial_value(fill) == "texture"
 
 
 def test_automatic_leaves_an_optional_field_unset():
