@@ -69,20 +69,28 @@ def run(data: Path, sigmas: list[float], methods: list[str], weights: Path | Non
         seed: int = 0, protocol: str = "published") -> Table:
     check_baselines(methods)
     images = load_clean(data, limit)
-    # as `restore denoise` runs: a known sigma on the denoise weights, blind on the blind ones (--weights: that file for both)
-    restorer = _ours(weights, device, DenoiseOptions(sigma=25)) if {"ours", "ours-8views"} & set(methods) else None
-    blind = _ours(weights, device, DenoiseOptions()) if "ours-blind" in methods else None
+    # as `restore denoise` runs: each sigma and blind runs on the shipped weights the task picks for it
+    # (Task.weights_variant); --weights: that file for all
+    loaded: dict[str, Restorer] = {}
+
+    def ours_for(options: DenoiseOptions) -> Restorer:
+        stem = TASKS["denoise"].shipped_stem(options)
+        if stem not in loaded:
+            loaded[stem] = _ours(weights, device, options)
+        return loaded[stem]
+
+    known = {s: ours_for(DenoiseOptions(sigma=s)) for s in sigmas} if {"ours", "ours-8views"} & set(methods) else {}
+    blind = ours_for(DenoiseOptions()) if "ours-blind" in methods else None
     fns: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
-        "ours": lambda x, s: restorer(plain_photo(x), DenoiseOptions(sigma=s)).pixels,
+        "ours": lambda x, s: known[s](plain_photo(x), DenoiseOptions(sigma=s)).pixels,
         "ours-blind": lambda x, s: blind(plain_photo(x), DenoiseOptions(sigma=None)).pixels,
-        "ours-8views": lambda x, s: restorer(plain_photo(x), DenoiseOptions(sigma=s, views=8)).pixels,
+        "ours-8views": lambda x, s: known[s](plain_photo(x), DenoiseOptions(sigma=s, views=8)).pixels,
         "cbm3d": _cbm3d,
         "nlm": nlm,
         "noisy": lambda x, s: x,
     }
-    for r in (restorer, blind):  # warm-up: the first call pays for allocator and kernel set-up
-        if r is not None:
-            r(plain_photo(images[0][1][:64, :64]), DenoiseOptions(sigma=25))
+    for r in loaded.values():  # warm-up: the first call pays for allocator and kernel set-up
+        r(plain_photo(images[0][1][:64, :64]), DenoiseOptions(sigma=25))
     table = Table(["method", "sigma", "PSNR", "SSIM", "s/MP", "images"])
     for sigma in sigmas:
         scores: dict[str, list[tuple[float, float, float]]] = defaultdict(list)

@@ -25,7 +25,8 @@ class DenoiseOptions:
             "help": "Noise level on the 0-255 scale (e.g. 15 light, 25 medium, 50 heavy). "
             "Omit it to estimate the level per image (printed for each) from its weakly textured "
             "7x7 patches at full and half resolution, which also sees camera noise; the photo then runs "
-            "on the weights fine-tuned on camera noise (weights/denoise_camera.safetensors).",
+            "on the weights fine-tuned on camera noise and 8-bit files (weights/denoise_camera.safetensors), "
+            "as does a given sigma of 30 or more.",
             "min": 0.0,
             "max": MAX_SIGMA,
         },
@@ -86,14 +87,16 @@ def apply(photo: Photo, options: DenoiseOptions, predict: Predictor) -> Photo:
 
 
 # Blind runs (no --sigma: a user's real photo, its level estimated) use weights fine-tuned on camera
-# noise as well as Gaussian: on 20 held-out training photos, blind, they gain 0.78 dB on camera noise
-# and 0.27 at files sigma 50 and lose 0.04-0.07 at 15-25 (docs/history/denoise.md); with a known
-# sigma the AWGN weights stay better (0.3 dB at 15), so they keep those runs.
+# noise and clipped 8-bit files as well as Gaussian: on 20 held-out training photos, blind, they gain
+# 0.78 dB on camera noise and 0.27 at files sigma 50 and lose 0.04-0.07 at 15-25. With a known sigma
+# they win on 8-bit files from sigma 30 up (+0.06 at 30, +0.21 at 35, +0.76 at 50) and lose below
+# (-0.33 at 15), so a given sigma of at least CAMERA_FROM_SIGMA runs them too (docs/history/denoise.md).
 BLIND_WEIGHTS = "denoise_camera"
+CAMERA_FROM_SIGMA = 30.0
 
 
 def weights_variant(options: DenoiseOptions) -> str | None:
-    return BLIND_WEIGHTS if options.sigma is None else None
+    return BLIND_WEIGHTS if options.sigma is None or options.sigma >= CAMERA_FROM_SIGMA else None
 
 
 TASK = Task(

@@ -4,8 +4,8 @@ are chosen before any benchmark number is seen: Gaussian noise of known level as
 told the blind estimate (camera). The photos are those every given weights file's training
 held out (the intersection of their runs' splits), centre crops of --crop px.
 
-    python scripts/experiments/denoise_heldout.py weights/denoise.safetensors runs/d24/denoise.safetensors \\
-        --limit 24
+    python scripts/experiments/denoise_heldout.py weights/denoise.safetensors weights/denoise_camera.safetensors \\
+        --links /work/denoise_data --limit 20
 """
 from __future__ import annotations
 
@@ -37,15 +37,19 @@ def training_runs(meta: dict) -> list[dict]:
     return [r for run in t.get("runs", []) for r in training_runs({"training": run})] or ([t] if "config" in t else [])
 
 
-def held_out_everywhere(weights: list[Path]) -> list[Path]:
-    """Photos of any of the runs' folders that no run behind any weights file trained on."""
+def held_out_everywhere(weights: list[Path], links: Path | None = None) -> list[Path]:
+    """Photos of any of the runs' folders that no run behind any weights file trained on.
+    links: the folder to use for a run whose record names its folder only in words (the camera
+    weights' "bsds432 + urban100 + sunhays80 (a folder of links)")."""
     pool: set[str] = set()
     trained: set[str] = set()
     for w in weights:
         for run in training_runs(read_info(w).meta):
             data, seed = Path(run["config"]["data"]), run["config"].get("seed", 0)
+            if not data.is_dir() and links is not None and "folder of links" in str(data):
+                data = links
             if not data.is_dir():
-                sys.exit(f"{w}: its training folder {data} is not here")
+                sys.exit(f"{w}: its training folder {data} is not here (a folder of links: --links DIR)")
             train, _ = held_out_split(data, seed)
             trained |= {os.path.realpath(p) for p in train}
             pool |= {os.path.realpath(p) for p in list_images(data)}
@@ -64,8 +68,10 @@ def main() -> None:
     ap.add_argument("--sigma", type=float, nargs="+", default=[15, 25, 50])
     ap.add_argument("--limit", type=int, default=24)
     ap.add_argument("--crop", type=int, default=256)
+    ap.add_argument("--links", type=Path, default=None,
+                    help="a folder of links to bsds432, urban100 and sunhays80, for weights trained on one")
     args = ap.parse_args()
-    paths = held_out_everywhere(args.weights)[: args.limit]
+    paths = held_out_everywhere(args.weights, args.links)[: args.limit]
     if not paths:
         sys.exit("no photo is held out by every run")
     photos = [crop(img, args.crop).astype(np.float32) / 255 for img in load_rgb(paths, 64)]
