@@ -12,6 +12,18 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+TELEA_RADIUS = 3  # OpenCV's neighbourhood radius for the Telea fill
+
+
+def telea_fill(rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """The holes filled by OpenCV's Telea method (radius TELEA_RADIUS), other pixels kept: fast,
+    but it smears streaks inward from the border. The holes are greyed first: OpenCV leaves hole
+    pixels on the image's outermost rows and columns as they were, which would leak what lies under
+    the hole. texture_fill's start without a guide, and its fallback."""
+    u8 = np.clip(np.rint(np.where(hole[..., None], 0.5, rgb) * 255), 0, 255).astype(np.uint8)
+    filled = cv2.inpaint(u8, hole.astype(np.uint8), TELEA_RADIUS, cv2.INPAINT_TELEA).astype(np.float32) / 255
+    return np.where(hole[..., None], filled, rgb)
+
 
 @dataclass(frozen=True)
 class PatchFill:
@@ -76,6 +88,13 @@ class _Level:
         self.targets = np.flatnonzero((near & inside).ravel())
         self.source_list = np.flatnonzero(self.sources.ravel())
         self.w = w
+        # fixed for the level, used by every EM iteration: a target's place in `targets` (-1: none),
+        # and the hole pixels with each one's place among them (the votes are summed hole-sized)
+        self.target_index = np.full(hole.size, -1, np.int64)
+        self.target_index[self.targets] = np.arange(len(self.targets))
+        self.holes = np.flatnonzero(hole.ravel())
+        self.hole_slot = np.full(hole.size, -1, np.int64)
+        self.hole_slot[self.holes] = np.arange(len(self.holes))
 
     def random_sources(self, n: int) -> np.ndarray:
         return self.source_list[self.rng.integers(len(self.source_list), size=n)]
@@ -97,8 +116,7 @@ def _improve(level: _Level, desc: np.ndarray, nnf: np.ndarray, dist: np.ndarray,
     w = level.w
     t = level.targets
     ty, tx = t // w, t % w
-    index = np.full(level.hole.size, -1, np.int64)
-    index[t] = np.arange(len(t))
+    index = level.target_index
 
     def offer(cand: np.ndarray, ok: np.ndarray) -> None:
         d = np.full(len(t), np.inf, np.float32)
@@ -131,9 +149,7 @@ def _vote(level: _Level, nnf: np.ndarray, dist: np.ndarray) -> np.ndarray:
     scale = max(float(np.median(dist)) * level.cfg.sharpness, 1e-8)
     weight = np.exp(-(dist - dist.min()) / scale).astype(np.float64)
     flat_img = img.reshape(-1, 3)
-    holes = np.flatnonzero(hole.ravel())
-    slot = np.full(hole.size, -1, np.int64)  # a hole pixel's place in `holes`: the sums stay hole-sized
-    slot[holes] = np.arange(len(holes))
+    holes, slot = level.holes, level.hole_slot
     wsum, total = np.zeros(len(holes)), np.zeros((len(holes), 3))
     for dy in range(-r, r + 1):  # a row of offsets at a time: memory stays 2r+1 times the targets
         offsets = dy * w + np.arange(-r, r + 1)[:, None]
@@ -179,12 +195,7 @@ def texture_fill(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray | None = N
         g = guides[-1]
         guides.append(None if g is None else cv2.resize(g, pyramid[-1][1].shape[::-1], interpolation=cv2.INTER_AREA))
     img, small_hole = pyramid[-1]
-    if guides[-1] is None:
-        u8 = np.clip(np.rint(img * 255), 0, 255).astype(np.uint8)
-        first = cv2.inpaint(u8, small_hole.astype(np.uint8), 3, cv2.INPAINT_TELEA).astype(np.float32) / 255
-    else:
-        first = guides[-1]
-    img = np.where(small_hole[..., None], first, img)
+    img = telea_fill(img, small_hole) if guides[-1] is None else np.where(small_hole[..., None], guides[-1], img)
     prev: tuple[_Level, np.ndarray] | None = None
     n = len(pyramid)
     for i in range(n - 1, -1, -1):
@@ -193,8 +204,8 @@ def texture_fill(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray | None = N
             up = cv2.resize(img, lhole.shape[::-1], interpolation=cv2.INTER_LINEAR)
             img = np.where(lhole[..., None], up, base)
         level = _Level(img, lhole, cfg, rng)
-        if not len(level.source_list) or not len(level.targets):
-            return _fallback(rgb, hole)
+        if not len(level.source_list) or not len(level.targets):  # too little known image to copy from
+            return telea_fill(rgb, hole)
         basis = _basis(img, level.sources, cfg.radius, cfg.dims, rng)
         nnf = level.random_sources(len(level.targets)) if prev is None else _upsample_nnf(*prev, level)
         em = cfg.em_fine + round((cfg.em_coarse - cfg.em_fine) * i / max(n - 1, 1))
@@ -218,9 +229,3 @@ def texture_fill(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray | None = N
         img = img + cv2.GaussianBlur(guides[0] - img, (0, 0), cfg.tone_blur)
     return np.where(hole[..., None], np.clip(img, 0, 1), rgb)
 
-
-def _fallback(rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    """Too little known image to copy from: OpenCV's Telea."""
-    u8 = np.clip(np.rint(np.where(hole[..., None], 0.5, rgb) * 255), 0, 255).astype(np.uint8)
-    filled = cv2.inpaint(u8, hole.astype(np.uint8), 3, cv2.INPAINT_TELEA).astype(np.float32) / 255
-    return np.where(hole[..., None], filled, rgb)

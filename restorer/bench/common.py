@@ -27,6 +27,13 @@ def load_clean(folder: Path, limit: int | None = None) -> list[tuple[str, np.nda
     return [(p.stem, np.asarray(Image.open(p).convert("RGB"), np.float32) / 255) for p in paths]
 
 
+def centre_crop(img: np.ndarray, side: int) -> np.ndarray:
+    """The central side x side part (all of a shorter dimension), contiguous for OpenCV."""
+    h, w = img.shape[:2]
+    y, x = max(0, (h - side) // 2), max(0, (w - side) // 2)
+    return np.ascontiguousarray(img[y : y + side, x : x + side])
+
+
 def plain_photo(pixels: np.ndarray) -> Photo:
     """An in-memory 8-bit photo without metadata, for running a task's apply on benchmark pixels."""
     return Photo(pixels=pixels, alpha=None, bit_depth=8, format="PNG", exif=None, icc_profile=None, text={}, dpi=None)

@@ -20,7 +20,7 @@ from ..noise_estimate import estimate_level
 from ..tasks import TASKS
 from ..tasks.denoise import DenoiseOptions
 
-from .common import Table, load_clean, plain_photo, save_grid, timed
+from .common import Table, centre_crop, load_clean, plain_photo, save_grid, timed
 
 METHODS = ("ours", "ours-blind", "ours-8views", "cbm3d", "nlm", "noisy")  # ours-8views: opt-in, not in the default set
 PROTOCOLS = ("published", "files")
@@ -165,12 +165,8 @@ def run_real(data: Path, methods: list[str], weights: Path | None, device: str, 
         arr = np.array(scores[m])
         table.add(m, float(arr[:, 0].mean()), float(arr[:, 1].mean()), float(arr[:, 2].mean()), float(arr[:, 3].mean()), len(pairs))
     if grid is not None:
-        save_grid(grid, [[_crop(p) for p in r] for r in rows[:: max(1, len(rows) // 5)][:5]], width=220)
+        # centre crops, so the grid shows the noise at full resolution
+        save_grid(grid, [[centre_crop(p, 160) for p in r] for r in rows[:: max(1, len(rows) // 5)][:5]], width=220)
     return table
 
 
-def _crop(img: np.ndarray, size: int = 160) -> np.ndarray:
-    """A centre crop, so the grid shows the noise at full resolution."""
-    h, w = img.shape[:2]
-    y, x = max(0, (h - size) // 2), max(0, (w - size) // 2)
-    return img[y : y + size, x : x + size]

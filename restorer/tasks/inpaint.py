@@ -17,13 +17,12 @@ from ..corrupt.masks import hole_mask
 from ..companion import find_companion
 from ..imageio import Photo, read_image, rgb_of
 from ..metrics import psnr_torch
-from ..patch_fill import PatchFill, texture_fill
+from ..patch_fill import PatchFill, telea_fill, texture_fill
 from ..poisson import poisson_blend
 from ..models import cpu_unet
 from .base import Predictor, Sample, Task
 from .segment import SegmentOptions, labels_of
 
-TELEA_RADIUS = 3  # OpenCV's neighbourhood radius for the pre-fill
 HOLE_WEIGHT = 6.0  # L1 weight of hole pixels against 1 for the rest (the rest is given; the holes are the job)
 CONTEXT_MIN, CONTEXT_MAX = 64, 512  # context around a hole: its own size, within these bounds
 MIN_CROP = 256  # smaller crops give the model too little to go on
@@ -71,14 +70,6 @@ class InpaintOptions:
 def helpers(options: InpaintOptions) -> dict[str, Any]:
     """--auto: the damage detector runs first and its mask is the hole."""
     return {"segment": SegmentOptions()} if options.auto else {}
-
-
-def telea_fill(rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    """The holes filled by OpenCV's Telea method (radius TELEA_RADIUS): fast, but it smears
-    streaks inward from the border. The holes are greyed first: OpenCV leaves hole pixels on the
-    image's outermost rows and columns as they were, which would leak what lies under the hole."""
-    u8 = np.clip(np.rint(np.where(hole[..., None], 0.5, rgb) * 255), 0, 255).astype(np.uint8)
-    return cv2.inpaint(u8, hole.astype(np.uint8), TELEA_RADIUS, cv2.INPAINT_TELEA).astype(np.float32) / 255
 
 
 def harmonic_fill(rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:

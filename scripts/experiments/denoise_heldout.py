@@ -18,7 +18,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
 
-from restorer.bench.common import Table, plain_photo
+from restorer.bench.common import Table, centre_crop, plain_photo
 from restorer.bench.denoise import noisy_version
 from restorer.corrupt.camera import camera_noise
 from restorer.corrupt.functional import quantise
@@ -56,11 +56,6 @@ def held_out_everywhere(weights: list[Path], links: Path | None = None) -> list[
     return sorted(Path(p) for p in pool - trained)
 
 
-def crop(img: np.ndarray, size: int) -> np.ndarray:
-    h, w = img.shape[:2]
-    y, x = max(0, (h - size) // 2), max(0, (w - size) // 2)
-    return img[y : y + size, x : x + size]
-
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -74,7 +69,7 @@ def main() -> None:
     paths = held_out_everywhere(args.weights, args.links)[: args.limit]
     if not paths:
         sys.exit("no photo is held out by every run")
-    photos = [crop(img, args.crop).astype(np.float32) / 255 for img in load_rgb(paths, 64)]
+    photos = [centre_crop(img, args.crop).astype(np.float32) / 255 for img in load_rgb(paths, 64)]
     table = Table(["weights", "protocol", "sigma", "PSNR", "blind PSNR", "images"])
     for w in args.weights:
         restorer = Restorer.load(TASKS["denoise"], w, "cpu")

@@ -22,11 +22,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
 
 from restorer.bench import fsr
+from restorer.bench.common import centre_crop
 from restorer.bench.inpaint import FILL, bench_masks
 from restorer.corrupt.functional import quantise
+from restorer.patch_fill import TELEA_RADIUS
 from restorer.restorer import Restorer
 from restorer.tasks import TASKS
-from restorer.tasks.inpaint import STARTS, TELEA_RADIUS, telea_narrow_harmonic_fill
+from restorer.tasks.inpaint import STARTS, telea_narrow_harmonic_fill
 from restorer.train.data import held_out_split, load_rgb
 
 
@@ -36,11 +38,6 @@ def opencv(flag: int):
         return cv2.inpaint(u8, hole.astype(np.uint8), TELEA_RADIUS, flag).astype(np.float32) / 255
     return fill
 
-
-def crop(img: np.ndarray, side: int) -> np.ndarray:
-    h, w = img.shape[:2]
-    y, x = max(0, (h - side) // 2), max(0, (w - side) // 2)
-    return np.ascontiguousarray(img[y : y + side, x : x + side])
 
 
 def main() -> None:
@@ -62,7 +59,7 @@ def main() -> None:
         fsr.check(args.fsr_python)
     model = Restorer.load(TASKS["inpaint"], args.weights, "cpu")
     _, held = held_out_split(args.data, 0)
-    images = [crop(u8, args.side).astype(np.float32) / 255 for u8 in load_rgb(held[: args.limit], 64)]
+    images = [centre_crop(u8, args.side).astype(np.float32) / 255 for u8 in load_rgb(held[: args.limit], 64)]
     psnrs: dict[tuple[str, str], list[float]] = defaultdict(list)
     secs: dict[str, list[float]] = defaultdict(list)
     for i, clean in enumerate(images):

@@ -21,6 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
 
+from restorer.bench.common import centre_crop
 from restorer.bench.inpaint import FILL, bench_masks, hole_detail
 from restorer.patch_fill import PatchFill
 from restorer.restorer import Restorer
@@ -28,11 +29,6 @@ from restorer.tasks import TASKS
 from restorer.tasks.inpaint import TEXTURE, inpaint_pixels, texture_wide_holes
 from restorer.train.data import held_out_split, load_rgb
 
-
-def crop(img: np.ndarray, side: int) -> np.ndarray:
-    h, w = img.shape[:2]
-    y, x = max(0, (h - side) // 2), max(0, (w - side) // 2)
-    return np.ascontiguousarray(img[y : y + side, x : x + side])
 
 
 def parse_variant(text: str) -> tuple[str, PatchFill, float | None]:
@@ -66,7 +62,7 @@ def main() -> None:
     scores: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
     seconds: dict[str, list[float]] = defaultdict(list)
     rows = []
-    images = [crop(u8, args.side).astype(np.float32) / 255 for u8 in load_rgb(held[: args.limit], 64)]
+    images = [centre_crop(u8, args.side).astype(np.float32) / 255 for u8 in load_rgb(held[: args.limit], 64)]
     for i, clean in enumerate(images):
         h, w = clean.shape[:2]
         for kind, hole in bench_masks(h, w, i, seed=args.seed):
