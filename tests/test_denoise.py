@@ -9,7 +9,7 @@ from restorer.metrics import psnr
 from restorer.tasks import TASKS
 from restorer.tasks.denoise import DenoiseOptions
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, smooth_image
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +78,26 @@ def test_blind_mode_removes_camera_noise():
     assert psnr(out, clean) > psnr(noisy, clean) + 1.0
     # the reason blind runs get their own weights: they remove camera noise better than the AWGN ones
     assert psnr(out, clean) > psnr(awgn(photo, DenoiseOptions()).pixels, clean) + 0.5
+
+
+def test_gaussian_files_training_samples_hold_known_gaussian_noise_as_files_do():
+    """`restore train denoise --noise gaussian-files`: every input clipped and rounded to 8 or 16 bits, its
+    level told as given (the nominal sigma, up to 35) and matching the noise where nothing clipped."""
+    from restorer.tasks.denoise import GAUSSIAN_FILE_MAX_SIGMA, TASK, DenoiseTrainingOptions
+
+    task = DenoiseTrainingOptions(noise="gaussian-files").task(TASK)
+    assert DenoiseTrainingOptions().task(TASK).make_sample is TASK.make_sample
+    levels, bits8 = [], 0
+    for seed in range(20):
+        clean = 0.25 + 0.5 * smooth_image(96, 96, seed=seed)  # mid-tones: the noise is not clipped
+        sample = task.make_sample(clean, np.random.default_rng(seed))
+        noisy, level = sample["input"][:3], sample["input"][3, 0, 0]
+        assert noisy.min() >= 0 and noisy.max() <= 1
+        on8 = np.allclose(noisy * 255, np.rint(noisy * 255), atol=1e-3)
+        assert on8 or np.allclose(noisy * 65535, np.rint(noisy * 65535), atol=1e-2)
+        bits8 += on8
+        rms = np.sqrt(((noisy - sample["target"]) ** 2).mean())
+        if level > 3 / 255:
+            assert abs(rms - level) < 0.15 * level
+        levels.append(level * 255)
+    assert max(levels) <= GAUSSIAN_FILE_MAX_SIGMA and bits8 >= 12

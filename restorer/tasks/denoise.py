@@ -10,9 +10,9 @@ from ..corrupt import functional as F
 from ..corrupt.camera import camera_noise
 from ..ensemble import averaged_over_views, views_field
 from ..imageio import Photo, rgb_of
-from ..models import cpu_unet
+from ..models import ModelSpec, cpu_unet
 from ..noise_estimate import estimate_level
-from .base import Predictor, Sample, Task, mse_loss
+from .base import Predictor, Sample, Task, TrainingHooks, mse_loss
 
 MAX_SIGMA = 75.0  # 0-255 scale; the range the model is trained on
 
@@ -72,6 +72,44 @@ def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
     return {"input": _model_input(noisy, sigma), "target": np.ascontiguousarray(clean.transpose(2, 0, 1))}
 
 
+GAUSSIAN_FILE_MAX_SIGMA = 35.0  # a given sigma below CAMERA_FROM_SIGMA runs the Gaussian weights; a margin above it
+
+
+def make_gaussian_file_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
+    """Gaussian noise of a known level as an 8-bit (some 16-bit) file holds it, clipped and rounded:
+    the case the weights for a given sigma serve (`restore train denoise --noise gaussian-files`)."""
+    bits = 16 if rng.random() < 0.15 else 8
+    gray = rng.random() < 0.1
+    sigma = rng.uniform(0, GAUSSIAN_FILE_MAX_SIGMA) / 255
+    if gray:
+        noisy = np.repeat(F.gaussian_noise(clean.mean(axis=2, keepdims=True), sigma, rng), 3, axis=2)
+        clean = np.repeat(clean.mean(axis=2, keepdims=True), 3, axis=2)
+    else:
+        noisy = F.gaussian_noise(clean, sigma, rng)
+    noisy = F.quantise(noisy, bits)
+    return {"input": _model_input(noisy, sigma), "target": np.ascontiguousarray(clean.transpose(2, 0, 1))}
+
+
+NOISE_SAMPLES = {"mixed": make_sample, "gaussian-files": make_gaussian_file_sample}
+
+
+@dataclass
+class DenoiseTrainingOptions:
+    """`restore train denoise` flags for what the training samples hold."""
+
+    noise: str = field(default="mixed", metadata={
+        "help": "[denoise] mixed: Gaussian (float and as files hold it) and camera noise, the blind weights' "
+                "diet; gaussian-files: Gaussian noise of a known level up to sigma 35, clipped and rounded as "
+                "8/16-bit files hold it, for the weights a given sigma runs.",
+        "choices": tuple(NOISE_SAMPLES)})
+
+    def spec(self) -> ModelSpec:
+        return cpu_unet(4, 3)
+
+    def task(self, task: Task) -> Task:
+        return replace(task, make_sample=NOISE_SAMPLES[self.noise])
+
+
 def apply(photo: Photo, options: DenoiseOptions, predict: Predictor) -> Photo:
     pixels = photo.pixels
     rgb = rgb_of(pixels)
@@ -108,4 +146,5 @@ TASK = Task(
     apply=apply,
     losses={"mse": mse_loss},
     weights_variant=weights_variant,
+    training=TrainingHooks(model_options=DenoiseTrainingOptions),
 )
