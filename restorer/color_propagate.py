@@ -91,9 +91,11 @@ def affinity_laplacian(lightness: np.ndarray, variance_cap: float = PROPAGATION.
 
 
 def solve_correction(lightness: np.ndarray, at: np.ndarray, target: np.ndarray,
-                     how: Propagation = PROPAGATION) -> np.ndarray:
+                     how: Propagation = PROPAGATION, pull: np.ndarray | None = None,
+                     guess: np.ndarray | None = None) -> np.ndarray:
     """HxW lightness, flat indices `at` of the hinted pixels and their N x 2 corrections ->
-    HxWx2 correction field (zero where no hint reaches)."""
+    HxWx2 correction field (zero where no hint reaches). pull (HxW) and guess (HxWx2): a further
+    pull of that weight toward that correction per pixel (the non-local guess)."""
     h, w = lightness.shape
     if len(at) == 0:
         return np.zeros((h, w, 2), np.float32)
@@ -103,15 +105,20 @@ def solve_correction(lightness: np.ndarray, at: np.ndarray, target: np.ndarray,
     rhs = np.stack([np.bincount(at, target[:, k].astype(np.float64), minlength=h * w) for k in range(2)], axis=1)
     rhs[hinted] /= count[hinted, None]
     mu = HINT_WEIGHT * hinted
-    system = affinity_laplacian(lightness, how.variance_cap) + sp.diags(how.prior + mu)
+    diagonal, rhs = how.prior + mu, mu[:, None] * rhs
+    if pull is not None and guess is not None:
+        diagonal = diagonal + pull.ravel()
+        rhs += pull.reshape(-1, 1) * guess.reshape(-1, 2)
+    system = affinity_laplacian(lightness, how.variance_cap) + sp.diags(diagonal)
     # symmetric: a minimum-degree ordering of A + A^T factorises 2-3x faster than the default COLAMD
     lu = splu(system.tocsc(), permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
-    d = lu.solve(mu[:, None] * rhs)
+    d = lu.solve(rhs)
     return d.reshape(h, w, 2).astype(np.float32)
 
 
 def hint_correction(lightness_small: np.ndarray, ab_small: np.ndarray, hints: Hints, full_shape: tuple[int, ...],
-                    how: Propagation = PROPAGATION) -> np.ndarray:
+                    how: Propagation = PROPAGATION, pull: np.ndarray | None = None,
+                    guess: np.ndarray | None = None) -> np.ndarray:
     """hxwx2 correction to the automatic ab at working size: lightness_small and ab_small (the automatic
     colour) at that size, hints in full-resolution pixels of a photo of full_shape."""
     h, w = lightness_small.shape
@@ -119,7 +126,7 @@ def hint_correction(lightness_small: np.ndarray, ab_small: np.ndarray, hints: Hi
     ys = np.minimum((hints.ys * h / fh).astype(np.int64), h - 1)
     xs = np.minimum((hints.xs * w / fw).astype(np.int64), w - 1)
     target = hints.ab - ab_small[ys, xs]
-    return solve_correction(lightness_small, ys * w + xs, target, how)
+    return solve_correction(lightness_small, ys * w + xs, target, how, pull, guess)
 
 
 def working_lightness(grey: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:

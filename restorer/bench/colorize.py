@@ -29,7 +29,7 @@ from ..corrupt.functional import quantise
 from ..metrics import psnr
 from ..restorer import Restorer
 from ..tasks import TASKS
-from ..tasks.colorize import PREDICT_SIDE, decode_auto, follow_hints, predict_logits
+from ..tasks.colorize import PREDICT_SIDE, colour_of, predict_logits
 from .base import Bench, Recorded, grid_field
 from .common import Table, load_clean, save_grid, timed
 
@@ -111,7 +111,7 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
                 seen, t_seen = logits, t_net
                 if n and restorer.predict.in_channels > 1:  # weights that read the hints run again with them
                     seen, t_seen = timed(lambda: predict_logits(grey, restorer.predict, hints=pins))
-                out, s = timed(lambda: quantise(C.colorize_grey(grey, follow_hints(grey, decode_auto(seen), pins))))
+                out, s = timed(lambda: quantise(C.colorize_grey(grey, colour_of(grey, seen, pins))))
                 s += t_seen
             scores[r].append(psnr(out, clean))
             errors[r].append(float(chroma_error(out, clean).mean()))

@@ -23,6 +23,7 @@ lightness, with a note naming the file.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -273,16 +274,26 @@ def note(message: str) -> None:
     tqdm.write(message, file=sys.stderr)  # clears and redraws a progress bar, if any
 
 
-def follow_hints(grey: np.ndarray, ab: np.ndarray, hints: Hints, how: Propagation = PROPAGATION) -> np.ndarray:
+def follow_hints(grey: np.ndarray, ab: np.ndarray, hints: Hints, how: Propagation = PROPAGATION,
+                 guide: Callable[..., tuple[np.ndarray, np.ndarray]] | None = None) -> np.ndarray:
     """HxWx2 ab at the photo's size: `ab` (the automatic colour at prediction size) corrected to
-    follow the hints (color_propagate, solved at a bounded working size), the hinted pixels set exactly."""
+    follow the hints (color_propagate, solved at a bounded working size), the hinted pixels set exactly.
+    guide(lightness, ab, hints, full shape) -> (pull, guess) at the working size: a further pull per pixel
+    toward a guessed correction (experiments only: scripts/experiments/colorize_hint_nonlocal.py)."""
     if len(hints):
         small = working_lightness(grey[..., 0])
         ab = upsample_ab(ab, small.shape)
-        ab = ab + hint_correction(small, ab, hints, grey.shape, how)
+        pull, guess = guide(small, ab, hints, grey.shape) if guide is not None else (None, None)
+        ab = ab + hint_correction(small, ab, hints, grey.shape, how, pull, guess)
     ab = upsample_ab(ab, grey.shape)
     ab[hints.ys, hints.xs] = hints.ab
     return ab
+
+
+def colour_of(grey: np.ndarray, logits: np.ndarray, hints: Hints, saturation: float = 1.0) -> np.ndarray:
+    """HxWx2 ab at the photo's size: the automatic colour decoded from the network's logits, scaled by
+    saturation, corrected to follow the hints."""
+    return follow_hints(grey, decode_auto(logits) * np.float32(saturation), hints)
 
 
 def apply(photo: Photo, options: ColorizeOptions, predict: Predictor) -> Photo:
@@ -291,8 +302,7 @@ def apply(photo: Photo, options: ColorizeOptions, predict: Predictor) -> Photo:
         note(f"{photo.source or 'image'}: colour input; converted to grey first")
     grey = C.grey_of(pixels) if pixels.shape[2] == 3 else pixels
     hints = hints_for(photo, options.hints, options.hint)
-    ab = decode_auto(predict_logits(grey, predict, hints=hints)) * np.float32(options.saturation)
-    ab = follow_hints(grey, ab, hints)
+    ab = colour_of(grey, predict_logits(grey, predict, hints=hints), hints, options.saturation)
     out = photo.with_pixels(C.colorize_grey(grey, ab))
     icc = photo.icc_profile
     if icc and icc[16:20] == b"GRAY":  # the colour space field of an ICC header
