@@ -10,9 +10,13 @@ from .conftest import bench_rows, save_rgb, smooth_image
 def test_denoise_bench_prints_json_with_every_method(tmp_path):
     for i in range(2):
         save_rgb(tmp_path / f"{i}.png", smooth_image(64, 80, seed=i))
+    grid = tmp_path / "out" / "grid.png"
     r = CliRunner().invoke(main, ["bench", "denoise", "--data", str(tmp_path), "--sigma", "25", "50",
-                                  "--methods", "ours,nlm,noisy", "--json"], catch_exceptions=False)
+                                  "--methods", "ours,nlm,noisy", "--json", "--grid", str(grid)], catch_exceptions=False)
     assert r.exit_code == 0, r.output
+    from PIL import Image
+
+    assert Image.open(grid).size[0] == 5 * (220 + 4)  # noisy | 3 methods | clean, each panel framed
     rows = bench_rows(r.output, "method", "sigma")
     assert set(rows) == {(m, s) for m in ("ours", "nlm", "noisy") for s in (25, 50)}
     for s in (25, 50):

@@ -42,14 +42,15 @@ def test_denoise_examples_folder_end_to_end(tmp_path):
 
 
 def test_denoise_says_which_weights_run(tmp_path):
-    """Blind runs (no --sigma) and heavy given noise use the camera-noise weights; light given noise, the AWGN ones."""
+    """Blind runs (no --sigma) and extreme given noise use the camera-noise weights; other given levels, the Gaussian ones."""
     src = save_rgb(tmp_path / "in.png", smooth_image(48, 48))
     blind = invoke("denoise", src, "-o", tmp_path / "a")
     known = invoke("denoise", src, "-o", tmp_path / "b", "--sigma", "15")
     heavy = invoke("denoise", src, "-o", tmp_path / "c", "--sigma", "50")
-    assert blind.exit_code == known.exit_code == heavy.exit_code == 0
+    extreme = invoke("denoise", src, "-o", tmp_path / "d", "--sigma", "72")
+    assert blind.exit_code == known.exit_code == heavy.exit_code == extreme.exit_code == 0
     assert "with denoise_camera.safetensors" in blind.output and "with denoise.safetensors" in known.output
-    assert "with denoise_camera.safetensors" in heavy.output
+    assert "with denoise.safetensors" in heavy.output and "with denoise_camera.safetensors" in extreme.output
 
 
 def test_bad_files_are_reported_and_the_batch_goes_on(tmp_path):

@@ -66,7 +66,8 @@ def noisy_version(clean: np.ndarray, sigma: float, rng: np.random.Generator, pro
 
 
 def run(data: Path, sigmas: list[float], methods: list[str], weights: Path | None, device: str, limit: int | None,
-        seed: int = 0, protocol: str = "published") -> Table:
+        seed: int = 0, protocol: str = "published", grid: Path | None = None) -> Table:
+    """grid: also save centre crops (noisy | each method | clean) of up to 5 images at the first sigma."""
     check_baselines(methods)
     images = load_clean(data, limit)
     # as `restore denoise` runs: each sigma and blind runs on the shipped weights the task picks for it
@@ -92,20 +93,36 @@ def run(data: Path, sigmas: list[float], methods: list[str], weights: Path | Non
     for r in loaded.values():  # warm-up: the first call pays for allocator and kernel set-up
         r(plain_photo(images[0][1][:64, :64]), DenoiseOptions(sigma=25))
     table = Table(["method", "sigma", "PSNR", "SSIM", "s/MP", "images"])
+    rows: list[list[np.ndarray]] = []
     for sigma in sigmas:
         scores: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
         for i, (_, clean) in enumerate(images):
             rng = np.random.default_rng(seed * 100_003 + i * 1009 + int(sigma * 10))
             noisy = noisy_version(clean, sigma, rng, protocol)
             mp = clean.shape[0] * clean.shape[1] / 1e6
+            row = [quantise(noisy)]
             for m in methods:
                 out, secs = timed(lambda: fns[m](noisy, sigma))
                 out = quantise(out)
                 scores[m].append((psnr(out, clean), ssim(out, clean), secs / mp))
+                row.append(out)
+            if sigma == sigmas[0] and len(rows) < GRID_ROWS:
+                rows.append([*row, clean])
         for m in methods:
             arr = np.array(scores[m])
             table.add(m, int(sigma) if float(sigma).is_integer() else sigma, float(arr[:, 0].mean()), float(arr[:, 1].mean()), float(arr[:, 2].mean()), len(images))
+    if grid is not None:
+        save_crops_grid(grid, rows)
     return table
+
+
+GRID_ROWS = 5
+GRID_CROP = 160  # px: centre crops, so the grid shows the noise at full resolution
+
+
+def save_crops_grid(path: Path, rows: list[list[np.ndarray]]) -> None:
+    """Centre crops of up to GRID_ROWS rows, evenly picked."""
+    save_grid(path, [[centre_crop(p, GRID_CROP) for p in r] for r in rows[:: max(1, len(rows) // GRID_ROWS)][:GRID_ROWS]], width=220)
 
 
 def _ours(weights: Path | None, device: str, options: DenoiseOptions) -> Restorer:
@@ -165,8 +182,7 @@ def run_real(data: Path, methods: list[str], weights: Path | None, device: str, 
         arr = np.array(scores[m])
         table.add(m, float(arr[:, 0].mean()), float(arr[:, 1].mean()), float(arr[:, 2].mean()), float(arr[:, 3].mean()), len(pairs))
     if grid is not None:
-        # centre crops, so the grid shows the noise at full resolution
-        save_grid(grid, [[centre_crop(p, 160) for p in r] for r in rows[:: max(1, len(rows) // 5)][:5]], width=220)
+        save_crops_grid(grid, rows)
     return table
 
 

@@ -45,15 +45,17 @@ def bench_command() -> None:
 @_WEIGHTS
 @_DEVICE
 @_LIMIT
+@click.option("--grid", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also save a grid of centre crops at the first sigma (noisy | each method | clean).")
 @_JSON
 @_RECORD
-def bench_denoise(data, sigma_first, sigma_more, methods, protocol, weights, device, limit, as_json, record) -> None:
+def bench_denoise(data, sigma_first, sigma_more, methods, protocol, weights, device, limit, grid, as_json, record) -> None:
     """Seeded Gaussian noise on clean images; PSNR, SSIM and s/MP per method."""
     from ..bench.common import emit
 
     sigmas = list(sigma_first) + list(sigma_more) or [15.0, 25.0, 50.0]
     chosen = _methods(methods, denoise_bench.METHODS)
-    table = _measure(denoise_bench.run, data, sigmas, chosen, weights, device, limit, protocol=protocol)
+    table = _measure(denoise_bench.run, data, sigmas, chosen, weights, device, limit, protocol=protocol, grid=grid)
     click.echo(emit(f"denoise on {data.name} ({protocol} protocol)", table, as_json,
                     {"data": str(data), "sigmas": sigmas, "protocol": protocol}))
     if record:

@@ -305,6 +305,7 @@ def _finish(run: _Run, final: nn.Module, val: list, held_out, n_train: int, chec
         training = {
             "command": "restore train",
             "config": _jsonable(cfg),
+            "samples": task.make_sample.__name__,  # what a task's training options chose (e.g. denoise --noise)
             "steps": state["step"],
             "minutes": round(state["minutes"], 2),
             "device": str(device),
