@@ -100,13 +100,14 @@ def run(data: Path, sigmas: list[float], methods: list[str], weights: Path | Non
             rng = np.random.default_rng(seed * 100_003 + i * 1009 + int(sigma * 10))
             noisy = noisy_version(clean, sigma, rng, protocol)
             mp = clean.shape[0] * clean.shape[1] / 1e6
-            row = [quantise(noisy)]
+            shown = grid is not None and sigma == sigmas[0] and len(rows) < GRID_ROWS
+            row = [quantise(noisy)] if shown else []
             for m in methods:
                 out, secs = timed(lambda: fns[m](noisy, sigma))
                 out = quantise(out)
                 scores[m].append((psnr(out, clean), ssim(out, clean), secs / mp))
                 row.append(out)
-            if sigma == sigmas[0] and len(rows) < GRID_ROWS:
+            if shown:
                 rows.append([*row, clean])
         for m in methods:
             arr = np.array(scores[m])

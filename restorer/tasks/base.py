@@ -73,7 +73,8 @@ class TrainingHooks:
     # objective(model, batch) -> loss, for losses that need more of the model than its
     # output (an autoencoder's code); None: loss(model(batch["input"]), batch).
     objective: Callable[[torch.nn.Module, dict[str, torch.Tensor]], torch.Tensor] | None = None
-    # dataclass of model options (`restore train` flags) with .spec() -> ModelSpec; None: `model` as is.
+    # dataclass of model options (`restore train` flags) with .spec() -> ModelSpec, or .task(task) -> Task for
+    # options that change more than the model (denoise's training noise); None: `model` as is.
     model_options: type | None = None
     # initialise(model, training images as HxWx3 uint8): data-driven starting weights when
     # training from scratch (morph: the PCA solution); None: the architecture's own init.

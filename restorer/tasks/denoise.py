@@ -10,7 +10,7 @@ from ..corrupt import functional as F
 from ..corrupt.camera import camera_noise
 from ..ensemble import averaged_over_views, views_field
 from ..imageio import Photo, rgb_of
-from ..models import ModelSpec, cpu_unet
+from ..models import cpu_unet
 from ..noise_estimate import estimate_level
 from .base import Predictor, Sample, Task, TrainingHooks, mse_loss
 
@@ -54,15 +54,11 @@ def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
     and camera noise (signal-dependent, channel- and spatially correlated, often JPEG'd; told
     as blind estimation measures). A share stays unclipped float noise, the
     published AWGN protocol."""
-    bits = 16 if rng.random() < 0.15 else 8
-    gray = rng.random() < 0.1  # grayscale photos: the same noise in all three channels
-    if gray:
-        clean = np.repeat(clean.mean(axis=2, keepdims=True), 3, axis=2)
+    bits, gray, clean = _bits_and_grey(clean, rng)
     kind = rng.random()
     if kind < 0.6:
         sigma = rng.uniform(0, MAX_SIGMA) / 255
-        noisy = F.gaussian_noise(clean[..., :1] if gray else clean, sigma, rng)
-        noisy = np.repeat(noisy, 3, axis=2) if gray else noisy
+        noisy = _gaussian(clean, sigma, gray, rng)
         if kind >= 0.2:
             noisy = F.quantise(noisy, bits)
     else:
@@ -70,6 +66,22 @@ def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
         if gray:
             noisy = np.repeat(noisy.mean(axis=2, keepdims=True), 3, axis=2)
         sigma = estimate_level(noisy)
+    return _sample(noisy, sigma, clean)
+
+
+def _bits_and_grey(clean: np.ndarray, rng: np.random.Generator) -> tuple[int, bool, np.ndarray]:
+    """The file's bit depth (16 for a share of samples), and whether the photo is grey (then made so)."""
+    bits = 16 if rng.random() < 0.15 else 8
+    gray = rng.random() < 0.1  # grayscale photos: the same noise in all three channels
+    return bits, gray, np.repeat(clean.mean(axis=2, keepdims=True), 3, axis=2) if gray else clean
+
+
+def _gaussian(clean: np.ndarray, sigma: float, gray: bool, rng: np.random.Generator) -> np.ndarray:
+    noisy = F.gaussian_noise(clean[..., :1] if gray else clean, sigma, rng)
+    return np.repeat(noisy, 3, axis=2) if gray else noisy
+
+
+def _sample(noisy: np.ndarray, sigma: float, clean: np.ndarray) -> Sample:
     return {"input": _model_input(noisy, sigma), "target": np.ascontiguousarray(clean.transpose(2, 0, 1))}
 
 
@@ -79,16 +91,9 @@ GAUSSIAN_FILE_MAX_SIGMA = 35.0  # the shipped run's range; on held-out files its
 def make_gaussian_file_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
     """Gaussian noise of a known level as an 8-bit (some 16-bit) file holds it, clipped and rounded:
     the case the weights for a given sigma serve (`restore train denoise --noise gaussian-files`)."""
-    bits = 16 if rng.random() < 0.15 else 8
-    gray = rng.random() < 0.1
+    bits, gray, clean = _bits_and_grey(clean, rng)
     sigma = rng.uniform(0, GAUSSIAN_FILE_MAX_SIGMA) / 255
-    if gray:
-        noisy = np.repeat(F.gaussian_noise(clean.mean(axis=2, keepdims=True), sigma, rng), 3, axis=2)
-        clean = np.repeat(clean.mean(axis=2, keepdims=True), 3, axis=2)
-    else:
-        noisy = F.gaussian_noise(clean, sigma, rng)
-    noisy = F.quantise(noisy, bits)
-    return {"input": _model_input(noisy, sigma), "target": np.ascontiguousarray(clean.transpose(2, 0, 1))}
+    return _sample(F.quantise(_gaussian(clean, sigma, gray, rng), bits), sigma, clean)
 
 
 NOISE_SAMPLES = {"mixed": make_sample, "gaussian-files": make_gaussian_file_sample}
@@ -103,9 +108,6 @@ class DenoiseTrainingOptions:
                 "diet; gaussian-files: Gaussian noise of a known level up to sigma 35, clipped and rounded as "
                 "8/16-bit files hold it, for the weights a given sigma runs.",
         "choices": tuple(NOISE_SAMPLES)})
-
-    def spec(self) -> ModelSpec:
-        return cpu_unet(4, 3)
 
     def task(self, task: Task) -> Task:
         return replace(task, make_sample=NOISE_SAMPLES[self.noise])
