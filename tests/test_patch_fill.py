@@ -4,6 +4,7 @@ the guide's colour where the photo offers more than one texture."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from restorer.patch_fill import PatchFill, texture_fill
 
@@ -27,11 +28,12 @@ def psnr_in(a: np.ndarray, b: np.ndarray, hole: np.ndarray) -> float:
     return float(10 * np.log10(1 / max(float(np.mean((a[hole] - b[hole]) ** 2)), 1e-10)))
 
 
-def test_texture_continues_into_the_hole_where_a_smooth_guide_only_has_the_mean():
+@pytest.mark.parametrize("em_fine", [0, 2])  # the finest level copying its parent's match, or searching itself
+def test_texture_continues_into_the_hole_where_a_smooth_guide_only_has_the_mean(em_fine):
     clean = stripes(128, 128)
     hole = square_hole(128, 128, 44, 44, 40)
     flat = np.where(hole[..., None], clean[hole].mean(0), clean).astype(np.float32)  # what a blur would give
-    out = texture_fill(np.where(hole[..., None], 0.5, clean).astype(np.float32), hole, flat)
+    out = texture_fill(np.where(hole[..., None], 0.5, clean).astype(np.float32), hole, flat, PatchFill(em_fine=em_fine))
     assert out[hole].std() > 0.7 * clean[hole].std()  # bars, not a grey patch
     assert psnr_in(out, clean, hole) > psnr_in(flat, clean, hole) + 6  # and in phase with the bars around it
 
