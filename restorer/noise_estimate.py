@@ -78,6 +78,20 @@ def _half(pixels: np.ndarray) -> np.ndarray:
     return p.reshape(h // 2, 2, w // 2, 2, -1).mean(axis=(1, 3))
 
 
+def _full_and_half(pixels: np.ndarray, seed: int) -> tuple[float, float | None]:
+    if pixels.ndim == 2:
+        pixels = pixels[..., None]
+    full = estimate_sigma(pixels, seed)
+    return full, (estimate_sigma(_half(pixels), seed) if min(pixels.shape[:2]) >= 2 * PATCH else None)
+
+
+def whiteness(pixels: np.ndarray, seed: int = 0) -> float:
+    """The full-resolution noise estimate over twice the half-resolution one: about 1 for white
+    noise (a 2x2 mean halves it), far less for noise correlated between neighbours (a camera's)."""
+    full, half = _full_and_half(pixels, seed)
+    return 1.0 if half is None or half <= 0 else full / (2 * half)
+
+
 def estimate_level(pixels: np.ndarray, seed: int = 0) -> float:
     """The noise level blind denoising tells the model, on the 0-1 scale: the larger of the
     full-resolution estimate and twice the half-resolution one. For white noise the two
@@ -85,9 +99,5 @@ def estimate_level(pixels: np.ndarray, seed: int = 0) -> float:
     JPEG), which hides it from 7x7 patches at full resolution (real ISO 3200 photos read
     about 0.1x their noise there) but far less at half resolution (about 0.5x). The
     denoiser is trained with this same reading as the level of its camera-noise samples."""
-    if pixels.ndim == 2:
-        pixels = pixels[..., None]
-    full = estimate_sigma(pixels, seed)
-    if min(pixels.shape[:2]) < 2 * PATCH:
-        return full
-    return max(full, 2 * estimate_sigma(_half(pixels), seed))
+    full, half = _full_and_half(pixels, seed)
+    return full if half is None else max(full, 2 * half)

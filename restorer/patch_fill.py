@@ -31,9 +31,10 @@ class PatchFill:
     dims: int = 12  # principal components a patch is compared by
     coarsest: int = 24  # px: the pyramid stops before the photo's short side gets below this
     em_coarse: int = 4  # EM iterations (match, then vote) at the coarsest level, fewer further up
-    # ... and at the finest. 0: the finest level only votes with its parent's match, doubled (no search):
-    # on held-out photos as good as 6 / 2 and 2.7x faster (docs/history/inpaint.md)
-    em_fine: int = 0
+    em_fine: int = 0  # ... and at the finest (at least one wherever a level searches)
+    # The finest levels that search nothing, only vote once with their parent's match, doubled: on
+    # held-out photos 1 (with 4 / 0) was as good as 0 (with 6 / 2) and 2.7x faster (docs/history/inpaint.md)
+    copy_levels: int = 1
     vote_radius: int = -1  # a hole pixel is voted on by the patches whose central (2v+1)^2 cover it; -1: all (v = radius)
     sharpness: float = 0.5  # votes weighted by exp(-d / (sharpness * median d)): low = the best match wins
     guide_weight: float = 1.0  # how much a match must agree with the guide's local colour (1: like a patch's mean)
@@ -218,9 +219,10 @@ def texture_fill(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray | None = N
         else:
             nnf, dist = _upsample_nnf(*prev, level)
         em = cfg.em_fine + round((cfg.em_coarse - cfg.em_fine) * i / max(n - 1, 1))
-        if em == 0 and dist is not None and i == 0:  # full-size patches copied where the parent matched
-            img = _vote(level, nnf, dist)
-            break
+        if i < cfg.copy_levels and dist is not None:  # this level's patches copied where the parent matched
+            level.img = img = _vote(level, nnf, dist)
+            prev = (level, nnf, dist)
+            continue
         em = max(em, 1)
         basis = _basis(img, level.sources, cfg.radius, cfg.dims, rng)
         reach = max(lhole.shape) if prev is None else 8  # finer levels refine the parent's match nearby

@@ -288,7 +288,7 @@ def test_texture_fill_refills_wide_holes_only_and_keeps_the_rest(tmp_path, tiny_
     img = np.clip(smooth_image(160, 200) + rng.normal(0, 0.05, (160, 200, 1)), 0, 1).astype(np.float32)
     src = save_rgb(tmp_path / "grain.png", img)
     narrow = blobs(160, 200, (20, 20, 6, 150))
-    wide = blobs(160, 200, (70, 80, 50, 60))
+    wide = blobs(160, 200, (50, 70, 70, 80))  # wider than TEXTURE_HALF_WIDTH * 2
     mask = save_mask(tmp_path / "m.png", narrow | wide)
     outs = {}
     for fill in ("texture", "smooth"):
@@ -306,9 +306,9 @@ def test_texture_on_a_crop_too_large_to_texture_at_full_size(monkeypatch):
 
     monkeypatch.setattr("restorer.tasks.inpaint.TEXTURE_MAX_PIXELS", 64 * 64)
     img = smooth_image(128, 160)
-    hole = blobs(128, 160, (40, 50, 40, 40), (10, 10, 4, 100))
+    hole = blobs(128, 160, (34, 50, 60, 60), (10, 10, 4, 100))
     smooth = np.where(hole[..., None], img.mean((0, 1)), img).astype(np.float32)
     out = texture_wide_holes(img, hole, smooth)
-    wide = blobs(128, 160, (40, 50, 40, 40))
+    wide = blobs(128, 160, (34, 50, 60, 60))
     assert out.shape == img.shape and np.array_equal(out[~wide], smooth[~wide])
     assert np.abs(out[wide] - img[wide]).mean() < np.abs(smooth[wide] - img[wide]).mean()  # closer than a flat colour

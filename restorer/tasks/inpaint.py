@@ -29,7 +29,7 @@ MIN_CROP = 256  # smaller crops give the model too little to go on
 WHOLE_IMAGE_FRACTION = 0.5  # crops covering this much of the photo: one pass over it all is cheaper
 TEXTURE = PatchFill(tone_blur=4.0)  # --fill texture: chosen on held-out photos (scripts/experiments/inpaint_texture.py)
 TEXTURE_MAX_PIXELS = 2_000_000  # a crop textured at full size; larger ones at a reduced size (time and memory)
-TEXTURE_HALF_WIDTH = 16.0  # px: only hole components wider than twice this get texture (held out: strokes keep the model fill)
+TEXTURE_HALF_WIDTH = 24.0  # px: only hole components wider than twice this get texture (held out: strokes keep the model fill)
 
 
 @dataclass
@@ -54,7 +54,7 @@ class InpaintOptions:
     )
     fill: str = field(
         default="texture",
-        metadata={"help": "texture: holes wider than 32 px (removed objects) get texture copied from the rest of the "
+        metadata={"help": "texture: holes wider than 48 px (removed objects) get texture copied from the rest of the "
                   "photo, following the model's colours; smooth: the model's fill alone (faster, a little closer "
                   "on average, but a blurred patch in wide holes). Narrow holes are the model's either way.",
                   "choices": ("texture", "smooth")},

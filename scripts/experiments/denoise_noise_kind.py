@@ -3,7 +3,9 @@ runs weights fine-tuned on Gaussian noise in 8-bit files; a blind run, the camer
 trail them on Gaussian files. If the noise a blind run removes can be told apart by how white it is,
 blind runs could pick. On held-out training photos (the intersection of both runs' splits), per noise
 kind: the residual (noisy - the camera weights' blind output) and its lag-1 spatial correlation and
-red-green correlation, and the blind PSNR of each weights file at the estimated level.
+red-green correlation, and the blind PSNR of each weights file at the estimated level. Also the
+estimator's own whiteness reading, which costs no model run: the full-resolution level over twice
+the half-resolution one (noise_estimate.whiteness; 1 for white noise, far less for correlated noise).
 
     python scripts/experiments/denoise_noise_kind.py weights/denoise.safetensors weights/denoise_camera.safetensors \\
         --links /work/denoise_data --limit 20
@@ -26,6 +28,7 @@ from restorer.bench.denoise import noisy_version  # noqa: E402
 from restorer.corrupt.camera import camera_noise  # noqa: E402
 from restorer.corrupt.functional import quantise  # noqa: E402
 from restorer.metrics import psnr  # noqa: E402
+from restorer.noise_estimate import estimate_level, whiteness as estimator_whiteness  # noqa: E402
 from restorer.restorer import Restorer  # noqa: E402
 from restorer.tasks import TASKS  # noqa: E402
 from restorer.tasks.denoise import DenoiseOptions  # noqa: E402
@@ -51,6 +54,9 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=20)
     ap.add_argument("--crop", type=int, default=256)
     ap.add_argument("--white", type=float, default=0.1, help="lag-1 correlation below which the noise counts as white")
+    ap.add_argument("--ratio", type=float, nargs="+", default=[0.6, 0.7, 0.8],
+                    help="estimator whiteness at or above which the noise counts as white (each a column)")
+    ap.add_argument("--max-level", type=float, default=35.0, help="estimated level (0-255) above which camera weights run")
     args = ap.parse_args()
     paths = held_out_everywhere([args.gaussian, args.camera], args.links)[: args.limit]
     photos = [centre_crop(img, args.crop).astype(np.float32) / 255 for img in load_rgb(paths, 64)]
@@ -59,11 +65,15 @@ def main() -> None:
              for s in (5, 15, 25, 50)}
     kinds["camera"] = lambda c, i: camera_noise(c, np.random.default_rng(50_000 + i))
     table = Table(["noise", "lag-1 corr (min / median / max)", "red-green corr (min / median / max)",
-                   "share white", "blind, gaussian weights", "blind, camera weights", "blind, picked by whiteness", "images"])
+                   "share white", "blind, gaussian weights", "blind, camera weights", "blind, picked by whiteness",
+                   "estimator whiteness (min / median / max)",
+                   *[f"picked by estimator >= {t} (share picked)" for t in args.ratio], "images"])
     for kind, make in kinds.items():
-        lag, rg, got = [], [], {n: [] for n in runs}
+        lag, rg, got, ratio, level = [], [], {n: [] for n in runs}, [], []
         for i, clean in enumerate(photos):
             noisy = make(clean, i)
+            ratio.append(estimator_whiteness(noisy))
+            level.append(estimate_level(noisy) * 255)
             for n, r in runs.items():
                 out = quantise(r(plain_photo(noisy), DenoiseOptions()).pixels)
                 got[n].append(psnr(out, clean))
@@ -74,8 +84,12 @@ def main() -> None:
         spread = lambda v: " / ".join(f"{q:.2f}" for q in np.quantile(v, [0, 0.5, 1]))  # noqa: E731
         white = np.array(lag) < args.white
         picked = np.where(white, got["gaussian"], got["camera"])
+        cells = []
+        for t in args.ratio:
+            by_ratio = (np.array(ratio) >= t) & (np.array(level) <= args.max_level)
+            cells.append(f"{np.where(by_ratio, got['gaussian'], got['camera']).mean():.2f} ({by_ratio.mean():.2f})")
         table.add(kind, spread(lag), spread(rg), float(white.mean()), float(np.mean(got["gaussian"])),
-                  float(np.mean(got["camera"])), float(picked.mean()), len(photos))
+                  float(np.mean(got["camera"])), float(picked.mean()), spread(ratio), *cells, len(photos))
     print(f"{len(photos)} held-out photos\n")
     print(table.markdown())
 
