@@ -4,8 +4,9 @@ BENCHES lists the declared ones (restorer/bench/base.py); `restore bench` genera
 Add one by declaring BENCH in its module and listing it here."""
 from __future__ import annotations
 
-from . import colorize, inpaint, oldphoto, segment, unfade, upscale
+from . import colorize, colorize_reference, inpaint, oldphoto, segment, unfade, upscale
 from .base import Bench
 
 BENCHES: dict[str, Bench] = {
-    b.name: b for b in (inpaint.BENCH, colorize.BENCH, segment.BENCH, oldphoto.BENCH, upscale.BENCH, unfade.BENCH)}
+    b.name: b for b in (inpaint.BENCH, colorize.BENCH, colorize_reference.BENCH, segment.BENCH, oldphoto.BENCH,
+                        upscale.BENCH, unfade.BENCH)}

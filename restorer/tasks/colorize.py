@@ -12,7 +12,9 @@ The automatic colour is decoded plausibly before vividly (Decoding, AUTO): where
 unsure between hues the colour fades toward grey. Colour hints (--hints image, --hint points,
 the UI's colour brush: restorer/color_hints.py) correct it: the correction is spread by
 optimisation over pixels of similar lightness (restorer/color_propagate.py) and the hinted
-pixels take the hint's chroma exactly; the lightness stays the photo's.
+pixels take the hint's chroma exactly; the lightness stays the photo's. A reference photo
+(--reference: restorer/color_reference.py) weights the network's colour probabilities by the
+reference's palette at each lightness before decoding.
 
 Output: always 3-channel RGB. A 1-channel (grey) photo becomes RGB at the
 same bit depth (16-bit PNG/TIFF stay 16-bit); EXIF, DPI, text and alpha are
@@ -37,6 +39,7 @@ from .. import color as C
 from .. import color_hint_maps as hint_maps
 from ..color_hints import HintPoint, Hints, hints_for, parse_points
 from ..color_prior import AB_PRIOR
+from ..color_reference import Palette, lightness_palette, reference_palette, steer
 from ..color_propagate import PROPAGATION, Propagation, hint_correction, working_lightness
 from ..imageio import Photo
 from ..metrics import psnr_torch
@@ -75,6 +78,15 @@ class ColorizeOptions:
             "spreads them along edges of similar lightness.",
             "exists": True,
             "ui": "hints",  # the web UI paints them with a colour brush on the photo instead
+        },
+    )
+    reference: Path | None = field(
+        default=None,
+        metadata={
+            "help": "A colour photo of a similar scene whose palette the colour follows (its colours at each "
+            "lightness are favoured; the network still decides where they go); one file for every photo, or a "
+            "folder of them matched to photos by name (photo.jpg <- references/photo.jpg).",
+            "exists": True,
         },
     )
     hint: tuple[HintPoint, ...] = field(
@@ -290,10 +302,32 @@ def follow_hints(grey: np.ndarray, ab: np.ndarray, hints: Hints, how: Propagatio
     return ab
 
 
-def colour_of(grey: np.ndarray, logits: np.ndarray, hints: Hints, saturation: float = 1.0) -> np.ndarray:
-    """HxWx2 ab at the photo's size: the automatic colour decoded from the network's logits, scaled by
+# A reference (color_reference): its palette steers the logits with this weight, they are decoded by their
+# mean at this temperature, and this share of the result is the classical answer (the reference's mean
+# colour at each pixel's lightness). Chosen on 81 held-out photos, each half the reference of its other
+# half (scripts/experiments/colorize_reference.py, docs/history/colorize.md): +4.97 dB over grey against
+# +4.82 for the classical answer alone and +4.72 for the steered network alone.
+REFERENCE_WEIGHT = 3.0
+REFERENCE_DECODING = Decoding(temperature=2.0, alpha=0.0, chroma=1.0, shrink=0.0)
+REFERENCE_CLASSICAL_SHARE = 0.5
+
+
+def colour_of(grey: np.ndarray, logits: np.ndarray, hints: Hints, saturation: float = 1.0,
+              palette: Palette | None = None, reference_weight: float = REFERENCE_WEIGHT,
+              reference_decoding: Decoding = REFERENCE_DECODING,
+              classical_share: float = REFERENCE_CLASSICAL_SHARE) -> np.ndarray:
+    """HxWx2 ab at the photo's size: the automatic colour decoded from the network's logits (with a
+    reference's palette: steered toward it and mixed with its colour at each lightness), scaled by
     saturation, corrected to follow the hints."""
-    return follow_hints(grey, decode_auto(logits) * np.float32(saturation), hints)
+    if palette is None:
+        ab = decode_auto(logits)
+    else:
+        small = cv2.resize(grey[..., 0], logits.shape[:0:-1], interpolation=cv2.INTER_AREA)
+        ab = decode_auto(steer(logits, C.lightness_of_grey(small), palette, reference_weight), reference_decoding)
+        if classical_share:
+            ab = upsample_ab(ab, grey.shape) * np.float32(1 - classical_share)
+            ab += np.float32(classical_share) * lightness_palette(C.lightness_of_grey(grey[..., 0]), palette)
+    return follow_hints(grey, ab * np.float32(saturation), hints)
 
 
 def apply(photo: Photo, options: ColorizeOptions, predict: Predictor) -> Photo:
@@ -302,7 +336,8 @@ def apply(photo: Photo, options: ColorizeOptions, predict: Predictor) -> Photo:
         note(f"{photo.source or 'image'}: colour input; converted to grey first")
     grey = C.grey_of(pixels) if pixels.shape[2] == 3 else pixels
     hints = hints_for(photo, options.hints, options.hint)
-    ab = colour_of(grey, predict_logits(grey, predict, hints=hints), hints, options.saturation)
+    palette = reference_palette(photo, options.reference) if options.reference is not None else None
+    ab = colour_of(grey, predict_logits(grey, predict, hints=hints), hints, options.saturation, palette)
     out = photo.with_pixels(C.colorize_grey(grey, ab))
     icc = photo.icc_profile
     if icc and icc[16:20] == b"GRAY":  # the colour space field of an ICC header
