@@ -78,20 +78,6 @@ def _half(pixels: np.ndarray) -> np.ndarray:
     return p.reshape(h // 2, 2, w // 2, 2, -1).mean(axis=(1, 3))
 
 
-def _full_and_half(pixels: np.ndarray, seed: int) -> tuple[float, float | None]:
-    if pixels.ndim == 2:
-        pixels = pixels[..., None]
-    full = estimate_sigma(pixels, seed)
-    return full, (estimate_sigma(_half(pixels), seed) if min(pixels.shape[:2]) >= 2 * PATCH else None)
-
-
-def whiteness(pixels: np.ndarray, seed: int = 0) -> float:
-    """The full-resolution noise estimate over twice the half-resolution one: about 1 for white
-    noise (a 2x2 mean halves it), far less for noise correlated between neighbours (a camera's)."""
-    full, half = _full_and_half(pixels, seed)
-    return 1.0 if half is None or half <= 0 else full / (2 * half)
-
-
 def estimate_level(pixels: np.ndarray, seed: int = 0) -> float:
     """The noise level blind denoising tells the model, on the 0-1 scale: the larger of the
     full-resolution estimate and twice the half-resolution one. For white noise the two
@@ -99,5 +85,25 @@ def estimate_level(pixels: np.ndarray, seed: int = 0) -> float:
     JPEG), which hides it from 7x7 patches at full resolution (real ISO 3200 photos read
     about 0.1x their noise there) but far less at half resolution (about 0.5x). The
     denoiser is trained with this same reading as the level of its camera-noise samples."""
-    full, half = _full_and_half(pixels, seed)
-    return full if half is None else max(full, 2 * half)
+    if pixels.ndim == 2:
+        pixels = pixels[..., None]
+    full = estimate_sigma(pixels, seed)
+    if min(pixels.shape[:2]) < 2 * PATCH:
+        return full
+    return max(full, 2 * estimate_sigma(_half(pixels), seed))
+
+
+def neighbour_correlation(residual: np.ndarray) -> float:
+    """The mean correlation of horizontally and vertically adjacent pixels of an HxWxC residual (what
+    a denoiser removed), over channels: about 0 for white noise, 0.3-0.8 for a camera's demosaiced
+    noise (docs/history/denoise.md)."""
+    if residual.ndim == 2:
+        residual = residual[..., None]
+    r = residual - residual.mean(axis=(0, 1))
+    out = []
+    for c in range(r.shape[2]):
+        x = r[..., c]
+        for a, b in ((x[:, 1:], x[:, :-1]), (x[1:], x[:-1])):
+            den = float(np.sqrt((a * a).sum() * (b * b).sum()))
+            out.append(float((a * b).sum()) / den if den > 0 else 0.0)
+    return float(np.mean(out))

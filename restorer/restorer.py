@@ -20,25 +20,40 @@ class Restorer:
     info: WeightsInfo
     # Tasks run first for this one's apply (Task.helpers), with their options: name -> (restorer, options)
     helpers: dict[str, tuple[Restorer, Any]] = field(default_factory=dict)
+    # More shipped weights apply may pick per photo (Task.alternates): role -> predictor
+    alternates: dict[str, TiledPredictor] = field(default_factory=dict)
 
     @classmethod
     def load(cls, task: Task, weights: Path | None = None, device: str = "auto", tile: int | None = None,
-             options: Any = None) -> Restorer:
+             options: Any = None, alternates_for: Any = None) -> Restorer:
         """The task's model (`weights`, else the shipped ones for `options`: Task.shipped_stem); with
-        `options`, also the helper tasks they ask for (default weights)."""
+        `options`, also the helper tasks they ask for (default weights) and, with the shipped weights,
+        the alternates they allow. alternates_for: load those for these options even with `weights` given
+        (the UI names the shipped file)."""
         from .tasks import TASKS  # the registry imports every task module; only needed here
 
-        model, info = load_model(weights or variant_or_own(task.shipped_stem(options), task.weights_name), task=task.name)
+        path = Path(weights) if weights else variant_or_own(task.shipped_stem(options), task.weights_name)
+        model, info = load_model(path, task=task.name)
+        dev = pick_device(device)
         helpers = {name: (cls.load(TASKS[name], None, device, tile), opts)
                    for name, opts in (task.helpers(options) if options is not None else {}).items()}
-        return cls(task, TiledPredictor.create(model, pick_device(device), tile), info, helpers)
+        wanted = alternates_for if alternates_for is not None else (options if weights is None else None)
+        alternates = {}
+        for role, stem in (task.alternates(wanted) if wanted is not None else {}).items():
+            other = variant_or_own(stem, task.weights_name, path.parent)  # beside the main weights
+            if other.resolve() != path.resolve():
+                alternates[role] = TiledPredictor.create(load_model(other, task=task.name)[0], dev, tile)
+        return cls(task, TiledPredictor.create(model, dev, tile), info, helpers, alternates)
 
     def __call__(self, photo: Photo, options: Any) -> Photo:
         if not self.helpers:
-            return self.task.apply(photo, options, self.predict)
+            return self.task.apply(photo, options, self.predict, **self._more())
         earlier = {name: helper(photo, opts) for name, (helper, opts) in self.helpers.items()}
         return self.apply_after(photo, options, earlier)
 
     def apply_after(self, photo: Photo, options: Any, earlier: dict[str, Photo]) -> Photo:
         """apply, given the helper tasks' results already (a pipeline that ran them itself)."""
-        return self.task.apply(photo, options, self.predict, earlier=earlier)
+        return self.task.apply(photo, options, self.predict, earlier=earlier, **self._more())
+
+    def _more(self) -> dict[str, Any]:
+        return {"alternates": self.alternates} if self.alternates else {}

@@ -48,6 +48,10 @@ def no_variant(options: Any) -> str | None:
     return None
 
 
+def no_alternates(options: Any) -> dict[str, str]:
+    return {}
+
+
 def psnr_metric(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> float:
     return psnr_torch(pred.clamp(0, 1), batch["target"])
 
@@ -124,6 +128,10 @@ class Task:
     # (denoise with its level estimated: weights fine-tuned on camera noise); None: the task's own.
     # --weights and the UI's weights selector still choose any file.
     weights_variant: Callable[[Any], str | None] = no_variant
+    # alternates(options) -> {role: weights stem}: more shipped weights apply may pick per photo under these
+    # options (blind denoise: the Gaussian-files weights when the noise it removed is white). Loaded beside
+    # the shipped weights only (a chosen weights file runs alone); apply gets them as alternates={role: Predictor}.
+    alternates: Callable[[Any], dict[str, str]] = no_alternates
     command: bool = True  # False: no generated `restore <name> PATH...` (the task has its own command)
     output: OutputNaming = OutputNaming()
     training: TrainingHooks = TrainingHooks()

@@ -80,12 +80,17 @@ class AppState:
         return next((c.path for c in self.choices(task, options) if c.label == label), self.shipped(task, options))
 
     def restorer(self, task: Task, label: str | None = None, options: Any = None) -> Restorer:
+        """The task on the weights behind `label`; the shipped ones come with the alternates these options
+        allow (Task.alternates: blind denoise's second pick), as on the command line."""
         path = self.weights_for(task, label, options)
-        key = (task.name, str(path), str(self.device))
+        shipped = options if options is not None and path == self.shipped(task, options) else None
+        roles = tuple(sorted(task.alternates(shipped))) if shipped is not None else ()
+        key = (task.name, str(path), str(self.device), roles)
         with self._lock:
             if key not in self._models:
                 try:
-                    self._models[key] = Restorer.load(task, path, str(self.device.type), self.settings.tile)
+                    self._models[key] = Restorer.load(task, path, str(self.device.type), self.settings.tile,
+                                                      alternates_for=shipped)
                 except WeightsError as e:
                     raise UiError(f"{task.name}: {e} (train some with the Fine-tune tab or `restore train`)") from None
             return self._models[key]

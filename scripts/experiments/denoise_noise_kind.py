@@ -5,7 +5,9 @@ blind runs could pick. On held-out training photos (the intersection of both run
 kind: the residual (noisy - the camera weights' blind output) and its lag-1 spatial correlation and
 red-green correlation, and the blind PSNR of each weights file at the estimated level. Also the
 estimator's own whiteness reading, which costs no model run: the full-resolution level over twice
-the half-resolution one (noise_estimate.whiteness; 1 for white noise, far less for correlated noise).
+the half-resolution one (estimator_whiteness; 1 for white noise, far less for correlated noise).
+The shipped pick (denoise.apply) is the "picked by whiteness" column: the residual's neighbour
+correlation (noise_estimate.neighbour_correlation) below --white and the estimated level at most --max-level.
 
     python scripts/experiments/denoise_noise_kind.py weights/denoise.safetensors weights/denoise_camera.safetensors \\
         --links /work/denoise_data --limit 20
@@ -28,7 +30,7 @@ from restorer.bench.denoise import noisy_version  # noqa: E402
 from restorer.corrupt.camera import camera_noise  # noqa: E402
 from restorer.corrupt.functional import quantise  # noqa: E402
 from restorer.metrics import psnr  # noqa: E402
-from restorer.noise_estimate import estimate_level, whiteness as estimator_whiteness  # noqa: E402
+from restorer.noise_estimate import _half, estimate_level, estimate_sigma, neighbour_correlation  # noqa: E402
 from restorer.restorer import Restorer  # noqa: E402
 from restorer.tasks import TASKS  # noqa: E402
 from restorer.tasks.denoise import DenoiseOptions  # noqa: E402
@@ -44,6 +46,12 @@ def whiteness(residual: np.ndarray) -> tuple[float, float]:
         lag.append(np.corrcoef(x[:, 1:].ravel(), x[:, :-1].ravel())[0, 1])
         lag.append(np.corrcoef(x[1:].ravel(), x[:-1].ravel())[0, 1])
     return float(np.mean(lag)), float(np.corrcoef(r[..., 0].ravel(), r[..., 1].ravel())[0, 1])
+
+
+def estimator_whiteness(noisy: np.ndarray) -> float:
+    """The full-resolution noise estimate over twice the half-resolution one: about 1 for white noise."""
+    half = estimate_sigma(_half(noisy))
+    return estimate_sigma(noisy) / (2 * half) if half > 0 else 1.0
 
 
 def main() -> None:
@@ -78,11 +86,11 @@ def main() -> None:
                 out = quantise(r(plain_photo(noisy), DenoiseOptions()).pixels)
                 got[n].append(psnr(out, clean))
                 if n == "camera":
-                    a, b = whiteness(noisy - out)
-                    lag.append(a)
+                    _, b = whiteness(noisy - out)
+                    lag.append(neighbour_correlation(noisy - out))
                     rg.append(b)
         spread = lambda v: " / ".join(f"{q:.2f}" for q in np.quantile(v, [0, 0.5, 1]))  # noqa: E731
-        white = np.array(lag) < args.white
+        white = (np.array(lag) < args.white) & (np.array(level) <= args.max_level)
         picked = np.where(white, got["gaussian"], got["camera"])
         cells = []
         for t in args.ratio:
