@@ -104,6 +104,9 @@ def test_the_status_names_the_shipped_file_that_ran(state, tmp_path):
     known = H.restore_images(state, "denoise", [str(src)], {"sigma": 25}, {"sigma": False})
     assert "shipped weights (denoise_camera.safetensors)" in blind.message
     assert "shipped weights (denoise.safetensors)" in known.message
+    # as on the command line, a blind run on the shipped weights may go again on the Gaussian ones
+    assert set(state.restorer(TASKS["denoise"], None, DenoiseOptions()).alternates) == {"white"}
+    assert not state.restorer(TASKS["denoise"], None, DenoiseOptions(sigma=25)).alternates
 
 
 def test_several_inputs_download_as_a_zip_and_bad_files_are_reported(state, tmp_path):
