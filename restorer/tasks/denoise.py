@@ -115,18 +115,23 @@ class DenoiseTrainingOptions:
 
 
 def apply(photo: Photo, options: DenoiseOptions, predict: Predictor, alternates: dict[str, Predictor] | None = None) -> Photo:
-    """alternates: {"white": the Gaussian-files weights} for a blind run (Task.alternates): run again on
-    them when the noise the first run removed looks white (is_white)."""
+    """alternates: {"white": the Gaussian-files weights} for a blind run (Task.alternates): the photo runs
+    on them instead when what `predict` removes from its centre looks like light white noise (is_white)."""
     pixels = photo.pixels
     rgb = rgb_of(pixels)
     sigma = options.sigma / 255 if options.sigma is not None else estimate_level(pixels)
     told = min(sigma * options.strength, MAX_SIGMA / 255)
     x = _model_input(rgb, told)
-    out = averaged_over_views(predict, x, options.views).transpose(1, 2, 0)
     white = (alternates or {}).get("white")
-    picked = white is not None and options.sigma is None and is_white(rgb, out, sigma)
-    if picked:
-        out = averaged_over_views(white, x, options.views).transpose(1, 2, 0)
+    out, picked = None, False
+    if white is not None and options.sigma is None and sigma * 255 <= WHITE_MAX_LEVEL:
+        crop = _centre(rgb.shape, WHITE_CHECK_SIDE)  # a probe: at 24 MP the check costs 1 MP, not a second pass
+        probe = predict(x[:, crop[0], crop[1]]).transpose(1, 2, 0)
+        picked = is_white(rgb[crop], probe, sigma)
+        if not picked and probe.shape[:2] == rgb.shape[:2] and options.views == 1:
+            out = probe  # the probe was the whole photo
+    if out is None:
+        out = averaged_over_views(white if picked else predict, x, options.views).transpose(1, 2, 0)
     if pixels.shape[2] == 1:
         out = out.mean(axis=2, keepdims=True)
     how = ("given" if options.sigma is not None else "estimated") + (", white" if picked else "")
@@ -142,17 +147,18 @@ def apply(photo: Photo, options: DenoiseOptions, predict: Predictor, alternates:
 # before that run, the level cap is the Gaussian-files weights' training range (docs/history/denoise.md).
 WHITE_CORRELATION = 0.1
 WHITE_MAX_LEVEL = 35.0  # 0-255 scale
-WHITE_CHECK_SIDE = 1024  # px: the residual is read on a centre crop at most this size (time and memory at 24 MP)
+WHITE_CHECK_SIDE = 1024  # px: the camera weights' probe runs on a centre crop at most this size
+
+
+def _centre(shape: tuple[int, ...], side: int) -> tuple[slice, slice]:
+    h, w = shape[:2]
+    y, x = max(0, (h - side) // 2), max(0, (w - side) // 2)
+    return slice(y, y + side), slice(x, x + side)
 
 
 def is_white(noisy: np.ndarray, denoised: np.ndarray, level: float) -> bool:
-    """Whether what a blind run removed from HxWx3 `noisy` (level on the 0-1 scale) is light white noise."""
-    if level * 255 > WHITE_MAX_LEVEL:
-        return False
-    h, w = noisy.shape[:2]
-    y, x = max(0, (h - WHITE_CHECK_SIDE) // 2), max(0, (w - WHITE_CHECK_SIDE) // 2)
-    crop = (slice(y, y + WHITE_CHECK_SIDE), slice(x, x + WHITE_CHECK_SIDE))
-    return neighbour_correlation(noisy[crop] - denoised[crop]) < WHITE_CORRELATION
+    """Whether what a blind run removed (noisy - denoised, HxWx3; level on the 0-1 scale) is light white noise."""
+    return level * 255 <= WHITE_MAX_LEVEL and neighbour_correlation(noisy - denoised) < WHITE_CORRELATION
 
 
 # Blind runs (no --sigma: a user's real photo, its level estimated) use weights fine-tuned on camera
