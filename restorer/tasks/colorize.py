@@ -305,7 +305,7 @@ def follow_hints(grey: np.ndarray, ab: np.ndarray, hints: Hints, how: Propagatio
 # A reference (color_reference): its palette steers the logits with this weight, they are decoded by their
 # mean at this temperature, and this share of the result is the classical answer (the reference's mean
 # colour at each pixel's lightness). Chosen on 81 held-out photos, each half the reference of its other
-# half (scripts/experiments/colorize_reference.py, docs/history/colorize.md): +4.97 dB over grey against
+# half (scripts/experiments/colorize_reference.py, docs/history/colorize.md): +4.96 dB over grey against
 # +4.82 for the classical answer alone and +4.72 for the steered network alone.
 REFERENCE_WEIGHT = 3.0
 REFERENCE_DECODING = Decoding(temperature=2.0, alpha=0.0, chroma=1.0, shrink=0.0)
