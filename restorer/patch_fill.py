@@ -27,7 +27,7 @@ def telea_fill(rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class PatchFill:
-    radius: int = 3  # patches of (2 * radius + 1)^2 pixels
+    radius: int = 2  # patches of (2 * radius + 1)^2 pixels: 5x5 matched 7x7 on held-out photos, 1.6x faster
     dims: int = 12  # principal components a patch is compared by
     coarsest: int = 24  # px: the pyramid stops before the photo's short side gets below this
     em_coarse: int = 4  # EM iterations (match, then vote) at the coarsest level, fewer further up
