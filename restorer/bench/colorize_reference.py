@@ -19,7 +19,8 @@ from ..metrics import psnr
 from ..restorer import Restorer
 from ..tasks import TASKS
 from ..tasks.base import Predictor
-from ..tasks.colorize import REFERENCE_CLASSICAL_SHARE, REFERENCE_DECODING, REFERENCE_WEIGHT, Decoding, colour_of, is_colour, predict_logits, upsample_ab
+from ..tasks.colorize import (REFERENCE_CLASSICAL_SHARE, REFERENCE_DECODING, REFERENCE_WEIGHT, Decoding, colour_of, is_colour,
+                              predict_logits, upsample_ab)
 from .base import Bench, grid_field
 from .common import Table, load_clean, save_grid
 
@@ -51,7 +52,8 @@ def reference_outputs(target: np.ndarray, reference: np.ndarray, predict: Predic
     out = {"grey": quantise(np.repeat(grey, 3, axis=2)),
            "ours": quantise(C.colorize_grey(grey, colour_of(grey, logits, Hints.none())))}
     for w, d in variants:
-        name = "ours+reference" if len(variants) == 1 else f"ours+reference {w:g}, {d.temperature:g}:{d.alpha:g}:{d.chroma:g}:{d.shrink:g}"
+        setting = f"{w:g}, {d.temperature:g}:{d.alpha:g}:{d.chroma:g}:{d.shrink:g}"
+        name = "ours+reference" if len(variants) == 1 else f"ours+reference {setting}"
         ab = colour_of(grey, logits, Hints.none(), palette=palette, reference_weight=w, reference_decoding=d,
                        classical_share=classical_share)
         out[name] = quantise(C.colorize_grey(grey, ab))
@@ -86,7 +88,8 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
                 got.setdefault(method, []).append(score)
     for method, s in got.items():
         a = np.array(s)
-        table.add(method, float(a[:, 2].mean()), float(a[:, 0].mean()), float(a[:, 1].mean()), float(np.mean(a[:, 0] < 0)), len(a))
+        table.add(method, float(a[:, 2].mean()), float(a[:, 0].mean()), float(a[:, 1].mean()),
+                  float(np.mean(a[:, 0] < 0)), len(a))
     if rows:
         save_grid(grid, rows, GRID_WIDTH)
     return table

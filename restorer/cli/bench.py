@@ -1,7 +1,7 @@
 """`restore bench <task>`: benchmarks that print tables (markdown, or --json).
 
-The benches declared in restorer/bench (BENCHES: inpaint, colorize, colorize-reference, segment, oldphoto, upscale, unfade) get generated
-commands (bench_command_for). Written out here: denoise and denoise-real (their sigma
+The benches declared in restorer/bench (BENCHES: inpaint, colorize, colorize-reference, segment, oldphoto,
+upscale, unfade) get generated commands (bench_command_for). Written out here: denoise and denoise-real (their sigma
 arguments, protocol-dependent record key and real-noise data folder do not fit a Bench
 declaration), blend (two tables, one record per autoencoder), large and finetune (they time the CLI and the trainer, not methods against baselines)."""
 from __future__ import annotations

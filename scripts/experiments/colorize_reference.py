@@ -39,7 +39,8 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=DATA, help="folder holding bsds432, urban100 and sunhays80")
     ap.add_argument("--weights", type=Path, default=None, help="default: the shipped colorize weights")
     ap.add_argument("--weight", type=float, nargs="+", default=[0.5, 1.0, 2.0])
-    ap.add_argument("--decode", nargs="+", default=["0.5:0.3:1:1"], help="decodings T:ALPHA:CHROMA:SHRINK (each with each weight)")
+    ap.add_argument("--decode", nargs="+", default=["0.5:0.3:1:1"],
+                    help="decodings T:ALPHA:CHROMA:SHRINK (each with each weight)")
     ap.add_argument("--limit", type=int, default=None, help="photos per set")
     ap.add_argument("--classical-share", type=float, default=REFERENCE_CLASSICAL_SHARE)
     ap.add_argument("--blend", type=float, nargs="*", default=[], help="also rows mixing each variant's a*b* with the "
