@@ -17,7 +17,7 @@ import numpy as np
 
 from . import color as C
 from .companion import find_companion
-from .imageio import ImageReadError, Photo, read_image, rgb_of
+from .imageio import ImageReadError, Photo, read_image
 from .resize import resize_long_side
 
 BANDS = 12  # lightness bands (of 100 / BANDS L units each)
@@ -81,11 +81,9 @@ def _palette_of_file(path: str, mtime_ns: int) -> Palette:  # mtime in the key: 
         photo = read_image(path)
     except ImageReadError as e:
         raise ReferenceError(f"reference {e}") from None
-    rgb = rgb_of(photo.pixels)
-    small = resize_long_side(rgb, READ_SIDE) if max(rgb.shape[:2]) > READ_SIDE else rgb
-    if np.abs(small - small.mean(axis=2, keepdims=True)).max() < 2 / 255:
+    if not C.is_colour(photo.pixels):
         raise ReferenceError(f"reference {path}: a black-and-white photo has no colours to lend; give a colour one")
-    return palette_of(small)
+    return palette_of(photo.pixels)
 
 
 def reference_palette(photo: Photo, where: Path) -> Palette:

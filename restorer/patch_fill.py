@@ -35,7 +35,6 @@ class PatchFill:
     # The finest levels that search nothing, only vote once with their parent's match, doubled: on
     # held-out photos 1 (with 4 / 0) was as good as 0 (with 6 / 2) and 2.7x faster (docs/history/inpaint.md)
     copy_levels: int = 1
-    vote_radius: int = -1  # a hole pixel is voted on by the patches whose central (2v+1)^2 cover it; -1: all (v = radius)
     sharpness: float = 0.5  # votes weighted by exp(-d / (sharpness * median d)): low = the best match wins
     guide_weight: float = 1.0  # how much a match must agree with the guide's local colour (1: like a patch's mean)
     guide_fine: float = 1.0  # the guide's weight at the finest level, relative to guide_weight at the coarsest
@@ -149,8 +148,7 @@ def _improve(level: _Level, desc: np.ndarray, nnf: np.ndarray, dist: np.ndarray,
 
 def _vote(level: _Level, nnf: np.ndarray, dist: np.ndarray) -> np.ndarray:
     """The image with each hole pixel the weighted mean of what the matched patches covering it say."""
-    img, hole, w = level.img, level.hole, level.w
-    r = level.cfg.radius if level.cfg.vote_radius < 0 else min(level.cfg.vote_radius, level.cfg.radius)
+    img, hole, w, r = level.img, level.hole, level.w, level.cfg.radius
     scale = max(float(np.median(dist)) * level.cfg.sharpness, 1e-8)
     weight = np.exp(-(dist - dist.min()) / scale).astype(np.float64)
     flat_img = img.reshape(-1, 3)

@@ -19,7 +19,7 @@ from ..metrics import psnr
 from ..restorer import Restorer
 from ..tasks import TASKS
 from ..tasks.base import Predictor
-from ..tasks.colorize import (REFERENCE_CLASSICAL_SHARE, REFERENCE_DECODING, REFERENCE_WEIGHT, Decoding, colour_of, is_colour,
+from ..tasks.colorize import (REFERENCE_CLASSICAL_SHARE, REFERENCE_DECODING, REFERENCE_WEIGHT, Decoding, colour_of,
                               predict_logits, upsample_ab)
 from .base import Bench, grid_field
 from .common import Table, load_clean, save_grid
@@ -30,7 +30,7 @@ METHODS = ("ours", "ours+reference", "classical")
 
 def halves(clean: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """(reference, target): the first and the second half along the long side; None for a grey photo."""
-    if not is_colour(clean):
+    if not C.is_colour(clean):
         return None
     h, w = clean.shape[:2]
     if w >= h:
@@ -66,8 +66,12 @@ def scores(outs: dict[str, np.ndarray], target: np.ndarray) -> dict[str, tuple[f
     """{method: (PSNR over grey, mean Delta E on a*b*, PSNR)} of reference_outputs, grey left out."""
     base = psnr(outs["grey"], target)
     lab = C.rgb_to_lab(target)[..., 1:]
-    return {m: (psnr(o, target) - base, float(np.linalg.norm(C.rgb_to_lab(o)[..., 1:] - lab, axis=-1).mean()), psnr(o, target))
-            for m, o in outs.items() if m != "grey"}
+    out = {}
+    for m, o in outs.items():
+        if m != "grey":
+            p = psnr(o, target)
+            out[m] = (p - base, float(np.linalg.norm(C.rgb_to_lab(o)[..., 1:] - lab, axis=-1).mean()), p)
+    return out
 
 
 def run(data: Path, methods: list[str], weights: Path | None, device: str, limit: int | None,

@@ -52,7 +52,6 @@ from .base import Predictor, Sample, Task, TrainingHooks
 # shipped weights, docs/history/colorize.md): PSNR over grey +0.84 dB at 320 px, +1.31 at 256,
 # +1.36 at 192, +1.28 at 128 (annealing T = 0.6); the old 512 px gave about +0.5.
 PREDICT_SIDE = 256
-NEUTRAL_SPREAD = 2 / 255  # RGB photos whose channels differ less than this are grey already
 OLD_PRINT_P = 0.5  # share of samples that look like old prints, not clean greyscale
 
 CLASS_WEIGHTS = torch.from_numpy(C.rebalancing_weights(np.asarray(AB_PRIOR, np.float32)))
@@ -270,18 +269,6 @@ def predict_ab(grey: np.ndarray, predict: Predictor, side: int = PREDICT_SIDE) -
     return upsample_ab(decode_auto(predict_logits(grey, predict, side)), grey.shape)
 
 
-def is_colour(pixels: np.ndarray, rows: int = 256) -> bool:
-    """Any pixel whose channels differ by more than NEUTRAL_SPREAD; by strips, stopping at the first
-    (np.ptp over the channel axis took 6 s on 24 MP)."""
-    if pixels.shape[2] != 3:
-        return False
-    for y in range(0, pixels.shape[0], rows):
-        r, g, b = (pixels[y : y + rows, :, c] for c in range(3))
-        if np.abs(r - g).max() > NEUTRAL_SPREAD or np.abs(g - b).max() > NEUTRAL_SPREAD:
-            return True
-    return False
-
-
 def note(message: str) -> None:
     tqdm.write(message, file=sys.stderr)  # clears and redraws a progress bar, if any
 
@@ -332,7 +319,7 @@ def colour_of(grey: np.ndarray, logits: np.ndarray, hints: Hints, saturation: fl
 
 def apply(photo: Photo, options: ColorizeOptions, predict: Predictor) -> Photo:
     pixels = photo.pixels
-    if is_colour(pixels):
+    if C.is_colour(pixels):
         note(f"{photo.source or 'image'}: colour input; converted to grey first")
     grey = C.grey_of(pixels) if pixels.shape[2] == 3 else pixels
     hints = hints_for(photo, options.hints, options.hint)
