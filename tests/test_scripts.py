@@ -59,9 +59,25 @@ def test_train_step_speed_prints_a_row_per_task(tmp_path):
     assert r.stdout.splitlines()[-1].startswith("| denoise | 128 |")
 
 
-def test_gpu_script_parses_and_asks_for_its_budget(tmp_path):
-    script = ROOT / "scripts/gpu/resume_on_gpu.sh"
+@pytest.mark.parametrize("name, needs", [("resume_on_gpu.sh", "--continue"), ("finetune_on_gpu.sh", "--from")])
+def test_gpu_script_parses_and_asks_for_its_budget(tmp_path, name, needs):
+    script = ROOT / "scripts/gpu" / name
     assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
     r = subprocess.run(["bash", str(script)], cwd=tmp_path, capture_output=True, text=True)
-    assert r.returncode != 0 and "usage: resume_on_gpu.sh MINUTES" in r.stderr
-    assert "--continue" in script.read_text()  # the shipped file's training goes on (restore train --from W --continue)
+    assert r.returncode != 0 and f"usage: {name} MINUTES" in r.stderr
+    assert needs in script.read_text()  # both go on from the shipped weights (restore train --from W)
+
+
+def test_gpu_data_packer_keeps_the_held_out_photos_apart(tmp_path):
+    from PIL import Image
+    for name, n in (("bsds432", 10), ("urban100", 5), ("sunhays80", 4)):
+        (tmp_path / "d" / name).mkdir(parents=True)
+        for i in range(n):
+            Image.new("RGB", (900 if name == "sunhays80" else 64, 48), (i * 20, 0, 0)).save(tmp_path / "d" / name / f"{i:03d}.jpg")
+    r = run_script(ROOT / "scripts/gpu/pack_data.py", tmp_path / "d", tmp_path / "out", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = tmp_path / "out"
+    train, val = ({p.stem for p in (out / f).rglob("*.webp")} for f in ("train/bsds432", "val"))
+    assert len(val) == 1 and len(train) == 9 and not train & val
+    assert sorted(p.stem for p in (out / "train/urban100").glob("*.webp")) == ["001", "002", "003", "004"]
+    assert max(Image.open(next((out / "train/sunhays80").glob("*.webp"))).size) == 640
