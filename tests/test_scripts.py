@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from .conftest import EXAMPLES, ROOT, save_rgb, smooth_image
 
@@ -81,3 +82,28 @@ def test_gpu_data_packer_keeps_the_held_out_photos_apart(tmp_path):
     assert len(val) == 1 and len(train) == 9 and not train & val
     assert sorted(p.stem for p in (out / "train/urban100").glob("*.webp")) == ["001", "002", "003", "004"]
     assert max(Image.open(next((out / "train/sunhays80").glob("*.webp"))).size) == 640
+
+
+def test_recalibrating_the_detector_records_the_new_cut_and_keeps_the_rest(tmp_path):
+    import json
+
+    from restorer.weights import load_model
+
+    photos = tmp_path / "held_out"
+    photos.mkdir()
+    for i in range(2):
+        save_rgb(photos / f"{i}.png", smooth_image(96, 128, seed=i))
+    out = tmp_path / "segment.safetensors"
+    r = run_script(ROOT / "scripts/weights/recalibrate_segment.py", ROOT / "weights/segment.safetensors", out,
+                   "--val", photos, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    training = json.loads(out.with_suffix(".json").read_text())["training"]
+    old, new = training["recalibrated"]["old_calibration"], training["calibration"]
+    assert new["samples"] == 4 and "logit_shift" in new  # each photo drawn twice, as the trainer calibrates
+    before, _ = load_model(ROOT / "weights/segment.safetensors", task="segment")
+    after, _ = load_model(out, task="segment")
+    # only the last bias moves, by the difference of the two cuts (the old one taken out first)
+    moved = [k for k, v in after.state_dict().items() if not torch.equal(v, before.state_dict()[k])]
+    assert len(moved) <= 1 and all(k.startswith("head") and k.endswith("bias") for k in moved)
+    shift = float((after.head[-1].bias - before.head[-1].bias).detach().float().mean())
+    assert shift == pytest.approx(new["logit_shift"] - old["logit_shift"], abs=0.01)
