@@ -7,7 +7,9 @@
 # DATA: training photos (searched recursively); VAL: held-out photos, never trained on (also the
 # detector's calibration photos). A lent machine has no ../shared: scripts/gpu/pack_data.py writes
 # both into an ignored folder of the checkout to carry (the exact command is in its docstring).
-# New weights land in runs/gpu_<task>/<task>.safetensors; benchmark them before they replace weights/.
+# New weights land in runs/gpu_<task>/<task>.safetensors; benchmark them before they replace weights/. A detector
+# must also keep oldphoto's held-out PSNR (scripts/experiments/oldphoto_threshold.py): a CPU fine-tune that
+# raised IoU everywhere lost 0.3 dB there (docs/history/segment.md, 2026-12-04).
 set -euo pipefail
 minutes=${1:?usage: finetune_on_gpu.sh MINUTES DATA VAL [DEVICE]}
 data=${2:?usage: finetune_on_gpu.sh MINUTES DATA VAL [DEVICE]}
