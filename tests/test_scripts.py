@@ -84,22 +84,19 @@ def test_gpu_data_packer_keeps_the_held_out_photos_apart(tmp_path):
     assert max(Image.open(next((out / "train/sunhays80").glob("*.webp"))).size) == 640
 
 
-def test_recalibrating_the_detector_records_the_new_cut_and_keeps_the_rest(tmp_path):
+def test_recalibrating_the_detector_records_the_new_cut_and_keeps_the_rest(tmp_path, clean_folder):
     import json
 
     from restorer.weights import load_model
 
-    photos = tmp_path / "held_out"
-    photos.mkdir()
-    for i in range(2):
-        save_rgb(photos / f"{i}.png", smooth_image(96, 128, seed=i))
     out = tmp_path / "segment.safetensors"
     r = run_script(ROOT / "scripts/weights/recalibrate_segment.py", ROOT / "weights/segment.safetensors", out,
-                   "--val", photos, cwd=tmp_path)
+                   "--val", clean_folder, cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     training = json.loads(out.with_suffix(".json").read_text())["training"]
     old, new = training["recalibrated"]["old_calibration"], training["calibration"]
-    assert new["samples"] == 4 and "logit_shift" in new  # each photo drawn twice, as the trainer calibrates
+    photos = len(list(clean_folder.iterdir()))
+    assert new["samples"] == 2 * photos and "logit_shift" in new  # each photo drawn twice, as the trainer calibrates
     before, _ = load_model(ROOT / "weights/segment.safetensors", task="segment")
     after, _ = load_model(out, task="segment")
     # only the last bias moves, by the difference of the two cuts (the old one taken out first)
