@@ -74,7 +74,8 @@ def test_gpu_data_packer_keeps_the_held_out_photos_apart(tmp_path):
     for name, n in (("bsds432", 10), ("urban100", 5), ("sunhays80", 4)):
         (tmp_path / "d" / name).mkdir(parents=True)
         for i in range(n):
-            Image.new("RGB", (900 if name == "sunhays80" else 64, 48), (i * 20, 0, 0)).save(tmp_path / "d" / name / f"{i:03d}.jpg")
+            size = (900 if name == "sunhays80" else 64, 48)
+            Image.new("RGB", size, (i * 20, 0, 0)).save(tmp_path / "d" / name / f"{i:03d}.jpg")
     r = run_script(ROOT / "scripts/gpu/pack_data.py", tmp_path / "d", tmp_path / "out", cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     out = tmp_path / "out"

@@ -40,8 +40,9 @@ def main() -> None:
     training["recalibrated"] = {"from": info.meta.get("sha256"), "old_calibration": old, "photos": len(paths),
                                 "made_by": "scripts/weights/recalibrate_segment.py"}
     save_weights(model.eval(), info.spec, args.out, "segment", training=training)
-    print(f"logit shift {old.get('logit_shift', 0.0):+.2f} -> {new['logit_shift']:+.2f}; held-out pooled IoU uncalibrated (logit 0) "
-          f"{new['val_pooled_iou_at_0.5_before']:.4f}, at the new {new['val_pooled_iou_after']:.4f}; wrote {args.out}")
+    print(f"logit shift {old.get('logit_shift', 0.0):+.2f} -> {new['logit_shift']:+.2f}; held-out pooled IoU "
+          f"uncalibrated (logit 0) {new['val_pooled_iou_at_0.5_before']:.4f}, at the new cut "
+          f"{new['val_pooled_iou_after']:.4f}; wrote {args.out}")
 
 
 if __name__ == "__main__":
