@@ -55,3 +55,56 @@ class TestColourTransformNet(ModelTester):
 
 def test_every_architecture_has_a_tester():
     assert set(ARCHITECTURES) <= TESTED, f"untested: {set(ARCHITECTURES) - TESTED}"
+
+
+def _sparse_case(seed: int = 0):
+    """A small read_where U-Net with a non-zero head (the shipped zero start would hide errors), in eval
+    mode, and an input whose channel 3 marks holes: blobs at the photo's edges and corner and one inside."""
+    torch.manual_seed(seed)
+    spec = ModelSpec("refined_unet", {"in_channels": 4, "out_channels": 3, "encoder": "resnet18", "encoder_depth": 3,
+                                      "decoder_channels": (32, 16, 8), "residual": True, "read_where": 3})
+    model = spec.build().eval()
+    torch.nn.init.normal_(model.head[-1].weight, std=0.1)
+    for m in model.modules():  # BatchNorm with non-trivial statistics, so folding has something to fold
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.5, 0.5), m.running_var.uniform_(0.5, 2)
+    x = torch.rand(1, 4, 88, 120)
+    hole = torch.zeros(88, 120, dtype=torch.bool)
+    hole[:5, :9] = hole[40:47, 113:] = hole[83:, 50:70] = hole[30:33, 40:90] = True
+    x[0, 3] = hole.float()
+    return model, x, hole
+
+
+def test_sparse_full_resolution_matches_dense_in_the_read_pixels():
+    model, x, hole = _sparse_case()
+    with torch.no_grad():
+        sparse = model(x)
+        model.read_where = None
+        dense = model(x)
+    assert torch.allclose(sparse[0][:, hole], dense[0][:, hole], atol=1e-5)
+    far = torch.ones_like(hole)  # pixels no 32 px block around a hole reaches: the residual input
+    far[:40, :64] = far[32:, 96:] = far[64:, 32:96] = far[:64, 32:96] = False
+    assert far.any() and torch.equal(sparse[0][:, far], x[0, :3][:, far])
+    assert not torch.allclose(dense[0][:, far], x[0, :3][:, far])  # the dense head does change them
+
+
+def test_sparse_path_keeps_batchnorm_folding_and_training_dense():
+    from restorer.models.fold import fold_batchnorm
+
+    model, x, hole = _sparse_case(1)
+    with torch.no_grad():
+        before = model(x)
+        assert fold_batchnorm(model) > 0  # fx traces the dense graph, not the data-dependent sparse one
+        assert torch.allclose(model(x)[0][:, hole], before[0][:, hole], atol=1e-4)
+    model.train()
+    out = model(x)
+    out.mean().backward()  # the dense path: every output pixel has a gradient to give
+    assert not torch.equal(out[0][:, ~hole].detach(), x[0, :3][:, ~hole])
+
+
+def test_needed_runs_merge_neighbouring_blocks_in_a_row():
+    from restorer.models.sparse_head import needed_runs
+
+    need = torch.zeros(40, 100, dtype=torch.bool)
+    need[3, 5] = need[3, 25] = need[3, 70] = need[35, 99] = True
+    assert needed_runs(need, 16) == [(0, 0, 32), (0, 64, 16), (32, 96, 16)]

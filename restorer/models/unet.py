@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import segmentation_models_pytorch as smp
 import torch
-from torch import nn
+from torch import fx, nn
+
+from .sparse_head import sparse_full_resolution
 
 
 class RefinedUNet(nn.Module):
@@ -20,6 +22,9 @@ class RefinedUNet(nn.Module):
     tasks whose output is the input plus a correction.
     out_bias: the last layer's initial bias; a detector of rare things starts at their
     prior log-odds (Lin et al. 2017), or Adam spends thousands of steps walking it there.
+    read_where: the input channel marking the only pixels whose output is read (inpainting: the
+    hole mask). In eval mode the full-resolution layers then run only around them (sparse_head.py)
+    and elsewhere the output is the residual input; training always runs dense.
     """
 
     def __init__(
@@ -33,11 +38,15 @@ class RefinedUNet(nn.Module):
         head_layers: int = 3,
         residual: bool = True,
         out_bias: float = 0.0,
+        read_where: int | None = None,
     ) -> None:
         super().__init__()
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.residual = residual
+        if read_where is not None and not (residual and 0 <= read_where < in_channels):
+            raise ValueError("read_where needs a residual model and one of its input channels")
+        self.read_where = read_where
         self.multiple = 2**encoder_depth
         self.body = smp.Unet(
             encoder_name=encoder,
@@ -60,6 +69,8 @@ class RefinedUNet(nn.Module):
         self.head = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.read_where is not None and not self.training and not isinstance(x, fx.Proxy):
+            return self._forward_sparse(x)  # (fx traces the dense graph: BatchNorm folding reads it)
         features = torch.relu(self.body(x))
         # features are bfloat16 under CPU autocast: cast the input to them, not 32 full-size feature
         # channels up to the input's float32 (that promotion was 15 % of an inpaint run)
@@ -67,6 +78,23 @@ class RefinedUNet(nn.Module):
         if self.residual:
             out = out + x[:, : self.out_channels]
         return out
+
+
+    def _forward_sparse(self, x: torch.Tensor) -> torch.Tensor:
+        """forward() for read_where: the same outputs where channel read_where is set (up to rounding)."""
+        body, decoder = self.body, self.body.decoder
+        body.check_input_shape(x)
+        features = body.encoder(x)  # smp's UnetDecoder.forward without its last, full-resolution block
+        shapes = [f.shape[2:] for f in features][::-1]
+        deep = features[1:][::-1]
+        half = decoder.center(deep[0])
+        for i, block in enumerate(decoder.blocks[:-1]):
+            half = block(half, *shapes[i + 1], skip_connection=deep[i + 1] if i + 1 < len(deep) else None)
+        last = decoder.blocks[-1]
+        outs = [sparse_full_resolution(half[n : n + 1], x[n : n + 1], x[n, self.read_where] > 0.5,
+                                       [last.conv1, last.conv2, body.segmentation_head], list(self.head), self.out_channels)
+                for n in range(len(x))]
+        return torch.cat(outs)
 
 
 def _drop_unused_stages(encoder: nn.Module, depth: int) -> None:

@@ -325,7 +325,9 @@ TASK = Task(
     options=InpaintOptions,
     # residual=True: the output starts as the input (Telea's fill in the holes) and the zero-initialised
     # head learns a correction, so known pixels are right from step one and learning goes to the holes.
-    model=cpu_unet(4, 3, residual=True),
+    # read_where=3: only hole pixels (input channel 3) of the output are read, so at inference the
+    # full-resolution layers run only around them (models/sparse_head.py).
+    model=cpu_unet(4, 3, residual=True, read_where=3),
     make_sample=make_sample,
     apply=apply,
     helpers=helpers,
