@@ -35,6 +35,7 @@ class PatchFill:
     # The finest levels that search nothing, only vote once with their parent's match, doubled: on
     # held-out photos 1 (with 4 / 0) was as good as 0 (with 6 / 2) and 2.7x faster (docs/history/inpaint.md)
     copy_levels: int = 1
+    copy_radius: int = 2  # those levels' votes: patches of (2 * copy_radius + 1)^2 pixels each
     sharpness: float = 0.5  # votes weighted by exp(-d / (sharpness * median d)): low = the best match wins
     guide_weight: float = 1.0  # how much a match must agree with the guide's local colour (1: like a patch's mean)
     guide_fine: float = 1.0  # the guide's weight at the finest level, relative to guide_weight at the coarsest
@@ -146,9 +147,11 @@ def _improve(level: _Level, desc: np.ndarray, nnf: np.ndarray, dist: np.ndarray,
         radius /= 2
 
 
-def _vote(level: _Level, nnf: np.ndarray, dist: np.ndarray) -> np.ndarray:
-    """The image with each hole pixel the weighted mean of what the matched patches covering it say."""
-    img, hole, w, r = level.img, level.hole, level.w, level.cfg.radius
+def _vote(level: _Level, nnf: np.ndarray, dist: np.ndarray, radius: int | None = None) -> np.ndarray:
+    """The image with each hole pixel the weighted mean of what the matched patches covering it say
+    (their central (2 * radius + 1)^2 pixels; default: the whole patch)."""
+    img, hole, w = level.img, level.hole, level.w
+    r = level.cfg.radius if radius is None else radius
     scale = max(float(np.median(dist)) * level.cfg.sharpness, 1e-8)
     weight = np.exp(-(dist - dist.min()) / scale).astype(np.float64)
     flat_img = img.reshape(-1, 3)
@@ -218,7 +221,7 @@ def texture_fill(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray | None = N
             nnf, dist = _upsample_nnf(*prev, level)
         em = cfg.em_fine + round((cfg.em_coarse - cfg.em_fine) * i / max(n - 1, 1))
         if i < cfg.copy_levels and dist is not None:  # this level's patches copied where the parent matched
-            level.img = img = _vote(level, nnf, dist)
+            level.img = img = _vote(level, nnf, dist, cfg.copy_radius)
             prev = (level, nnf, dist)
             continue
         em = max(em, 1)

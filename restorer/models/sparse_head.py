@@ -2,22 +2,24 @@
 
 Inpainting reads the model's output in the holes only, and more than half of the model's time
 is spent at full resolution (the U-Net's last decoder block, its segmentation head and the
-refinement head: six 3x3 convolutions of 32 channels). Here those layers run on square blocks
-around the read pixels, each with a halo as wide as the layers' reach, batched; the rest of the
-output is the residual input. Exact up to float rounding: outside the photo each layer's
-output is zeroed, as the dense convolutions' zero padding has it."""
+refinement head: six 3x3 convolutions of 32 channels). Here those layers run only on the
+BLOCK-px cells holding read pixels, a row's neighbouring cells together in one window with a halo
+as wide as the layers' reach; the rest of the output is the residual input. Exact up to float
+rounding: outside the photo each layer's output is zeroed, as the dense convolutions' zero
+padding has it. Measured (docs/history/inpaint.md): 32 px cells beat 16 and 64, and windows of
+whole runs beat single cells batched (each cell's own halo nearly doubled its cost)."""
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-BLOCK = 32  # px: a needed block costs (BLOCK + 2 * halo)^2; smaller blocks follow a stroke more tightly
+BLOCK = 32  # px: smaller cells follow a stroke more tightly, but each row of them pays the halo above and below
 
 
 def layer_reach(layers: list[nn.Module]) -> int:
-    """Pixels each side that the outputs of these layers read: one per 3x3 convolution; anything
-    but 3x3 stride-1 convolutions padded by 1, elementwise activations and identities is refused."""
+    """Pixels each side that the outputs of these layers read: one per convolution, each of which must be
+    3x3, stride 1, padded by 1 (the other layers these models have there are elementwise)."""
     reach = 0
     for layer in layers:
         for m in layer.modules():

@@ -79,7 +79,6 @@ class RefinedUNet(nn.Module):
             out = out + x[:, : self.out_channels]
         return out
 
-
     def _forward_sparse(self, x: torch.Tensor) -> torch.Tensor:
         """forward() for read_where: the same outputs where channel read_where is set (up to rounding)."""
         body, decoder = self.body, self.body.decoder
