@@ -28,12 +28,14 @@ def psnr_in(a: np.ndarray, b: np.ndarray, hole: np.ndarray) -> float:
     return float(10 * np.log10(1 / max(float(np.mean((a[hole] - b[hole]) ** 2)), 1e-10)))
 
 
-@pytest.mark.parametrize("copy_levels", [0, 1, 2])  # the finest levels copying their parent's match, or searching
-def test_texture_continues_into_the_hole_where_a_smooth_guide_only_has_the_mean(copy_levels):
+# the finest levels copying their parent's match (voting over 5x5 or 3x3 patches), or searching
+@pytest.mark.parametrize("copy_levels, copy_radius", [(0, 2), (1, 2), (1, 1), (2, 1)])
+def test_texture_continues_into_the_hole_where_a_smooth_guide_only_has_the_mean(copy_levels, copy_radius):
     clean = stripes(128, 128)
     hole = square_hole(128, 128, 44, 44, 40)
     flat = np.where(hole[..., None], clean[hole].mean(0), clean).astype(np.float32)  # what a blur would give
-    out = texture_fill(np.where(hole[..., None], 0.5, clean).astype(np.float32), hole, flat, PatchFill(copy_levels=copy_levels))
+    out = texture_fill(np.where(hole[..., None], 0.5, clean).astype(np.float32), hole, flat,
+                       PatchFill(copy_levels=copy_levels, copy_radius=copy_radius))
     assert out[hole].std() > 0.7 * clean[hole].std()  # bars, not a grey patch
     assert psnr_in(out, clean, hole) > psnr_in(flat, clean, hole) + 6  # and in phase with the bars around it
 
