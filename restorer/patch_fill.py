@@ -42,6 +42,10 @@ class PatchFill:
     guide_blur: float = 2.0  # px: the guide's colour is compared after this Gaussian blur, at every level
     tone_blur: float = 0.0  # px: >0 moves the result's local mean (this blur) onto the guide's, keeping its texture
 
+    def __post_init__(self) -> None:
+        if not 0 <= self.copy_radius <= self.radius:  # a vote reads only pixels of the matched (known) patch
+            raise ValueError(f"copy_radius must be between 0 and radius ({self.radius}), not {self.copy_radius}")
+
 
 def _down(img: np.ndarray, hole: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Half size; known pixels averaged without the hole's content, any hole pixel makes a hole."""

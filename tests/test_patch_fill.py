@@ -80,3 +80,8 @@ def test_a_hole_with_almost_nothing_around_it_falls_back_to_a_smooth_fill():
     hole[:2] = False  # two known rows: too few for a single 7x7 patch
     out = texture_fill(img, hole)
     assert np.isfinite(out).all() and np.array_equal(out[~hole], img[~hole])
+
+
+def test_a_copy_vote_wider_than_the_matched_patches_is_refused():
+    with pytest.raises(ValueError, match="copy_radius"):
+        PatchFill(radius=2, copy_radius=3)  # it would read past the known patch, into the hole
