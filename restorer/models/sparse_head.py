@@ -10,6 +10,8 @@ padding has it. Measured (docs/history/inpaint.md): 32 px cells beat 16 and 64, 
 whole runs beat single cells batched (each cell's own halo nearly doubled its cost)."""
 from __future__ import annotations
 
+from itertools import groupby
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -39,14 +41,11 @@ def needed_runs(need: torch.Tensor, block: int) -> list[tuple[int, int, int]]:
     runs = []
     for i, row in enumerate(cells):
         j = 0
-        while j < len(row):
-            if row[j]:
-                k = j
-                while k < len(row) and row[k]:
-                    k += 1
-                runs.append((i * block, j * block, (k - j) * block))
-                j = k
-            j += 1
+        for needed, group in groupby(row):
+            n = len(list(group))
+            if needed:
+                runs.append((i * block, j * block, n * block))
+            j += n
     return runs
 
 
@@ -74,15 +73,15 @@ def sparse_full_resolution(half: torch.Tensor, x: torch.Tensor, need: torch.Tens
     out = x[:, :out_channels].clone()
     ones = x.new_ones((1, 1, h, w))
     for y, x0, width in needed_runs(need, block):
-        inside = window(ones, y, x0, block, width, halo)
         f = F.interpolate(window(half, y, x0, block, width, halo, scale=2), scale_factor=2, mode="nearest")
+        inside = window(ones, y, x0, block, width, halo).to(f.dtype)  # zero outside the photo, as zero padding
         for layer in block_layers:
-            f = layer(f) * inside.to(f.dtype)  # the dense layers' zero padding outside the photo
+            f = layer(f) * inside
         f = torch.cat([torch.relu(f), window(x, y, x0, block, width, halo).to(f.dtype)], dim=1)
         for layer in head_layers:
             f = layer(f)
             if isinstance(layer, nn.ReLU):
-                f = f * inside.to(f.dtype)
+                f = f * inside
         bh, bw = min(block, h - y), min(width, w - x0)
         out[:, :, y : y + bh, x0 : x0 + bw] += f[:, :, halo : halo + bh, halo : halo + bw].to(out.dtype)
     return out
