@@ -3,8 +3,8 @@ own loop for the same minutes, on the same photos, split, samples and seed; the 
 (the held-out 10 % of --data) is in each run's log.jsonl. Run the architectures side by side, one
 thread each, so a busy machine slows them alike.
 
-    OMP_NUM_THREADS=1 python scripts/experiments/denoise_arch_budget.py --data DIR --arch unet --minutes 25 --out runs/arch_unet
-    OMP_NUM_THREADS=1 python scripts/experiments/denoise_arch_budget.py --data DIR --arch unshuffled --minutes 25 --out runs/arch_unsh
+    OMP_NUM_THREADS=1 python scripts/experiments/denoise_arch_budget.py --data DIR --arch unet --out runs/arch_unet
+    OMP_NUM_THREADS=1 python scripts/experiments/denoise_arch_budget.py --data DIR --arch unshuffled --out runs/arch_unsh
 """
 from __future__ import annotations
 
