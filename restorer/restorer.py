@@ -8,9 +8,23 @@ from typing import Any
 
 from .devices import pick_device
 from .imageio import Photo
-from .tasks.base import Task
+from .tasks.base import Predictor, Task
 from .tiling import TiledPredictor
 from .weights import WeightsInfo, load_model, variant_or_own
+
+
+class LoadedOnFirstUse:
+    """A tiled predictor on other weights, loaded when first called: most photos never need an
+    alternate (Task.alternates), so a batch does not pay for loading it."""
+
+    def __init__(self, path: Path, task_name: str, device: Any, tile: int | None):
+        self.path, self._args, self._predict = path, (task_name, device, tile), None
+
+    def __call__(self, x):
+        if self._predict is None:
+            task_name, device, tile = self._args
+            self._predict = TiledPredictor.create(load_model(self.path, task=task_name)[0], device, tile)
+        return self._predict(x)
 
 
 @dataclass
@@ -21,7 +35,7 @@ class Restorer:
     # Tasks run first for this one's apply (Task.helpers), with their options: name -> (restorer, options)
     helpers: dict[str, tuple[Restorer, Any]] = field(default_factory=dict)
     # More shipped weights apply may pick per photo (Task.alternates): role -> predictor
-    alternates: dict[str, TiledPredictor] = field(default_factory=dict)
+    alternates: dict[str, Predictor] = field(default_factory=dict)
 
     @classmethod
     def load(cls, task: Task, weights: Path | None = None, device: str = "auto", tile: int | None = None,
@@ -38,11 +52,11 @@ class Restorer:
         helpers = {name: (cls.load(TASKS[name], None, device, tile), opts)
                    for name, opts in (task.helpers(options) if options is not None else {}).items()}
         wanted = alternates_for if alternates_for is not None else (options if weights is None else None)
-        alternates = {}
+        alternates: dict[str, Predictor] = {}
         for role, stem in (task.alternates(wanted) if wanted is not None else {}).items():
             other = variant_or_own(stem, task.weights_name, path.parent)  # beside the main weights
             if other.resolve() != path.resolve():
-                alternates[role] = TiledPredictor.create(load_model(other, task=task.name)[0], dev, tile)
+                alternates[role] = LoadedOnFirstUse(other, task.name, dev, tile)
         return cls(task, TiledPredictor.create(model, dev, tile), info, helpers, alternates)
 
     def __call__(self, photo: Photo, options: Any) -> Photo:

@@ -7,7 +7,7 @@ from restorer.imageio import read_image
 from restorer.restorer import Restorer
 from restorer.metrics import psnr
 from restorer.tasks import TASKS
-from restorer.tasks.denoise import DenoiseOptions, apply, is_white
+from restorer.tasks.denoise import DenoiseOptions, apply, is_unclipped, is_white
 from restorer.bench.common import plain_photo
 
 from .conftest import EXAMPLES, smooth_image
@@ -37,10 +37,10 @@ def test_blind_mode_is_close_to_known_sigma(astronaut):
     blind = psnr(result.pixels, clean)
     # A given sigma runs weights specialised for Gaussian noise in 8-bit files; blind runs the camera-noise
     # weights at an estimated level, then again on the Gaussian ones when what they removed is white (this
-    # file's noise is): 30.87 given, 29.94 blind (2026-12-05); 29.69 on the camera weights alone, the level
-    # estimated at 20 for a true 25. Blind must stay close, and ahead of the camera weights alone.
+    # file's noise is), told the level read away from clipped patches: 30.87 given, 30.84 blind (2026-12-04;
+    # 29.94 when the second pass was told the first one's level, 20 for a true 25).
     assert "white" in result.notes[-1]
-    assert known - 1.0 < blind and blind > 29.8
+    assert known - 0.3 < blind
 
 
 def test_grayscale_photo_stays_one_channel_and_improves():
@@ -120,7 +120,7 @@ def test_a_blind_run_goes_again_on_the_gaussian_weights_only_for_light_white_noi
     blurred = (blurred + np.roll(blurred, 1, 0) + np.roll(blurred, 1, 1) + np.roll(blurred, 1, (0, 1))) / 4 * 30 / 255
     assert is_white(clean + white, clean, 15 / 255)
     assert not is_white(clean + blurred, clean, 15 / 255)  # correlated like a camera's
-    assert not is_white(clean + white, clean, 50 / 255)  # heavy: the camera weights do better blind
+    assert not is_white(clean + white, clean, 75 / 255)  # heavy: the camera weights do better blind
 
     def first(x):  # a "denoiser" that returns the clean photo: the residual is exactly the noise
         return clean.transpose(2, 0, 1).copy()
@@ -136,3 +136,37 @@ def test_a_blind_run_goes_again_on_the_gaussian_weights_only_for_light_white_noi
     given = apply(plain_photo(np.clip(clean + white, 0, 1).astype(np.float32)), DenoiseOptions(sigma=15), first,
                   alternates={"white": second})
     assert not np.allclose(given.pixels, 0.5)  # a given sigma never switches
+
+
+def test_unclipped_float_pixels_run_the_float_weights_given_or_blind():
+    """Pixels outside [0, 1] (float noise no file holds) go to the AWGN weights; a clipped photo never does."""
+    clean = smooth_image(64, 64)
+    unclipped = clean + np.random.default_rng(1).normal(0, 25 / 255, clean.shape).astype(np.float32)
+    assert is_unclipped(unclipped) and not is_unclipped(np.clip(unclipped, 0, 1))
+
+    def files(x):
+        return np.zeros((3, *x.shape[1:]), np.float32)
+
+    def awgn(x):
+        return np.full((3, *x.shape[1:]), 0.5, np.float32)
+
+    for pixels, picked in ((unclipped, True), (np.clip(unclipped, 0, 1), False)):
+        for options in (DenoiseOptions(sigma=25), DenoiseOptions()):
+            out = apply(plain_photo(pixels), options, files, alternates={"float": awgn, "white": files})
+            assert np.allclose(out.pixels, 0.5) is picked, (picked, options)
+            assert ("unclipped" in out.notes[-1]) is picked
+
+
+def test_float_noise_is_denoised_as_well_as_the_awgn_weights_can(astronaut):
+    """The published protocol's unclipped noise: the shipped restorer (as the API loads it) switches to the AWGN
+    weights, which beat the files weights by 1.4 dB at sigma 50 on this crop, and blind stays close."""
+    clean = astronaut[0]
+    noisy = plain_photo((clean + np.random.default_rng(0).normal(0, 50 / 255, clean.shape)).astype(np.float32))
+    given = DenoiseOptions(sigma=50)
+    routed = psnr(Restorer.load(TASKS["denoise"], options=given)(noisy, given).pixels, clean)
+    files_only = psnr(Restorer.load(TASKS["denoise"])(noisy, given).pixels, clean)
+    blind_run = Restorer.load(TASKS["denoise"], options=DenoiseOptions())
+    assert blind_run.alternates["float"]._predict is None  # loaded on first use only
+    blind = psnr(blind_run(noisy, DenoiseOptions()).pixels, clean)
+    assert routed > files_only + 0.8
+    assert abs(blind - routed) < 0.3

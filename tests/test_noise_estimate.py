@@ -22,6 +22,19 @@ def test_estimates_gaussian_level_within_ten_percent(sigma):
     assert estimate_sigma(noisy) * 255 == pytest.approx(sigma, rel=0.1)
 
 
+@pytest.mark.parametrize("sigma", [25, 50])
+def test_clipped_file_noise_is_read_where_the_clipping_did_not_reach(sigma):
+    """An 8-bit file clips noise in dark and blown-out areas, which are often the flattest, so the plain
+    estimate reads low (17 for 25, 34 for 50 here); the clipped reading finds the nominal level."""
+    img = _clean()
+    img[:200, :200] = 0.02  # a black area and a blown-out one, as flat as they come
+    img[-200:, -200:] = 0.99
+    noisy = np.clip(np.rint((img + np.random.default_rng(3).normal(0, sigma / 255, img.shape)) * 255), 0, 255) / 255
+    clipped, plain = estimate_sigma(noisy, clipped=True) * 255, estimate_sigma(noisy) * 255
+    assert clipped == pytest.approx(sigma, rel=0.05)
+    assert plain < 0.8 * sigma
+
+
 def test_clean_image_has_low_estimate_and_tiny_image_is_safe():
     assert estimate_sigma(_clean()) * 255 < 3
     assert estimate_sigma(np.zeros((3, 3, 3), np.float32)) == 0.0

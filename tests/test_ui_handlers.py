@@ -105,7 +105,7 @@ def test_the_status_names_the_shipped_file_that_ran(state, tmp_path):
     assert "shipped weights (denoise_camera.safetensors)" in blind.message
     assert "shipped weights (denoise.safetensors)" in known.message
     # as on the command line, a blind run on the shipped weights may go again on the Gaussian ones
-    assert set(state.restorer(TASKS["denoise"], None, DenoiseOptions()).alternates) == {"white"}
+    assert set(state.restorer(TASKS["denoise"], None, DenoiseOptions()).alternates) == {"white", "float"}
     assert not state.restorer(TASKS["denoise"], None, DenoiseOptions(sigma=25)).alternates
 
 

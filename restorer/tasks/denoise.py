@@ -11,7 +11,7 @@ from ..corrupt.camera import camera_noise
 from ..ensemble import averaged_over_views, views_field
 from ..imageio import Photo, rgb_of
 from ..models import cpu_unet
-from ..noise_estimate import estimate_level, neighbour_correlation
+from ..noise_estimate import estimate_level, estimate_sigma, neighbour_correlation
 from .base import Predictor, Sample, Task, TrainingHooks, mse_loss
 
 MAX_SIGMA = 75.0  # 0-255 scale; the range the model is trained on
@@ -27,8 +27,10 @@ class DenoiseOptions:
             "7x7 patches at full and half resolution, which also sees camera noise; the photo then runs "
             "on the weights fine-tuned on camera noise and 8-bit files (weights/denoise_camera.safetensors), "
             "or again on the Gaussian-noise weights when the noise it removed was white (uncorrelated, as "
-            "synthetic noise is) and light (35 or less); a given sigma of 70 or more runs the camera weights, "
-            "below that the weights fine-tuned on Gaussian noise as 8-bit files hold it.",
+            "synthetic noise is) and light (35 or less), told the level read away from clipped areas; a given sigma "
+            "of 70 or more runs the camera weights, below that the weights fine-tuned on Gaussian noise as 8-bit "
+            "files hold it. Float pixels outside [0, 1] (the Python API; no file holds them) run the weights "
+            "trained on unclipped noise.",
             "min": 0.0,
             "max": MAX_SIGMA,
         },
@@ -68,6 +70,11 @@ def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
             noisy = np.repeat(noisy.mean(axis=2, keepdims=True), 3, axis=2)
         sigma = estimate_level(noisy)
     return _sample(noisy, sigma, clean)
+
+
+def _told(sigma: float, options: DenoiseOptions) -> float:
+    """The level the model is told: the noise level scaled by --strength, within its training range."""
+    return min(sigma * options.strength, MAX_SIGMA / 255)
 
 
 def _bits_and_grey(clean: np.ndarray, rng: np.random.Generator) -> tuple[int, bool, np.ndarray]:
@@ -115,38 +122,53 @@ class DenoiseTrainingOptions:
 
 
 def apply(photo: Photo, options: DenoiseOptions, predict: Predictor, alternates: dict[str, Predictor] | None = None) -> Photo:
-    """alternates: {"white": the Gaussian-files weights} for a blind run (Task.alternates): the photo runs
-    on them instead when what `predict` removes from its centre looks like light white noise (is_white)."""
+    """alternates (Task.alternates): {"white": the Gaussian-files weights} for a blind run: the photo runs
+    on them instead when what `predict` removes from its centre looks like light white noise (is_white);
+    {"float": the AWGN weights}: pixels outside [0, 1] run on them, given or blind (is_unclipped)."""
     pixels = photo.pixels
     rgb = rgb_of(pixels)
-    sigma = options.sigma / 255 if options.sigma is not None else estimate_level(pixels)
-    told = min(sigma * options.strength, MAX_SIGMA / 255)
-    x = _model_input(rgb, told)
-    white = (alternates or {}).get("white")
+    unclipped = (alternates or {}).get("float") if is_unclipped(pixels) else None
+    if options.sigma is not None:
+        sigma = options.sigma / 255
+    else:  # unclipped float noise is synthetic, white: the one-scale estimate reads it (estimate_level's docstring)
+        sigma = estimate_sigma(pixels) if unclipped is not None else estimate_level(pixels)
+    x = _model_input(rgb, _told(sigma, options))
+    predict = unclipped or predict
+    white = (alternates or {}).get("white") if unclipped is None else None
     out, picked = None, False
     if white is not None and options.sigma is None and sigma * 255 <= WHITE_MAX_LEVEL:
         crop = _centre(rgb.shape, WHITE_CHECK_SIDE)  # a probe: at 24 MP the check costs 1 MP, not a second pass
         probe = predict(x[:, crop[0], crop[1]]).transpose(1, 2, 0)
         picked = is_white(rgb[crop], probe, sigma)
+        if picked:  # white noise, clipped by the file: read again where the clipping cannot have shrunk it
+            level = estimate_sigma(pixels, clipped=True)
+            picked = level * 255 <= WHITE_PASS_MAX_LEVEL
+            if picked:
+                sigma = level
+                x[3] = _told(sigma, options)
         if not picked and probe.shape[:2] == rgb.shape[:2] and options.views == 1:
             out = probe  # the probe was the whole photo
     if out is None:
         out = averaged_over_views(white if picked else predict, x, options.views).transpose(1, 2, 0)
     if pixels.shape[2] == 1:
         out = out.mean(axis=2, keepdims=True)
-    how = ("given" if options.sigma is not None else "estimated") + (", white" if picked else "")
+    how = ("given" if options.sigma is not None else "estimated") + (", white" if picked else "") + \
+        (", unclipped float" if unclipped is not None else "")
     strength = f", strength {options.strength:g}" if options.strength != 1 else ""
     note = f"noise level {sigma * 255:.1f} ({how}{strength})"
     return replace(photo.with_pixels(np.clip(out, 0, 1)), notes=(*photo.notes, note))
 
 
-# A blind run's second pick (issue #24): the camera weights lose 0.26-0.36 dB to the Gaussian-files weights
-# on Gaussian files at sigma 15-25 and win on camera noise and at 50. What the camera weights removed tells
-# the two apart: white noise leaves a residual whose neighbours do not correlate (at most 0.05 from sigma
-# 15 on 20 held-out photos), a camera's demosaiced noise one that does (median 0.50); the threshold was set
-# before that run, the level cap is the Gaussian-files weights' training range (docs/history/denoise.md).
+# A blind run's second pick (issue #24): the camera weights lose to the Gaussian-files weights on Gaussian
+# files and win on camera noise. What the camera weights removed tells the two apart: white noise leaves a
+# residual whose neighbours do not correlate (at most 0.05 from sigma 15 on 20 held-out photos), a camera's
+# demosaiced noise one that does (median 0.50); the threshold was set before that run. Levels (0-255 scale,
+# docs/history/denoise.md): the probe is tried where estimate_level reads up to WHITE_MAX_LEVEL (it reads
+# clipped files low), and the white pass runs where the clipped reading is at most WHITE_PASS_MAX_LEVEL: the
+# Gaussian-files weights lead the camera ones to a known 60, and at 75 (read as 66) the pass lost 0.19 dB.
 WHITE_CORRELATION = 0.1
-WHITE_MAX_LEVEL = 35.0  # 0-255 scale
+WHITE_MAX_LEVEL = 70.0
+WHITE_PASS_MAX_LEVEL = 60.0
 WHITE_CHECK_SIDE = 1024  # px: the camera weights' probe runs on a centre crop at most this size
 
 
@@ -170,6 +192,15 @@ def is_white(noisy: np.ndarray, denoised: np.ndarray, level: float) -> bool:
 BLIND_WEIGHTS = "denoise_camera"
 TASK_WEIGHTS = "denoise"
 CAMERA_FROM_SIGMA = 70.0
+# Float pixels outside [0, 1] hold noise that was never clipped, which no 8-bit file holds (the Python API,
+# the published AWGN protocol). The weights above learnt clipped files and lose up to 1.2 dB on it (CBSD68
+# sigma 50), so such photos run the AWGN weights, trained on exactly that (shipped as denoise until 2026-12-04).
+FLOAT_WEIGHTS = "denoise_float"
+
+
+def is_unclipped(pixels: np.ndarray) -> bool:
+    """Whether some pixel lies outside [0, 1], which no clipped file can hold."""
+    return bool(pixels.size) and (float(pixels.min()) < 0 or float(pixels.max()) > 1)
 
 
 def weights_variant(options: DenoiseOptions) -> str | None:
@@ -177,8 +208,9 @@ def weights_variant(options: DenoiseOptions) -> str | None:
 
 
 def alternates(options: DenoiseOptions) -> dict[str, str]:
-    """A blind run may go again on the task's own (Gaussian-files) weights: apply, is_white."""
-    return {"white": TASK_WEIGHTS} if options.sigma is None else {}
+    """A blind run may go again on the task's own (Gaussian-files) weights (apply, is_white); any run on
+    unclipped float pixels goes on the AWGN weights (is_unclipped). Loaded when first used."""
+    return {"float": FLOAT_WEIGHTS} | ({"white": TASK_WEIGHTS} if options.sigma is None else {})
 
 
 TASK = Task(
