@@ -65,8 +65,14 @@ def main() -> None:
     ap.add_argument("--crop", type=int, default=256)
     ap.add_argument("--links", type=Path, default=None,
                     help="a folder of links to bsds432, urban100 and sunhays80, for weights trained on one")
+    ap.add_argument("--split-seed", type=int, default=None,
+                    help="score on the photos this seed's split of --links holds out (a run with another seed "
+                         "trained on the photos every earlier run held out); earlier weights may have trained on them")
     args = ap.parse_args()
-    paths = held_out_everywhere(args.weights, args.links)[: args.limit]
+    if args.split_seed is not None and args.links is not None:
+        paths = sorted(held_out_split(args.links, args.split_seed)[1])[: args.limit]
+    else:
+        paths = held_out_everywhere(args.weights, args.links)[: args.limit]
     if not paths:
         sys.exit("no photo is held out by every run")
     photos = [centre_crop(img, args.crop).astype(np.float32) / 255 for img in load_rgb(paths, 64)]
