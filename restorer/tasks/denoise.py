@@ -27,7 +27,7 @@ class DenoiseOptions:
             "7x7 patches at full and half resolution, which also sees camera noise; the photo then runs "
             "on the weights fine-tuned on camera noise and 8-bit files (weights/denoise_camera.safetensors), "
             "or again on the Gaussian-noise weights when the noise it removed was white (uncorrelated, as "
-            "synthetic noise is) and light (35 or less), told the level read away from clipped areas; a given sigma "
+            "synthetic noise is) and at most 60, told the level read away from clipped areas; a given sigma "
             "of 70 or more runs the camera weights, below that the weights fine-tuned on Gaussian noise as 8-bit "
             "files hold it. Float pixels outside [0, 1] (the Python API; no file holds them) run the weights "
             "trained on unclipped noise.",
