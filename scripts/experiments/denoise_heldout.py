@@ -56,6 +56,27 @@ def held_out_everywhere(weights: list[Path], links: Path | None = None) -> list[
     return sorted(Path(p) for p in pool - trained)
 
 
+def add_photo_arguments(ap: argparse.ArgumentParser) -> None:
+    """--links and --split-seed: which held-out photos a script scores on (held_out_photos)."""
+    ap.add_argument("--links", type=Path, default=None,
+                    help="a folder of links to bsds432, urban100 and sunhays80, for weights trained on one")
+    ap.add_argument("--split-seed", type=int, default=None,
+                    help="score on the photos this seed's split of --links holds out (a run with another seed "
+                         "trained on the photos every earlier run held out); earlier weights may have trained on them")
+
+
+def held_out_photos(weights: list[Path], links: Path | None, split_seed: int | None) -> list[Path]:
+    """The photos no run behind `weights` trained on, or those `split_seed`'s split of `links` holds out."""
+    if split_seed is not None:
+        if links is None:
+            sys.exit("--split-seed needs --links: the folder that seed's split was drawn from")
+        return sorted(held_out_split(links, split_seed)[1])
+    paths = held_out_everywhere(weights, links)
+    if not paths:
+        sys.exit("no photo is held out by every run behind these weights: score on one run's held-out photos "
+                 "with --split-seed SEED")
+    return paths
+
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -63,18 +84,9 @@ def main() -> None:
     ap.add_argument("--sigma", type=float, nargs="+", default=[15, 25, 50])
     ap.add_argument("--limit", type=int, default=24)
     ap.add_argument("--crop", type=int, default=256)
-    ap.add_argument("--links", type=Path, default=None,
-                    help="a folder of links to bsds432, urban100 and sunhays80, for weights trained on one")
-    ap.add_argument("--split-seed", type=int, default=None,
-                    help="score on the photos this seed's split of --links holds out (a run with another seed "
-                         "trained on the photos every earlier run held out); earlier weights may have trained on them")
+    add_photo_arguments(ap)
     args = ap.parse_args()
-    if args.split_seed is not None and args.links is not None:
-        paths = sorted(held_out_split(args.links, args.split_seed)[1])[: args.limit]
-    else:
-        paths = held_out_everywhere(args.weights, args.links)[: args.limit]
-    if not paths:
-        sys.exit("no photo is held out by every run")
+    paths = held_out_photos(args.weights, args.links, args.split_seed)[: args.limit]
     photos = [centre_crop(img, args.crop).astype(np.float32) / 255 for img in load_rgb(paths, 64)]
     table = Table(["weights", "protocol", "sigma", "PSNR", "blind PSNR", "images"])
     for w in args.weights:
