@@ -4,7 +4,7 @@ import pytest
 import cv2
 
 from restorer.corrupt.camera import camera_noise
-from restorer.noise_estimate import estimate_level, estimate_sigma
+from restorer.noise_estimate import NoiseReading, estimate_level, estimate_sigma
 
 from .conftest import EXAMPLES
 
@@ -60,3 +60,16 @@ def test_blind_level_sees_spatially_correlated_noise():
     blurred = img + cv2.GaussianBlur(rng.normal(0, 12 / 255, img.shape).astype(np.float32), (0, 0), 1.0) * 2.5
     assert estimate_sigma(blurred) * 255 < 4 < estimate_level(blurred) * 255
     assert estimate_level(_clean()) * 255 < 4
+
+
+def test_one_reading_gives_what_each_estimate_gives_alone():
+    """A blind run reads the level, then maybe the clipped level, from one draw of patches
+    (NoiseReading); the readings must be the ones the standalone estimates give."""
+    img = _clean()
+    noisy = np.clip(np.rint((img + np.random.default_rng(7).normal(0, 30 / 255, img.shape)) * 255), 0, 255) / 255
+    noisy = noisy.astype(np.float32)
+    reading = NoiseReading(noisy)
+    assert reading.level() == estimate_level(noisy)
+    assert reading.clipped() == estimate_sigma(noisy, clipped=True)
+    assert reading.sigma() == estimate_sigma(noisy)
+    assert reading.clipped() > reading.sigma()  # the file clipped some of the noise away
