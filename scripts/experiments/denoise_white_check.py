@@ -46,6 +46,21 @@ def flatness(out: np.ndarray) -> np.ndarray:
     return g
 
 
+def flattest_crop(noisy: np.ndarray, side: int) -> tuple[slice, slice]:
+    """Of a 3x3 grid of side x side places, the one whose grey 2x2 means vary least from pixel to pixel."""
+    h, w = noisy.shape[:2]
+    best, where = np.inf, _centre(noisy.shape, side)
+    for y in np.linspace(0, max(0, h - side), 3).astype(int):
+        for x in np.linspace(0, max(0, w - side), 3).astype(int):
+            grey = noisy[y : y + side, x : x + side].mean(axis=2)
+            hh, ww = grey.shape[0] // 2 * 2, grey.shape[1] // 2 * 2
+            half = grey[:hh, :ww].reshape(hh // 2, 2, ww // 2, 2).mean(axis=(1, 3))  # noise shrinks, structure stays
+            energy = float(np.abs(np.diff(half, axis=0)).mean() + np.abs(np.diff(half, axis=1)).mean())
+            if energy < best:
+                best, where = energy, (slice(y, y + side), slice(x, x + side))
+    return where
+
+
 def masked_correlation(residual: np.ndarray, keep: np.ndarray) -> float:
     """neighbour_correlation over the pairs of adjacent pixels that are both kept."""
     r = residual - residual[keep].mean(axis=0)
@@ -68,6 +83,8 @@ def main() -> None:
     ap.add_argument("--sides", type=int, nargs="+", default=[1024, 512, 384, 256])
     ap.add_argument("--flat", type=float, nargs="+", default=[0.5, 0.25])
     ap.add_argument("--sigma", type=float, nargs="+", default=[5, 10, 15, 25, 50])
+    ap.add_argument("--where", nargs="+", default=["centre"], choices=["centre", "flattest"],
+                    help="the probe's place: the centre, or the flattest of a 3x3 grid of places (flattest_crop)")
     args = ap.parse_args()
     gaussian_w, camera_w = WEIGHTS / "denoise.safetensors", WEIGHTS / "denoise_camera.safetensors"
     paths = held_out_photos([gaussian_w, camera_w], args.links, args.split_seed)[: args.limit]
@@ -80,7 +97,7 @@ def main() -> None:
              for s in args.sigma}
     kinds["camera"] = lambda c, i: camera_noise(c, np.random.default_rng(50_000 + i))
     stats = [("all", None)] + [(f"flat {q:g}", q) for q in args.flat]
-    cols = [f"side {s}, {name}" for s in args.sides for name, _ in stats]
+    cols = [f"side {s} {w}, {name}" for s in args.sides for w in args.where for name, _ in stats]
     table = Table(["noise", "camera weights", "gaussian-files weights",
                    *[f"{c}: picked (share white)" for c in cols], "images"])
     print(f"{len(photos)} held-out photos, sizes {sorted({p.shape[:2] for p in photos})}\n", flush=True)
@@ -95,13 +112,14 @@ def main() -> None:
             gau_psnr.append(psnr(quantise(gaussian(plain_photo(noisy), DenoiseOptions(sigma=clipped * 255)).pixels), clean))
             eligible = level * 255 <= WHITE_MAX_LEVEL and clipped * 255 <= WHITE_PASS_MAX_LEVEL
             for side in args.sides:
-                crop = _centre(noisy.shape, side)
-                probe = camera(plain_photo(noisy[crop]), told).pixels
-                residual = noisy[crop] - probe
-                g = flatness(probe)
-                for name, q in stats:
-                    corr = neighbour_correlation(residual) if q is None else masked_correlation(residual, g <= np.quantile(g, q))
-                    white[f"side {side}, {name}"].append(eligible and corr < WHITE_CORRELATION)
+                for where in args.where:
+                    crop = _centre(noisy.shape, side) if where == "centre" else flattest_crop(noisy, side)
+                    probe = camera(plain_photo(noisy[crop]), told).pixels
+                    residual = noisy[crop] - probe
+                    g = flatness(probe)
+                    for name, q in stats:
+                        corr = neighbour_correlation(residual) if q is None else masked_correlation(residual, g <= np.quantile(g, q))
+                        white[f"side {side} {where}, {name}"].append(eligible and corr < WHITE_CORRELATION)
         cells = []
         for c in cols:
             w = np.array(white[c])
