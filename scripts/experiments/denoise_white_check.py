@@ -118,7 +118,8 @@ def main() -> None:
                     residual = noisy[crop] - probe
                     g = flatness(probe)
                     for name, q in stats:
-                        corr = neighbour_correlation(residual) if q is None else masked_correlation(residual, g <= np.quantile(g, q))
+                        keep = None if q is None else g <= np.quantile(g, q)
+                        corr = neighbour_correlation(residual) if keep is None else masked_correlation(residual, keep)
                         white[f"side {side} {where}, {name}"].append(eligible and corr < WHITE_CORRELATION)
         cells = []
         for c in cols:
