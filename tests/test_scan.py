@@ -146,6 +146,22 @@ def test_an_upside_down_photo_reads_as_turned_and_its_score_is_antisymmetric(sca
     assert (down > np.median(up)).all() and (down > up.max()).sum() >= len(up) - 1, (up, down)
 
 
+def test_an_orientation_net_of_another_side_sees_its_own_square(scanner):
+    """Photos are squared at the loaded net's side, so a retrained net of another size can ship; a
+    photo prepared for the shipped side is resampled for it, not refused."""
+    import torch
+
+    from restorer.scan.orientation import SIDE, OrientationNet
+
+    torch.manual_seed(0)
+    other = Scanner(scanner.segment, scanner.codes, OrientationNet(side=2 * SIDE).eval())
+    photo = plain_photo(landscape(240, 320, seed=1))
+    assert Scanner.prepare(photo, other.orientation.side).orient_square.shape == (2 * SIDE, 2 * SIDE, 3)
+    as_measured = other.measure([photo])[0].upside_down
+    assert np.isfinite(as_measured)
+    assert other.finish([Scanner.prepare(photo, SIDE)])[0].upside_down == pytest.approx(as_measured, abs=0.5)
+
+
 def test_flat_border_finds_a_mis_scan_and_not_a_photo():
     rng = np.random.default_rng(7)
     photo = landscape(240, 320, seed=3)

@@ -15,6 +15,7 @@ from ..batch import Failure, one_line, print_to_stderr
 from ..imageio import DEFAULT_MAX_PIXELS, read_image
 from .cache import ScanCache, file_digest
 from .measure import Measurement, Prepared, Scanner
+from .orientation import weights_side
 
 BATCH = 16  # photos per model pass: few enough that their small copies take little memory
 SAVE_EVERY = 200  # measured photos between cache saves, so an interrupted scan keeps most of its work
@@ -56,6 +57,7 @@ def scan_files(
     found: dict[int, Scanned] = {}
     pending: list[tuple[int, Path, str, Prepared]] = []
     scanner: Scanner | None = None
+    orient_side = weights_side()  # the shipped net's, read without loading it; Scanner.finish resamples for another
     bar = tqdm(paths, disable=not progress, file=sys.stderr, unit="photo", dynamic_ncols=True, leave=False)
 
     def say(msg: str) -> None:
@@ -114,7 +116,7 @@ def scan_files(
                 out.from_cache += 1
                 continue
             try:
-                pending.append((i, path, digest, Scanner.prepare(read_image(path, max_pixels=max_pixels))))
+                pending.append((i, path, digest, Scanner.prepare(read_image(path, max_pixels=max_pixels), orient_side)))
             except Exception as e:  # noqa: BLE001 - one bad file must not end the scan
                 fail(path, e)
                 continue

@@ -14,7 +14,6 @@ from ..tasks.base import Predictor
 from . import features as F
 from .codes import CodeReader, embedding_input, recon_input
 from .damage import damage_fraction, damage_input
-from .orientation import SIDE as ORIENT_SIDE
 from .orientation import OrientationNet, load_orientation, upside_down_scores
 
 # Bump when a measurement changes meaning: cached results of older versions are then measured again.
@@ -55,7 +54,7 @@ class Prepared:
     """What is kept of a photo between reading it and the batch's model passes."""
 
     scalars: dict
-    orient_square: np.ndarray  # orientation.SIDE square
+    orient_square: np.ndarray  # the orientation net's square
     damage_crop: np.ndarray  # damage.damage_input
     embed_square: np.ndarray
     recon_square: np.ndarray
@@ -70,19 +69,23 @@ class Scanner:
         self.orientation = orientation if orientation is not None else load_orientation(device=codes.device)
 
     @staticmethod
-    def prepare(photo: Photo) -> Prepared:
+    def prepare(photo: Photo, orient_side: int) -> Prepared:
+        """Static, so a scan whose photos are all cached never loads a model; orient_side is the
+        orientation net's (orientation.weights_side() for the shipped one)."""
         px = photo.pixels
         small = F.fit_side(px, F.SHARPNESS_SIDE)  # everything but noise and damage reads this copy
         rgb = rgb_of(small)
         scalars = {"width": photo.width, "height": photo.height, "noise": F.noise_level(px), "tone": tone(small),
                    "sharpness": F.sharpness(rgb), "thumbnail": F.thumbnail(rgb), "flat_border": F.flat_border(rgb),
                    "one_tone": F.one_tone_share(rgb)}
-        orient = F.square(rgb.astype(np.float32), ORIENT_SIDE)
+        orient = F.square(rgb.astype(np.float32), orient_side)
         return Prepared(scalars, orient, damage_input(px), embedding_input(rgb), recon_input(rgb))
 
     def finish(self, batch: list[Prepared]) -> list[Measurement]:
         readings = self.codes([p.embed_square for p in batch], [p.recon_square for p in batch])
-        turned = upside_down_scores(self.orientation, [p.orient_square for p in batch])
+        side = self.orientation.side  # a square prepared for another net's side is resampled, not refused
+        turned = upside_down_scores(self.orientation, [p.orient_square if len(p.orient_square) == side
+                                                       else F.square(p.orient_square, side) for p in batch])
         return [
             Measurement(**p.scalars, damage=damage_fraction(p.damage_crop, self.segment),
                         recon_error=float(readings.recon_errors[i]), embedding=readings.embeddings[i],
@@ -91,7 +94,7 @@ class Scanner:
         ]
 
     def measure(self, photos: list[Photo]) -> list[Measurement]:
-        return self.finish([self.prepare(p) for p in photos])
+        return self.finish([self.prepare(p, self.orientation.side) for p in photos])
 
 
 def load_scanner(device: str = "auto", segment_weights: Path | None = None, autoencoder_weights: Path | None = None) -> Scanner:

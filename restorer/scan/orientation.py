@@ -53,9 +53,18 @@ class OrientationNet(nn.Module):
         return both[len(x):] - both[: len(x)]
 
 
-def load_orientation(path: Path = WEIGHTS, device: torch.device | str = "cpu") -> OrientationNet:
+def _shape(path: Path) -> dict:
     with safe_open(str(path), "pt") as f:
-        meta = json.loads(f.metadata()["shape"])
+        return json.loads(f.metadata()["shape"])
+
+
+def weights_side(path: Path = WEIGHTS) -> int:
+    """The square side a weights file's net sees, read from its metadata (no model is built)."""
+    return int(_shape(path)["side"])
+
+
+def load_orientation(path: Path = WEIGHTS, device: torch.device | str = "cpu") -> OrientationNet:
+    meta = _shape(path)
     net = OrientationNet(meta["side"], tuple(meta["widths"]))
     net.load_state_dict(load_file(str(path)))
     return net.to(device).eval()
