@@ -9,6 +9,11 @@ with the highest held-out PSNR over grey for the shipped weights
 
     python scripts/weights/colorize_refold.py weights/colorize.safetensors runs/cz/t05/colorize.safetensors \\
         --data ../shared/datasets/bsds432 --temperature 0.5
+
+A fine-tune's file (restore train --from weights/colorize.safetensors) keeps the shipped file's
+fold and history with --continues. For the shipped decoding (AUTO: T = 0.5, alpha = 0.3 on top of
+the fold) to give what colorize_auto_sweep.py scored at T and alpha 0.3 on the unfolded file, fold
+--temperature 1.2 T (1.2 = ANNEAL_T / 0.5) --alpha (0.3 - 0.6 T); e.g. T = 0.8: 0.96 and -0.18.
 """
 from __future__ import annotations
 
@@ -31,11 +36,18 @@ def main() -> None:
     ap.add_argument("--data", type=Path, required=True, help="the training folder (its held-out split is scored)")
     ap.add_argument("--temperature", type=float, default=C.ANNEAL_T)
     ap.add_argument("--alpha", type=float, default=0.0)
+    ap.add_argument("--continues", type=Path, default=None, help="the weights WEIGHTS was fine-tuned from (restore train "
+                    "--from): their training record goes first, so the file keeps its whole history")
     args = ap.parse_args()
     model, info = load_model(args.weights, task="colorize")
     model = model.float()
     fold_decoding(model, alpha=args.alpha, temperature=args.temperature)
     training = dict(info.meta["training"])
+    if args.continues:
+        first = load_model(args.continues, task="colorize")[1].meta["training"]
+        training = {"runs": [first, training], "steps": first["steps"] + training["steps"],
+                    "minutes": first["minutes"] + training["minutes"],
+                    "config": first["config"]}  # the first run's: its seed fixes the held-out split
     training["refolds"] = [*training.get("refolds", []), {
         "from": info.meta["sha256"], "alpha": args.alpha, "temperature": args.temperature,
         "made_by": "scripts/weights/colorize_refold.py"}]
