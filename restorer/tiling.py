@@ -65,7 +65,10 @@ def blend_window(tile_h: int, tile_w: int, overlap: int, edges: tuple[bool, bool
 
 
 def pad_amount(size: int, multiple: int) -> int:
-    return (-size) % multiple
+    """Padding up to a multiple, and to at least two of them: a stride-2 convolution with a one-pixel
+    output, in bfloat16 on channels-last CPU tensors, sometimes reads uninitialised memory (torch
+    2.14's oneDNN) and returns NaN, so the deepest level is kept at least two pixels across."""
+    return max((-size) % multiple, 2 * multiple - size)
 
 
 def contiguous(a: np.ndarray) -> np.ndarray:

@@ -201,11 +201,12 @@ def test_ui_controls_refuse_non_finite_numbers():
 @pytest.mark.parametrize("shape", [(1, 40), (40, 1), (1, 1), (2, 1)])
 @pytest.mark.parametrize("views", range(1, len(VIEWS) + 1))
 def test_one_pixel_images_work_with_every_view_count(shape, views):
-    model = TINY_UNET.build().eval()
-    predict = TiledPredictor.create(model, torch.device("cpu"))
     x = np.random.default_rng(0).random((4, *shape), dtype=np.float32)
-    out = averaged_over_views(predict, x, views)
-    assert out.shape == (3, *shape) and np.isfinite(out).all()
+    for seed in range(4):  # several nets: a one-pixel-wide deepest level gave NaN for about half of them
+        torch.manual_seed(seed)
+        predict = TiledPredictor.create(TINY_UNET.build().eval(), torch.device("cpu"))
+        out = averaged_over_views(predict, x, views)
+        assert out.shape == (3, *shape) and np.isfinite(out).all(), seed
 
 
 def test_one_pixel_photos_through_segment_and_oldphoto(tmp_path):
