@@ -111,3 +111,10 @@ def load_model(path: Path, task: str | None = None) -> tuple[nn.Module, WeightsI
 
 def list_weights(folder: Path = WEIGHTS_DIR) -> list[WeightsInfo]:
     return [read_info(p) for p in sorted(Path(folder).glob("*.safetensors"))]
+
+
+def chained_training(first: dict, then: dict) -> dict:
+    """The training record of weights made from two files (a fine-tune, or a mean of two): both runs in
+    order, their steps and minutes summed, and the first run's config, whose seed fixes the held-out split."""
+    return {"runs": [first, then], "steps": first.get("steps", 0) + then.get("steps", 0),
+            "minutes": first.get("minutes", 0) + then.get("minutes", 0), "config": first.get("config", {})}

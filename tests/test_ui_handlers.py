@@ -23,6 +23,7 @@ from restorer.ui.controls import build_options, controls_for, initial_value
 from restorer.weights import save_weights
 
 from .conftest import TINY_UNET, save_rgb, smooth_image
+from .ui_fixtures import painted_editor, state  # noqa: F401  (state is a fixture)
 
 SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
@@ -33,11 +34,6 @@ def exif_with(make: str = "Acme", orientation: int | None = None) -> bytes:
     if orientation:
         ex[274] = orientation
     return ex.tobytes()
-
-
-from .ui_fixtures import painted_editor, state  # noqa: F401  (state is a fixture)
-
-
 
 
 # ----------------------------------------------------------------------------- controls

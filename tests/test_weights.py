@@ -3,7 +3,7 @@ import json
 import pytest
 import torch
 
-from restorer.weights import WeightsError, load_model, read_info, save_weights
+from restorer.weights import WeightsError, chained_training, load_model, read_info, save_weights
 
 from .conftest import SHIPPED, TINY_UNET
 
@@ -63,3 +63,11 @@ def test_a_weights_folder_without_a_variant_runs_the_task_s_own_weights(tmp_path
     assert variant_or_own("denoise_camera", "denoise", tmp_path) == tmp_path / "denoise.safetensors"
     (tmp_path / "denoise_camera.safetensors").write_bytes(b"")
     assert variant_or_own("denoise_camera", "denoise", tmp_path) == tmp_path / "denoise_camera.safetensors"
+
+
+def test_weights_made_from_two_files_keep_both_runs_and_the_first_split():
+    first = {"steps": 100, "minutes": 5.0, "config": {"seed": 0, "data": "a"}}
+    then = {"steps": 30, "minutes": 2.5, "config": {"seed": 1, "data": "b"}}
+    record = chained_training(first, then)
+    assert record["runs"] == [first, then] and record["steps"] == 130 and record["minutes"] == 7.5
+    assert record["config"] == first["config"]  # its seed fixes the held-out split the record's scores used

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
 
-from restorer.weights import load_model, save_weights
+from restorer.weights import chained_training, load_model, save_weights
 
 
 def main() -> None:
@@ -31,8 +31,7 @@ def main() -> None:
     s0, s1 = start.state_dict(), tuned.state_dict()
     start.load_state_dict({k: (1 - args.mix) * s0[k] + args.mix * s1[k] if s0[k].is_floating_point() else s1[k] for k in s0})
     t0, t1 = start_info.meta.get("training", {}), tuned_info.meta.get("training", {})
-    training = {"runs": [t0, t1], "steps": t0.get("steps", 0) + t1.get("steps", 0),
-                "minutes": t0.get("minutes", 0) + t1.get("minutes", 0), "config": t0.get("config", {}),
+    training = {**chained_training(t0, t1),
                 "weight_average": {"mix": args.mix, "of": [start_info.meta.get("sha256"), tuned_info.meta.get("sha256")]},
                 "made_by": "scripts/weights/average_weights.py"}
     save_weights(start, start_info.spec, args.out, start_info.task, training=training)

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root
 
 from restorer import color as C
 from restorer.tasks.colorize import fold_decoding
-from restorer.weights import load_model, save_weights
+from restorer.weights import chained_training, load_model, save_weights
 from scripts.experiments.colorize_decode_sweep import held_out_validation
 
 
@@ -44,10 +44,7 @@ def main() -> None:
     fold_decoding(model, alpha=args.alpha, temperature=args.temperature)
     training = dict(info.meta["training"])
     if args.continues:
-        first = load_model(args.continues, task="colorize")[1].meta["training"]
-        training = {"runs": [first, training], "steps": first["steps"] + training["steps"],
-                    "minutes": first["minutes"] + training["minutes"],
-                    "config": first["config"]}  # the first run's: its seed fixes the held-out split
+        training = chained_training(load_model(args.continues, task="colorize")[1].meta["training"], training)
     training["refolds"] = [*training.get("refolds", []), {
         "from": info.meta["sha256"], "alpha": args.alpha, "temperature": args.temperature,
         "made_by": "scripts/weights/colorize_refold.py"}]

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root
 
 from restorer.models.grow import grow_inputs
 from restorer.tasks.colorize import fold_decoding
-from restorer.weights import load_model, save_weights
+from restorer.weights import chained_training, load_model, save_weights
 from scripts.experiments.colorize_decode_sweep import held_out_validation
 
 MIX = 0.5
@@ -49,10 +49,7 @@ def main() -> None:
     s0, s1 = start.float().state_dict(), tuned.float().state_dict()
     start.load_state_dict({k: (1 - args.mix) * s0[k] + args.mix * s1[k] if s0[k].is_floating_point() else s1[k] for k in s0})
     fold_decoding(start, alpha=args.alpha)
-    training = {"runs": [start_info.meta["training"], tuned_info.meta["training"]],
-                "steps": start_info.meta["training"]["steps"] + tuned_info.meta["training"]["steps"],
-                "minutes": start_info.meta["training"]["minutes"] + tuned_info.meta["training"]["minutes"],
-                "config": start_info.meta["training"]["config"],  # the first run's: its seed fixes the held-out split
+    training = {**chained_training(start_info.meta["training"], tuned_info.meta["training"]),
                 "weight_average": {"mix": args.mix, "of": [start_info.meta["sha256"], tuned_info.meta["sha256"]]},
                 "prior_correction": args.alpha, "made_by": "scripts/weights/make_colorize_wise.py"}
     validation = held_out_validation(start, args.data, training["config"]["seed"])
