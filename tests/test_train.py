@@ -1,4 +1,5 @@
 import json
+import math
 
 import pytest
 
@@ -186,6 +187,24 @@ def test_loss_option_swaps_in_the_tasks_other_loss_and_names_the_known_ones(tmp_
     assert load_model(path)[1].meta["training"]["config"]["loss"] == "mse"
     with pytest.raises(ValueError, match="segment has no loss 'mse'"):
         TASKS["segment"].with_loss("mse")
+
+
+def test_psnr_loss_is_minus_the_mean_per_sample_psnr_and_weighs_a_light_error_as_much_as_a_heavy_one():
+    import torch
+
+    from restorer.tasks.base import PSNR_LOSS_FLOOR, psnr_loss
+
+    target = torch.zeros(2, 3, 4, 4)
+    pred = torch.stack([torch.full((3, 4, 4), 0.01), torch.full((3, 4, 4), 0.1)]).requires_grad_()
+    expected = 10 * (math.log10(1e-4 + PSNR_LOSS_FLOOR) + math.log10(1e-2 + PSNR_LOSS_FLOOR)) / 2
+    loss = psnr_loss(pred, {"target": target})
+    assert loss.item() == pytest.approx(expected, rel=1e-5)
+    loss.backward()
+    # d/dpred of log(mean e^2) is 2e / (n mean e^2) = 2 / (n e): the light sample gets the larger push,
+    # where the batch MSE would push the heavy one ten times harder
+    light, heavy = pred.grad[0].abs().mean().item(), pred.grad[1].abs().mean().item()
+    assert light > 5 * heavy
+    assert TASKS["denoise"].with_loss("psnr").loss is psnr_loss
 
 
 @pytest.mark.parametrize("freeze", [False, True])

@@ -36,6 +36,18 @@ def mse_loss(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor
     return torch.nn.functional.mse_loss(pred, batch["target"])
 
 
+# 0.5 of an 8-bit step, squared: a floor so a clean sample (sigma 0) does not outweigh the batch
+PSNR_LOSS_FLOOR = (0.5 / 255) ** 2
+
+
+def psnr_loss(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Minus the mean per-sample PSNR (NAFNet's PSNR loss): every sample's error counts in dB, so
+    lightly corrupted samples, whose squared error is small, are not outweighed by heavy ones as
+    they are in the MSE of the whole batch. Benchmarks report the mean of per-photo PSNR."""
+    per_sample = (pred - batch["target"]).pow(2).flatten(1).mean(1)
+    return 10 * torch.log10(per_sample + PSNR_LOSS_FLOOR).mean()
+
+
 def no_extras(options: Any) -> dict[str, Callable[[Photo, Photo], Photo]]:
     return {}
 

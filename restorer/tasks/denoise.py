@@ -12,7 +12,7 @@ from ..ensemble import averaged_over_views, views_field
 from ..imageio import Photo, rgb_of
 from ..models import cpu_unet
 from ..noise_estimate import NoiseReading, estimate_level, neighbour_correlation
-from .base import Predictor, Sample, Task, TrainingHooks, mse_loss
+from .base import Predictor, Sample, Task, TrainingHooks, mse_loss, psnr_loss
 
 MAX_SIGMA = 75.0  # 0-255 scale; the range the model is trained on
 
@@ -223,7 +223,7 @@ TASK = Task(
     model=cpu_unet(4, 3),
     make_sample=make_sample,
     apply=apply,
-    losses={"mse": mse_loss},
+    losses={"mse": mse_loss, "psnr": psnr_loss},
     weights_variant=weights_variant,
     alternates=alternates,
     training=TrainingHooks(model_options=DenoiseTrainingOptions),
