@@ -10,7 +10,7 @@ from restorer.train.data import held_out_split, list_images
 from restorer.train.loop import train
 from restorer.weights import load_model
 
-from .conftest import TINY_UNET, save_rgb, smooth_image
+from .conftest import TINY_UNET, invoke, save_rgb, smooth_image
 
 
 @pytest.fixture
@@ -207,16 +207,34 @@ def test_psnr_loss_is_minus_the_mean_per_sample_psnr_and_weighs_a_light_error_as
     assert TASKS["denoise"].with_loss("psnr").loss is psnr_loss
 
 
-@pytest.mark.parametrize("freeze", [False, True])
-def test_freeze_bn_holds_the_starting_statistics_while_the_weights_train(tmp_path, clean_folder, tiny_denoise, freeze):
+@pytest.mark.parametrize("freeze, held", [(False, False), (True, True), (None, True)])
+def test_freeze_bn_holds_the_starting_statistics_while_the_weights_train(tmp_path, clean_folder, tiny_denoise, freeze, held):
+    """None (no flag): a fine-tune --from weights holds them, as a user's small batches would spoil them."""
     first = train(tiny_denoise, TrainConfig(data=clean_folder, steps=2, out=tmp_path / "a", batch_size=2, ema=0), progress=False)
     second = train(tiny_denoise, TrainConfig(data=clean_folder, steps=3, out=tmp_path / "b", batch_size=2, ema=0, lr=1e-2,
                                              from_weights=first, freeze_bn=freeze), progress=False)
     before, after = load_model(first)[0].state_dict(), load_model(second)[0].state_dict()
     stats = [k for k in before if k.endswith(("running_mean", "running_var"))]
     weights = [k for k in before if k.endswith(".weight")]
-    assert stats and all(before[k].equal(after[k]) for k in stats) == freeze
+    assert stats and all(before[k].equal(after[k]) for k in stats) == held
     assert not all(before[k].equal(after[k]) for k in weights)
+    assert json.loads(second.with_suffix(".json").read_text())["training"]["config"]["freeze_bn"] is held
+
+
+def test_batchnorm_statistics_train_from_scratch_and_with_continue_unless_told(tmp_path):
+    w = tmp_path / "w.safetensors"
+    assert TrainConfig(data=tmp_path).freeze_bn is False
+    assert TrainConfig(data=tmp_path, from_weights=w, continue_training=True).freeze_bn is False
+    assert TrainConfig(data=tmp_path, from_weights=w, freeze_bn=False).freeze_bn is False
+    assert TrainConfig(data=tmp_path, from_weights=w, continue_training=True, freeze_bn=True).freeze_bn is True
+
+
+def test_no_freeze_bn_flag_lets_a_fine_tune_train_the_statistics(tmp_path, clean_folder, tiny_denoise):
+    first = train(tiny_denoise, TrainConfig(data=clean_folder, steps=2, out=tmp_path / "a", batch_size=2, ema=0), progress=False)
+    r = invoke("train", "denoise", "--data", clean_folder, "--from", first, "--no-freeze-bn", "--steps", "1",
+               "--batch-size", "2", "--patch", "32", "--out", tmp_path / "b", "--device", "cpu")
+    assert r.exit_code == 0, r.output
+    assert json.loads((tmp_path / "b" / "denoise.json").read_text())["training"]["config"]["freeze_bn"] is False
 
 
 def test_freeze_bn_needs_trained_statistics(tmp_path, clean_folder, tiny_denoise):

@@ -64,7 +64,9 @@ def options_from(cls: type) -> Callable[[Callable], Callable]:
             tp, _ = base_type(hints[f.name])
             flag = meta.get("flag", "--" + f.name.replace("_", "-"))
             default = None if f.default is dataclasses.MISSING else f.default
-            if tp is bool:
+            if tp is bool and default is None:  # a default decided later: --flag / --no-flag, None when neither
+                fn = click.option(f"{flag}/--no-{flag[2:]}", f.name, default=None, help=meta.get("help"))(fn)
+            elif tp is bool:
                 fn = click.option(flag, f.name, is_flag=True, default=default, help=meta.get("help"))(fn)
             elif typing.get_origin(tp) is tuple:  # a repeatable flag; the dataclass parses its strings
                 fn = click.option(flag, f.name, multiple=True, type=str, default=default, help=meta.get("help"))(fn)

@@ -61,8 +61,6 @@ def finetune(
     cfg = TrainConfig(
         data=data, minutes=float(minutes), steps=int(max_steps) if max_steps else None, from_weights=start, out=out,
         batch_size=int(batch_size), patch=patch, device=state.device.type, val_every=25,
-        # a few photos give noisy batch statistics: keep the trained ones when starting from weights
-        freeze_bn=start is not None,
         checkpoint_minutes=0.1,  # the checkpoint also redraws curve.png, which the tab shows
     )
     outcome: dict[str, Any] = {}
