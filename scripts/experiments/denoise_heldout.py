@@ -78,6 +78,16 @@ def held_out_photos(weights: list[Path], links: Path | None, split_seed: int | N
     return paths
 
 
+def held_out_crops(paths: list[Path], crop: int) -> list[np.ndarray]:
+    """Centre crops of the photos, HxWx3 float32 in [0, 1] (photos under 64 px skipped)."""
+    return [centre_crop(img, crop).astype(np.float32) / 255 for img in load_rgb(paths, 64)]
+
+
+def seeded_noisy(clean: np.ndarray, i: int, sigma: float, protocol: str) -> np.ndarray:
+    """The i-th photo's noisy version: the same noise in every script that scores these photos."""
+    return noisy_version(clean, sigma, np.random.default_rng(i * 1009 + int(sigma)), protocol)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("weights", type=Path, nargs="+")
@@ -87,7 +97,7 @@ def main() -> None:
     add_photo_arguments(ap)
     args = ap.parse_args()
     paths = held_out_photos(args.weights, args.links, args.split_seed)[: args.limit]
-    photos = [centre_crop(img, args.crop).astype(np.float32) / 255 for img in load_rgb(paths, 64)]
+    photos = held_out_crops(paths, args.crop)
     table = Table(["weights", "protocol", "sigma", "PSNR", "blind PSNR", "images"])
     for w in args.weights:
         restorer = Restorer.load(TASKS["denoise"], w, "cpu")
@@ -96,7 +106,7 @@ def main() -> None:
             for sigma in args.sigma:
                 known, blind = [], []
                 for i, clean in enumerate(photos):
-                    noisy = noisy_version(clean, sigma, np.random.default_rng(i * 1009 + int(sigma)), protocol)
+                    noisy = seeded_noisy(clean, i, sigma, protocol)
                     known.append(psnr(run(noisy, sigma), clean))
                     blind.append(psnr(run(noisy, None), clean))
                 table.add(str(w), protocol, sigma, float(np.mean(known)), float(np.mean(blind)), len(photos))

@@ -23,10 +23,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from denoise_heldout import held_out_everywhere  # noqa: E402
+from denoise_heldout import held_out_crops, held_out_everywhere, seeded_noisy  # noqa: E402
 
-from restorer.bench.common import Table, centre_crop, plain_photo  # noqa: E402
-from restorer.bench.denoise import noisy_version  # noqa: E402
+from restorer.bench.common import Table, plain_photo  # noqa: E402
 from restorer.corrupt.camera import camera_noise  # noqa: E402
 from restorer.corrupt.functional import quantise  # noqa: E402
 from restorer.metrics import psnr  # noqa: E402
@@ -34,7 +33,6 @@ from restorer.noise_estimate import _half, estimate_level, estimate_sigma, neigh
 from restorer.restorer import Restorer  # noqa: E402
 from restorer.tasks import TASKS  # noqa: E402
 from restorer.tasks.denoise import DenoiseOptions  # noqa: E402
-from restorer.train.data import load_rgb  # noqa: E402
 
 
 def whiteness(residual: np.ndarray) -> tuple[float, float]:
@@ -67,9 +65,9 @@ def main() -> None:
     ap.add_argument("--max-level", type=float, default=35.0, help="estimated level (0-255) above which camera weights run")
     args = ap.parse_args()
     paths = held_out_everywhere([args.gaussian, args.camera], args.links)[: args.limit]
-    photos = [centre_crop(img, args.crop).astype(np.float32) / 255 for img in load_rgb(paths, 64)]
+    photos = held_out_crops(paths, args.crop)
     runs = {name: Restorer.load(TASKS["denoise"], w, "cpu") for name, w in (("gaussian", args.gaussian), ("camera", args.camera))}
-    kinds = {f"gaussian files {s}": (lambda c, i, s=s: noisy_version(c, s, np.random.default_rng(i * 1009 + s), "files"))
+    kinds = {f"gaussian files {s}": (lambda c, i, s=s: seeded_noisy(c, i, s, "files"))
              for s in (5, 15, 25, 50)}
     kinds["camera"] = lambda c, i: camera_noise(c, np.random.default_rng(50_000 + i))
     table = Table(["noise", "lag-1 corr (min / median / max)", "red-green corr (min / median / max)",

@@ -17,16 +17,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # its sibling denoise_heldout
 
-from denoise_heldout import add_photo_arguments, held_out_photos
+from denoise_heldout import add_photo_arguments, held_out_crops, held_out_photos, seeded_noisy
 
-from restorer.bench.common import Table, centre_crop, plain_photo
-from restorer.bench.denoise import noisy_version
+from restorer.bench.common import Table, plain_photo
 from restorer.corrupt.functional import quantise
 from restorer.metrics import psnr
 from restorer.restorer import Restorer
 from restorer.tasks import TASKS
 from restorer.tasks.denoise import DenoiseOptions
-from restorer.train.data import load_rgb
 
 
 def main() -> None:
@@ -39,11 +37,11 @@ def main() -> None:
     add_photo_arguments(ap)
     args = ap.parse_args()
     paths = held_out_photos([args.weights], args.links, args.split_seed)[: args.limit]
-    photos = [centre_crop(img, args.crop).astype(np.float32) / 255 for img in load_rgb(paths, 64)]
+    photos = held_out_crops(paths, args.crop)
     restorer = Restorer.load(TASKS["denoise"], args.weights, "cpu")
     table = Table(["sigma", "strength", "PSNR", "gain over strength 1", "images"])
     for sigma in args.sigma:
-        noisy = [noisy_version(c, sigma, np.random.default_rng(i * 1009 + int(sigma)), "files") for i, c in enumerate(photos)]
+        noisy = [seeded_noisy(c, i, sigma, "files") for i, c in enumerate(photos)]
         scores = {}
         for k in sorted(set(args.strength) | {1.0}):
             opts = DenoiseOptions(sigma=sigma, strength=k)

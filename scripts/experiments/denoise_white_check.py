@@ -22,10 +22,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from denoise_heldout import add_photo_arguments, held_out_photos  # noqa: E402
+from denoise_heldout import add_photo_arguments, held_out_photos, seeded_noisy  # noqa: E402
 
 from restorer.bench.common import Table, plain_photo  # noqa: E402
-from restorer.bench.denoise import noisy_version  # noqa: E402
 from restorer.corrupt.camera import camera_noise  # noqa: E402
 from restorer.corrupt.functional import quantise  # noqa: E402
 from restorer.metrics import psnr  # noqa: E402
@@ -93,7 +92,7 @@ def main() -> None:
         crop = _centre(img.shape, args.max_side)
         photos.append(img[crop].astype(np.float32) / 255)
     gaussian, camera = (Restorer.load(TASKS["denoise"], w, "cpu") for w in (gaussian_w, camera_w))
-    kinds = {f"gaussian files {s:g}": (lambda c, i, s=s: noisy_version(c, s, np.random.default_rng(i * 1009 + int(s)), "files"))
+    kinds = {f"gaussian files {s:g}": (lambda c, i, s=s: seeded_noisy(c, i, s, "files"))
              for s in args.sigma}
     kinds["camera"] = lambda c, i: camera_noise(c, np.random.default_rng(50_000 + i))
     stats = [("all", None)] + [(f"flat {q:g}", q) for q in args.flat]

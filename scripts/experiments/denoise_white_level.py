@@ -19,19 +19,17 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
 
-from restorer.bench.common import Table, centre_crop, plain_photo
-from restorer.bench.denoise import noisy_version
+from restorer.bench.common import Table, plain_photo
 from restorer.corrupt.functional import quantise
 from restorer.metrics import psnr
 from restorer.noise_estimate import _patches, _unclipped_sigma, estimate_level, estimate_sigma
 from restorer.restorer import Restorer
 from restorer.tasks import TASKS
 from restorer.tasks.denoise import DenoiseOptions
-from restorer.train.data import load_rgb
 from restorer.weights import WEIGHTS_DIR
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from denoise_heldout import add_photo_arguments, held_out_photos  # noqa: E402  (a sibling script)
+from denoise_heldout import add_photo_arguments, held_out_crops, held_out_photos, seeded_noisy  # noqa: E402  (a sibling script)
 
 def residual_level(noisy: np.ndarray, probe: np.ndarray) -> float:
     """The spread of what the probe removed, on pixels the clipping cannot have touched (robust: MAD)."""
@@ -64,7 +62,7 @@ def main() -> None:
     args = ap.parse_args()
     shipped = [WEIGHTS_DIR / "denoise.safetensors", WEIGHTS_DIR / "denoise_camera.safetensors"]
     paths = held_out_photos(shipped, args.links, args.split_seed)[: args.limit]
-    photos = [centre_crop(img, args.crop).astype(np.float32) / 255 for img in load_rgb(paths, 64)]
+    photos = held_out_crops(paths, args.crop)
     files = Restorer.load(TASKS["denoise"], shipped[0], "cpu")
     camera = Restorer.load(TASKS["denoise"], shipped[1], "cpu")
     blind = Restorer.load(TASKS["denoise"], options=DenoiseOptions(), device="cpu")  # as `restore denoise` runs
@@ -72,7 +70,7 @@ def main() -> None:
     for sigma in args.sigma:
         rows: dict[str, list[tuple[float, float]]] = {k: [] for k in [*LEVELS, "blind (this checkout)"]}
         for i, clean in enumerate(photos):
-            noisy = noisy_version(clean, sigma, np.random.default_rng(i * 1009 + int(sigma)), "files")
+            noisy = seeded_noisy(clean, i, sigma, "files")
             cache: list[np.ndarray] = []
 
             def probe() -> np.ndarray:  # the camera weights at the two-scale level, as a blind run's first pass
