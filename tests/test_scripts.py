@@ -60,7 +60,8 @@ def test_train_step_speed_prints_a_row_per_task(tmp_path):
     assert r.stdout.splitlines()[-1].startswith("| denoise | 128 |")
 
 
-@pytest.mark.parametrize("name, needs", [("resume_on_gpu.sh", "--continue"), ("finetune_on_gpu.sh", "--from")])
+@pytest.mark.parametrize("name, needs", [("resume_on_gpu.sh", "--continue"), ("finetune_on_gpu.sh", "--from"),
+                                        ("denoise_colorize_on_gpu.sh", "--from")])
 def test_gpu_script_parses_and_asks_for_its_budget(tmp_path, name, needs):
     script = ROOT / "scripts/gpu" / name
     assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
