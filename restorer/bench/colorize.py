@@ -55,6 +55,21 @@ def chroma_error(out: np.ndarray, clean: np.ndarray) -> np.ndarray:
     return np.linalg.norm(C.rgb_to_lab(out)[..., 1:] - C.rgb_to_lab(clean)[..., 1:], axis=-1)
 
 
+WRONG_HUE_CHROMA = 10.0  # a*b* chroma a viewer reads as "coloured" (a neutral grey is 0)
+WRONG_HUE_ANGLE = 60.0  # degrees of hue: blue for green, orange for red
+
+
+def wrong_hue(out: np.ndarray, clean: np.ndarray) -> float:
+    """Share of pixels painted a colour the original does not have: the result is coloured (chroma at
+    least WRONG_HUE_CHROMA) where the original is near-neutral (under half that) or of a hue more than
+    WRONG_HUE_ANGLE away. PSNR forgives a blue door on a red one about as much as a grey one; this does not."""
+    got, want = C.rgb_to_lab(out)[..., 1:], C.rgb_to_lab(clean)[..., 1:]
+    c_got, c_want = np.linalg.norm(got, axis=-1), np.linalg.norm(want, axis=-1)
+    cos = (got * want).sum(-1) / np.maximum(c_got * c_want, 1e-6)
+    off = (c_want < WRONG_HUE_CHROMA / 2) | (cos < np.cos(np.radians(WRONG_HUE_ANGLE)))
+    return float(((c_got >= WRONG_HUE_CHROMA) & off).mean())
+
+
 def hint_error(out: np.ndarray, hints: Hints) -> np.ndarray:
     """Delta E (a*b*) between the result and the hint colour at each hinted pixel. Not always 0: a hint
     whose chroma does not exist in sRGB at its pixel's lightness is pulled toward grey (color.into_gamut),

@@ -4,9 +4,10 @@ it), every 5th photo of urban100 and every 4th of sunhays80 (never trained on), 
 long side of at most 512 px to keep the sweep in CPU minutes.
 
 --part decode scores decodings of the automatic colour (colorize.Decoding: temperature T, prior
-correction alpha, chroma scale) by PSNR over grey, share of photos worse than grey and mean Delta E
-on a*b*; --part hints scores the hint propagation (color_propagate.Propagation: prior weight and
-variance cap) by the gain over the automatic colour with 1, 5 and 20 ground-truth hint points (the bench's).
+correction alpha, chroma scale) by PSNR over grey, share of photos worse than grey, mean Delta E
+on a*b* and the share of pixels painted a wrong hue (bench.colorize.wrong_hue: PSNR forgives it);
+--part hints scores the hint propagation (color_propagate.Propagation: prior weight and variance cap)
+by the gain over the automatic colour with 1, 5 and 20 ground-truth hint points (the bench's).
 The network runs once per photo; every setting reuses its logits.
 
     OMP_NUM_THREADS=1 python scripts/experiments/colorize_auto_sweep.py --part decode \\
@@ -25,7 +26,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
 
 from restorer import color as C
-from restorer.bench.colorize import HINT_SEED, chroma_error, true_hints
+from restorer.bench.colorize import HINT_SEED, chroma_error, true_hints, wrong_hue
 from restorer.color_hints import Hints
 from restorer.color_propagate import Propagation
 from restorer.corrupt.functional import quantise
@@ -72,10 +73,10 @@ def main() -> None:
     decodes = [Decoding(*(float(v) for v in d.split(":"))) for d in args.decode.split(",")]
     keys = ([(d, None, 0) for d in decodes] if args.part == "decode"
             else [(decodes[0], Propagation(p, c), n) for p in args.prior for c in args.cap for n in [0, *args.points]])
-    print(f"| set | T | alpha | chroma | shrink | prior / cap | hints | over grey | worse than grey | ΔE ab | photos |\n|{'---|' * 11}",
+    print(f"| set | T | alpha | chroma | shrink | prior / cap | hints | over grey | worse than grey | ΔE ab | wrong hue | photos |\n|{'---|' * 12}",
           flush=True)
     for name, imgs in photos(args.data, info.meta["training"]["config"]["seed"], args.limit).items():
-        gain, err = {k: [] for k in keys}, {k: [] for k in keys}
+        gain, err, wrong = ({k: [] for k in keys} for _ in range(3))
         for i, clean in enumerate(imgs):
             grey = C.grey_of(clean)
             base = psnr(quantise(np.repeat(grey, 3, 2)), clean)
@@ -92,11 +93,12 @@ def main() -> None:
                 out = quantise(C.colorize_grey(grey, ab))
                 gain[k].append(psnr(out, clean) - base)
                 err[k].append(float(chroma_error(out, clean).mean()))
+                wrong[k].append(wrong_hue(out, clean))
         for k in keys:
             d, how, n = k
             g = np.array(gain[k])
             print(f"| {name} | {d.temperature:g} | {d.alpha:g} | {d.chroma:g} | {d.shrink:g} | {f'{how.prior:g} / {how.variance_cap:g}' if how else '-'} | {n} "
-                  f"| {g.mean():+.3f} | {(g < 0).mean():.3f} | {np.mean(err[k]):.2f} | {len(g)} |", flush=True)
+                  f"| {g.mean():+.3f} | {(g < 0).mean():.3f} | {np.mean(err[k]):.2f} | {np.mean(wrong[k]):.1%} | {len(g)} |", flush=True)
 
 
 if __name__ == "__main__":
