@@ -232,7 +232,7 @@ def test_bench_scores_ours_and_grey_and_saves_a_grid(tmp_path, tiny_weights):
     rows = bench_rows(r.output, "method")
     assert set(rows) == {"ours", "ours+1 hints", "ours+5 hints", "ours+20 hints", "grey"}
     assert rows["grey"]["colourfulness ratio"] == pytest.approx(0, abs=1e-6)
-    assert rows["grey"]["over grey"] == 0 and rows["grey"]["worse than grey"] == 0
+    assert rows["grey"]["over grey"] == 0 and rows["grey"]["worse than grey"] == 0 and rows["grey"]["wrong hue"] == 0
     assert rows["ours"]["colourfulness ratio"] > 0 and np.isfinite(rows["ours"]["PSNR"])
     assert rows["ours"]["hint ΔE"] == "-" and rows["ours+20 hints"]["hint ΔE"] < 10  # hints honoured
     assert rows["ours+20 hints"]["hints off by > 10"] < 0.1

@@ -2,8 +2,9 @@
 automatically and with 1, 5, 20... ground-truth hint points (what a person pinning colours
 at a few places would give). Per method: PSNR against the original colour image and its gain
 over the grey image, the colour error in Lab (mean Delta E over a*b*; the lightness is the
-original's, so this is the whole Delta E 1976), the share of images worse than grey, the
-colour error at the hinted pixels (mean, and the share of hints missed by more than Delta E 10), Hasler-Suesstrunk colourfulness as a ratio to the
+original's, so this is the whole Delta E 1976), the share of pixels painted a hue the original
+lacks (wrong_hue), the share of images worse than grey, the colour error at the hinted pixels
+(mean, and the share of hints missed by more than Delta E 10), Hasler-Suesstrunk colourfulness as a ratio to the
 originals' (summed over the folder, so near-grey originals do not blow up a mean of ratios),
 and seconds per megapixel. The grey image itself is the baseline.
 
@@ -100,10 +101,11 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
         predict_logits(C.grey_of(images[0][1][:64, :64]), restorer.predict)
     runs = [("ours", n) for n in hints] if "ours" in methods else []
     runs += [("grey", 0)] if "grey" in methods else []
-    table = Table(["method", "PSNR", "over grey", "ΔE ab", "worse than grey", "hint ΔE", "hints off by > 10",
-                   "colourfulness ratio", "s/MP", "images"])
+    table = Table(["method", "PSNR", "over grey", "ΔE ab", "wrong hue", "worse than grey", "hint ΔE",
+                   "hints off by > 10", "colourfulness ratio", "s/MP", "images"])
     scores = {r: [] for r in runs}
     errors = {r: [] for r in runs}
+    wrong = {r: [] for r in runs}
     hint_errors = {r: [] for r in runs}
     colour = dict.fromkeys(runs, 0.0)
     secs = dict.fromkeys(runs, 0.0)
@@ -130,6 +132,7 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
                 s += t_seen
             scores[r].append(psnr(out, clean))
             errors[r].append(float(chroma_error(out, clean).mean()))
+            wrong[r].append(wrong_hue(out, clean))
             hint_errors[r].extend(hint_error(out, pins))
             colour[r] += C.colourfulness(out)
             secs[r] += s / mp
@@ -142,7 +145,7 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
         worse = float(np.mean(np.array(scores[r]) < np.array(grey_scores)))
         off = np.array(hint_errors[r])
         table.add(label(*r), float(np.mean(scores[r])), float(np.mean(scores[r]) - np.mean(grey_scores)),
-                  float(np.mean(errors[r])), worse, float(off.mean()) if len(off) else "-",
+                  float(np.mean(errors[r])), float(np.mean(wrong[r])), worse, float(off.mean()) if len(off) else "-",
                   float(np.mean(off > 10)) if len(off) else "-",
                   float(colour[r] / max(colour_orig, 1e-9)), secs[r] / len(images), len(images))
     if rows:
@@ -177,11 +180,12 @@ class ColorizeBenchOptions:
 BENCH = Bench(
     name="colorize",
     help="Clean images turned grey and colorized, automatically and with ground-truth hint points; PSNR, "
-    "PSNR over grey, ΔE on a*b*, share of images worse than grey, ΔE at the hints, colourfulness ratio, s/MP.",
+    "PSNR over grey, ΔE on a*b*, share of pixels painted a wrong hue, share of images worse than grey, ΔE at the "
+    "hints, colourfulness ratio, s/MP.",
     run=run,
     methods=METHODS,
     options=(ColorizeBenchOptions,),
-    record=Recorded("colorize", ("PSNR", "over grey", "ΔE ab", "worse than grey", "colourfulness ratio")),
+    record=Recorded("colorize", ("PSNR", "over grey", "ΔE ab", "wrong hue", "worse than grey", "colourfulness ratio")),
     details=lambda options: {"predict_side": PREDICT_SIDE, "hint_seed": HINT_SEED},
     note=lambda options: f"grid saved to {options['grid']}" if options["grid"] is not None else None,
 )
