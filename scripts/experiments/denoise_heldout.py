@@ -45,7 +45,8 @@ def held_out_everywhere(weights: list[Path], links: Path | None = None) -> list[
     trained: set[str] = set()
     for w in weights:
         for run in training_runs(read_info(w).meta):
-            data, seed = Path(run["config"]["data"]), run["config"].get("seed", 0)
+            # split_seed: a run given one seed's split as folders (--data, --val) kept that split, whatever its own seed
+            data, seed = Path(run["config"]["data"]), run["config"].get("split_seed", run["config"].get("seed", 0))
             if not data.is_dir() and links is not None and "folder of links" in str(data):
                 data = links
             if not data.is_dir():
