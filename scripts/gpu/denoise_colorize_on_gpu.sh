@@ -7,6 +7,17 @@
 # DATA: training photos, none of either task's held-out photos (scripts/gpu/pack_data.py --hold-out
 # writes them; its docstring has the command). New weights land in runs/gpu_<run>/<task>.safetensors;
 # score them on held-out photos (denoise_heldout.py, colorize_auto_sweep.py) before any benchmark.
+# The lent machine takes at most 64 MiB of working tree, carried folders included, and the tracked tree
+# alone is about 98 MB (docs' pictures, every weights file). Prepared 2026-12-05 (the machine was then
+# refused), 62 MiB in all: on a throw-away branch:
+#   git checkout -b gpu_slim && git rm -rq docs tests examples $(ls weights/* | grep -v '/denoise\.\|/colorize\.')
+#   git commit -qm slim    # then the device command, then: git checkout main && git branch -D gpu_slim
+# with the wheels the machine lacks in .whl (segmentation_models_pytorch, albumentations, albucore, pydantic,
+# pydantic_core, annotated-types, typing-inspection, simsimd, stringzilla; pip download as the device tool's
+# README says) and the photos in .gpu, both carried; the device command, 7.6 minutes of training:
+#   python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site &&
+#   PYTHONUNBUFFERED=1 timeout 555 bash scripts/gpu/denoise_colorize_on_gpu.sh 7.6 .gpu/train .gpu/held_out .gpu/val;
+#   for r in dn_a dn_b cz_hints; do mkdir -p $OUT/$r; cp runs/gpu_$r/*.safetensors runs/gpu_$r/*.json $OUT/$r/; done
 set -euo pipefail
 usage="usage: denoise_colorize_on_gpu.sh MINUTES DATA DENOISE_VAL COLORIZE_VAL [DEVICE]"
 minutes=${1:?$usage}

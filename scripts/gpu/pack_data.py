@@ -11,7 +11,11 @@ holds out (LINKS: a folder of links to the three sets), written to held_out/, so
 on train/ is scored on them as `scripts/experiments/denoise_heldout.py --links LINKS --split-seed SEED`.
 --jpeg keeps the JPEG files as they are (a denoiser should not learn WebP's smoothing) and writes
 shrunk ones as JPEG quality 95 without chroma subsampling; --long-side then shrinks urban100 and
-sunhays80 further and --val-limit writes fewer validation photos, to fit the 64 MiB.
+sunhays80 further and --val-limit writes fewer validation photos, to fit the 64 MiB. For
+denoise_colorize_on_gpu.sh (40 MB of photos):
+
+    python scripts/gpu/pack_data.py ../shared/datasets .gpu --hold-out /work/denoise_data 5 --jpeg --long-side 448 --val-limit 16
+    bash scripts/gpu/denoise_colorize_on_gpu.sh 7.6 .gpu/train .gpu/held_out .gpu/val
 """
 from __future__ import annotations
 
