@@ -217,19 +217,3 @@ def test_ui_colour_strokes_and_typed_points_become_hints(tmp_path, tiny_weights)
     auto = state.restorer(TASKS["colorize"])(read_image(src), ColorizeOptions()).pixels
     assert np.abs(np.asarray(Image.open(plain.download), np.float32) / 255 - auto).max() <= 0.5 / 255 + 1e-6
 
-
-def test_wrong_hue_counts_confident_wrong_colour_and_forgives_grey():
-    """A door painted blue where it is red, or a grey wall painted blue, is wrong colour; leaving the
-    door grey is not, and neither is the right hue a little paler (what PSNR alone cannot tell apart)."""
-    from restorer.bench.colorize import wrong_hue
-
-    red, blue, grey = np.array([0.7, 0.2, 0.15]), np.array([0.2, 0.3, 0.7]), np.array([0.45, 0.45, 0.45])
-    door = np.tile(red, (8, 8, 1)).astype(np.float32)
-    paler = (0.6 * door + 0.4 * 0.4).astype(np.float32)
-    assert wrong_hue(np.tile(blue, (8, 8, 1)).astype(np.float32), door) == 1.0
-    assert wrong_hue(np.tile(blue, (8, 8, 1)).astype(np.float32), np.tile(grey, (8, 8, 1)).astype(np.float32)) == 1.0
-    assert wrong_hue(np.tile(grey, (8, 8, 1)).astype(np.float32), door) == 0.0
-    assert wrong_hue(paler, door) == 0.0
-    half = door.copy()
-    half[:4] = blue
-    assert wrong_hue(half, door) == 0.5

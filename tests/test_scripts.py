@@ -70,20 +70,48 @@ def test_gpu_script_parses_and_asks_for_its_budget(tmp_path, name, needs):
     assert needs in script.read_text()  # both go on from the shipped weights (restore train --from W)
 
 
-def test_gpu_data_packer_keeps_the_held_out_photos_apart(tmp_path):
+def three_photo_sets(root: Path) -> Path:
+    """Small stand-ins for bsds432, urban100 and sunhays80 (its photos over the packer's 640 px)."""
     from PIL import Image
     for name, n in (("bsds432", 10), ("urban100", 5), ("sunhays80", 4)):
-        (tmp_path / "d" / name).mkdir(parents=True)
+        (root / name).mkdir(parents=True)
         for i in range(n):
             size = (900 if name == "sunhays80" else 64, 48)
-            Image.new("RGB", size, (i * 20, 0, 0)).save(tmp_path / "d" / name / f"{i:03d}.jpg")
-    r = run_script(ROOT / "scripts/gpu/pack_data.py", tmp_path / "d", tmp_path / "out", cwd=tmp_path)
+            Image.new("RGB", size, (i * 20, 0, 0)).save(root / name / f"{i:03d}.jpg")
+    return root
+
+
+def test_gpu_data_packer_keeps_the_held_out_photos_apart(tmp_path):
+    from PIL import Image
+    r = run_script(ROOT / "scripts/gpu/pack_data.py", three_photo_sets(tmp_path / "d"), tmp_path / "out", cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     out = tmp_path / "out"
     train, val = ({p.stem for p in (out / f).rglob("*.webp")} for f in ("train/bsds432", "val"))
     assert len(val) == 1 and len(train) == 9 and not train & val
     assert sorted(p.stem for p in (out / "train/urban100").glob("*.webp")) == ["001", "002", "003", "004"]
     assert max(Image.open(next((out / "train/sunhays80").glob("*.webp"))).size) == 640
+
+
+def test_gpu_data_packer_holds_out_a_denoiser_split_and_keeps_jpeg_bytes(tmp_path):
+    """--hold-out: no photo a denoiser's split (of a folder of links) holds out is packed for training;
+    --jpeg: JPEGs travel byte for byte unless shrunk, so the denoiser's targets gain no new artefacts."""
+    from PIL import Image
+
+    from restorer.train.data import held_out_split
+    data, links, out = three_photo_sets(tmp_path / "d"), tmp_path / "links", tmp_path / "out"
+    links.mkdir()
+    for p in sorted(data.rglob("*.jpg")):
+        (links / f"{p.parent.name[0]}_{p.name}").symlink_to(p)
+    r = run_script(ROOT / "scripts/gpu/pack_data.py", data, out, "--hold-out", links, "1", "--jpeg",
+                   "--long-side", "400", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    kept = held_out_split(links, 1)[1]
+    assert kept and sorted(p.name for p in (out / "held_out").iterdir()) == sorted(p.name for p in kept)
+    originals = [Path(os.path.realpath(p)) for p in kept]
+    assert not any((out / "train" / p.parent.name / p.name).exists() for p in originals)
+    packed = list((out / "train/bsds432").glob("*.jpg"))
+    assert packed and all(p.read_bytes() == (data / "bsds432" / p.name).read_bytes() for p in packed)
+    assert all(max(Image.open(p).size) == 400 for p in (out / "train/sunhays80").glob("*.jpg"))
 
 
 def test_recalibrating_the_detector_records_the_new_cut_and_keeps_the_rest(tmp_path, clean_folder):
