@@ -245,7 +245,9 @@ def test_bench_scores_ours_and_grey_and_saves_a_grid(tmp_path, tiny_weights):
 def test_wrong_hue_counts_confident_wrong_colour_and_forgives_grey():
     """A door painted blue where it is red, or a grey wall painted blue, is wrong colour; leaving the
     door grey is not, and neither is the right hue a little paler (what PSNR alone cannot tell apart)."""
-    from restorer.bench.colorize import wrong_hue
+    from restorer.bench.colorize import colour_errors
+
+    wrong_hue = lambda out, clean: colour_errors(out, clean)[1]  # noqa: E731
 
     red, blue, grey = np.array([0.7, 0.2, 0.15]), np.array([0.2, 0.3, 0.7]), np.array([0.45, 0.45, 0.45])
     door = np.tile(red, (8, 8, 1)).astype(np.float32)

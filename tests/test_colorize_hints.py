@@ -216,4 +216,3 @@ def test_ui_colour_strokes_and_typed_points_become_hints(tmp_path, tiny_weights)
     plain = H.restore_images(state, "colorize", [str(src)], values, {}, {**editor, "layers": []})
     auto = state.restorer(TASKS["colorize"])(read_image(src), ColorizeOptions()).pixels
     assert np.abs(np.asarray(Image.open(plain.download), np.float32) / 255 - auto).max() <= 0.5 / 255 + 1e-6
-

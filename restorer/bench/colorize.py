@@ -51,20 +51,22 @@ def true_hints(clean: np.ndarray, n: int, seed: int) -> Hints:
     return Hints(ys, xs, box[ys, xs].astype(np.float32))
 
 
-def chroma_error(out: np.ndarray, clean: np.ndarray) -> np.ndarray:
-    """HxW Delta E over a*b* between two sRGB images."""
-    return np.linalg.norm(C.rgb_to_lab(out)[..., 1:] - C.rgb_to_lab(clean)[..., 1:], axis=-1)
+def colour_errors(out: np.ndarray, clean: np.ndarray) -> tuple[float, float]:
+    """(mean Delta E over a*b*, wrong-hue share) of a result against the original sRGB image, from one
+    Lab conversion of each."""
+    got, want = C.rgb_to_lab(out)[..., 1:], C.rgb_to_lab(clean)[..., 1:]
+    return float(np.linalg.norm(got - want, axis=-1).mean()), wrong_hue(got, want)
 
 
 WRONG_HUE_CHROMA = 10.0  # a*b* chroma a viewer reads as "coloured" (a neutral grey is 0)
 WRONG_HUE_ANGLE = 60.0  # degrees of hue: blue for green, orange for red
 
 
-def wrong_hue(out: np.ndarray, clean: np.ndarray) -> float:
-    """Share of pixels painted a colour the original does not have: the result is coloured (chroma at
-    least WRONG_HUE_CHROMA) where the original is near-neutral (under half that) or of a hue more than
-    WRONG_HUE_ANGLE away. PSNR forgives a blue door on a red one about as much as a grey one; this does not."""
-    got, want = C.rgb_to_lab(out)[..., 1:], C.rgb_to_lab(clean)[..., 1:]
+def wrong_hue(got: np.ndarray, want: np.ndarray) -> float:
+    """Share of pixels painted a colour the original does not have, from the a*b* of result and original:
+    the result is coloured (chroma at least WRONG_HUE_CHROMA) where the original is near-neutral (under half
+    that) or of a hue more than WRONG_HUE_ANGLE away. PSNR forgives a blue door on a red one about as much as
+    a grey one; this does not."""
     c_got, c_want = np.linalg.norm(got, axis=-1), np.linalg.norm(want, axis=-1)
     cos = (got * want).sum(-1) / np.maximum(c_got * c_want, 1e-6)
     off = (c_want < WRONG_HUE_CHROMA / 2) | (cos < np.cos(np.radians(WRONG_HUE_ANGLE)))
@@ -131,8 +133,9 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
                 out, s = timed(lambda: quantise(C.colorize_grey(grey, colour_of(grey, seen, pins))))
                 s += t_seen
             scores[r].append(psnr(out, clean))
-            errors[r].append(float(chroma_error(out, clean).mean()))
-            wrong[r].append(wrong_hue(out, clean))
+            error, off_hue = colour_errors(out, clean)
+            errors[r].append(error)
+            wrong[r].append(off_hue)
             hint_errors[r].extend(hint_error(out, pins))
             colour[r] += C.colourfulness(out)
             secs[r] += s / mp

@@ -26,7 +26,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
 
 from restorer import color as C
-from restorer.bench.colorize import HINT_SEED, chroma_error, true_hints, wrong_hue
+from restorer.bench.colorize import HINT_SEED, colour_errors, true_hints
 from restorer.color_hints import Hints
 from restorer.color_propagate import Propagation
 from restorer.corrupt.functional import quantise
@@ -92,13 +92,15 @@ def main() -> None:
                 ab = follow_hints(grey, decode_auto(logits[n], d), pins if not args.raw else Hints.none(), how or Propagation())
                 out = quantise(C.colorize_grey(grey, ab))
                 gain[k].append(psnr(out, clean) - base)
-                err[k].append(float(chroma_error(out, clean).mean()))
-                wrong[k].append(wrong_hue(out, clean))
+                error, off_hue = colour_errors(out, clean)
+                err[k].append(error)
+                wrong[k].append(off_hue)
         for k in keys:
             d, how, n = k
             g = np.array(gain[k])
             print(f"| {name} | {d.temperature:g} | {d.alpha:g} | {d.chroma:g} | {d.shrink:g} | {f'{how.prior:g} / {how.variance_cap:g}' if how else '-'} | {n} "
-                  f"| {g.mean():+.3f} | {(g < 0).mean():.3f} | {np.mean(err[k]):.2f} | {np.mean(wrong[k]):.1%} | {len(g)} |", flush=True)
+                  f"| {g.mean():+.3f} | {(g < 0).mean():.3f} | {np.mean(err[k]):.2f} | {np.mean(wrong[k]):.1%} "
+                  f"| {len(g)} |", flush=True)
 
 
 if __name__ == "__main__":

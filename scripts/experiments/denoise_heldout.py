@@ -45,13 +45,18 @@ def held_out_everywhere(weights: list[Path], links: Path | None = None) -> list[
     trained: set[str] = set()
     for w in weights:
         for run in training_runs(read_info(w).meta):
-            # split_seed: a run given one seed's split as folders (--data, --val) kept that split, whatever its own seed
-            data, seed = Path(run["config"]["data"]), run["config"].get("split_seed", run["config"].get("seed", 0))
+            cfg = run["config"]
+            data = Path(cfg["data"])
             if not data.is_dir() and links is not None and "folder of links" in str(data):
                 data = links
             if not data.is_dir():
                 sys.exit(f"{w}: its training folder {data} is not here (a folder of links: --links DIR)")
-            train, _ = held_out_split(data, seed)
+            if "split_seed" in cfg:  # given one seed's split of `data` as folders (--data, --val): that split
+                train, _ = held_out_split(data, cfg["split_seed"])
+            elif cfg.get("val"):  # given --val, the trainer trains on all of --data
+                train = list_images(data)
+            else:
+                train, _ = held_out_split(data, cfg.get("seed", 0))
             trained |= {os.path.realpath(p) for p in train}
             pool |= {os.path.realpath(p) for p in list_images(data)}
     return sorted(Path(p) for p in pool - trained)

@@ -36,11 +36,12 @@ SHRINK = {"sunhays80": 640}  # long side, px
 
 def save(p: Path, folder: Path, side: int | None, jpeg: bool) -> None:
     with Image.open(p) as im:
-        if jpeg and im.format == "JPEG" and not (side and max(im.size) > side):
+        shrink = bool(side) and max(im.size) > side
+        if jpeg and im.format == "JPEG" and not shrink:
             shutil.copyfile(p, folder / f"{p.stem}.jpg")
             return
         im = im.convert("RGB")
-        if side and max(im.size) > side:
+        if shrink:
             im.thumbnail((side, side), Image.Resampling.LANCZOS)
         if jpeg:
             im.save(folder / f"{p.stem}.jpg", "JPEG", quality=95, subsampling=0)
