@@ -12,7 +12,7 @@ from restorer import color as C
 from restorer import color_hint_maps as maps
 from restorer.color_hints import Hints
 from restorer.models import ModelSpec
-from restorer.models.grow import grow_inputs, grows_into
+from restorer.models.grow import grow_model, grows_into
 from restorer.tasks.colorize import TASK, predict_logits
 from restorer.tiling import TiledPredictor
 
@@ -24,14 +24,14 @@ FOUR = ModelSpec(ONE.arch, {**ONE.args, "in_channels": 1 + maps.CHANNELS})  # li
 
 def test_a_grown_model_computes_what_it_did_whatever_the_new_inputs_hold():
     small = random_head_model(ONE, head_std=0.5)
-    grown, spec = grow_inputs(small, ONE, FOUR)
+    grown, spec = grow_model(small, ONE, FOUR)
     assert spec == FOUR and grown.in_channels == 1 + maps.CHANNELS
     x = torch.rand(2, 1, 32, 48)
     with torch.no_grad():
         assert torch.equal(small(x), grown(torch.cat([x, torch.randn(2, maps.CHANNELS, 32, 48)], 1)))
     # only more inputs grow; anything else is left as it was
     assert not grows_into(FOUR, ONE) and not grows_into(ONE, ModelSpec(ONE.arch, {**FOUR.args, "out_channels": 3}))
-    assert grow_inputs(small, ONE, ONE)[0] is small
+    assert grow_model(small, ONE, ONE)[0] is small
 
 
 def test_hints_land_in_their_cell_with_their_mean_colour():

@@ -3,6 +3,9 @@ test fails when a registered architecture has none."""
 import torch
 
 from restorer.models import ARCHITECTURES, ModelSpec
+from restorer.models.grow import grow_model, grows_into
+
+from .conftest import TINY_UNET, random_head_model
 
 TESTED: set[str] = set()
 
@@ -36,6 +39,11 @@ class ModelTester:
 
 class TestRefinedUNet(ModelTester):
     spec = ModelSpec("refined_unet", {"in_channels": 4, "out_channels": 3, "encoder": "resnet18", "encoder_depth": 3, "decoder_channels": (32, 16, 8)})
+    identity_at_init = True
+
+
+class TestRefinedUNetWithRefinement(ModelTester):
+    spec = ModelSpec("refined_unet", {**TestRefinedUNet.spec.args, "refine_blocks": 2, "refine_channels": 8})
     identity_at_init = True
 
 
@@ -108,3 +116,17 @@ def test_needed_runs_merge_neighbouring_blocks_in_a_row():
     need = torch.zeros(40, 100, dtype=torch.bool)
     need[3, 5] = need[3, 25] = need[3, 70] = need[35, 99] = True
     assert needed_runs(need, 16) == [(0, 0, 32), (0, 64, 16), (32, 96, 16)]
+
+
+def test_a_refinement_stage_grows_onto_trained_weights_starting_as_them():
+    """denoise --refine-blocks: the grown model is the trained one until its new stage trains."""
+    plain = ModelSpec(TINY_UNET.arch, {**TINY_UNET.args})
+    refined = ModelSpec(plain.arch, {**plain.args, "refine_blocks": 1, "refine_channels": 8})
+    small = random_head_model(plain, head_std=0.5)
+    grown, spec = grow_model(small, plain, refined)
+    assert spec == refined and grown.refine is not None
+    x = torch.rand(2, 4, 32, 48)
+    with torch.no_grad():
+        assert torch.equal(small(x), grown(x))
+    wider = ModelSpec(plain.arch, {**refined.args, "refine_channels": 16})
+    assert not grows_into(refined, plain) and not grows_into(refined, wider)  # a trained stage neither goes nor widens

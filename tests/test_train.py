@@ -1,8 +1,10 @@
+import dataclasses
 import json
 import math
 
 import pytest
 
+from restorer.models import ModelSpec
 from restorer.tasks import TASKS
 from restorer.tasks.base import TrainingHooks
 from restorer.train.config import TrainConfig
@@ -39,6 +41,22 @@ def test_fine_tune_from_weights_keeps_their_architecture(tmp_path, clean_folder,
     first = train(tiny_denoise, TrainConfig(data=clean_folder, steps=2, out=tmp_path / "a", batch_size=2), progress=False)
     second = train(TASKS["denoise"], TrainConfig(data=clean_folder, steps=2, out=tmp_path / "b", batch_size=2, patch=32, from_weights=first), progress=False)
     assert load_model(second)[1].spec == TINY_UNET
+
+
+def test_train_new_only_trains_a_grown_stage_and_holds_the_rest_through_a_resume(tmp_path, clean_folder, tiny_denoise):
+    first = train(tiny_denoise, TrainConfig(data=clean_folder, steps=2, out=tmp_path / "a", batch_size=2), progress=False)
+    grown_task = type(tiny_denoise)(**{**tiny_denoise.__dict__, "model": ModelSpec(TINY_UNET.arch, {
+        **TINY_UNET.args, "refine_blocks": 1, "refine_channels": 8})})
+    cfg = TrainConfig(data=clean_folder, steps=2, out=tmp_path / "b", batch_size=2, lr=1e-2, ema=0,
+                      from_weights=first, train_new_only=True)
+    train(grown_task, cfg, progress=False)
+    second = train(grown_task, dataclasses.replace(cfg, steps=4, resume=True), progress=False)
+    before, (after, info) = load_model(first)[0].state_dict(), load_model(second)
+    assert info.spec == grown_task.model and info.meta["training"]["steps"] == 4
+    assert all(after.state_dict()[k].equal(v) for k, v in before.items())
+    assert not after.refine.tail.weight.eq(0).all()  # the new stage trained (it starts at zero)
+    with pytest.raises(ValueError, match="nothing new to train"):
+        train(tiny_denoise, dataclasses.replace(cfg, out=tmp_path / "c"), progress=False)
 
 
 def test_held_out_split_is_repeatable_disjoint_and_the_one_training_uses(tmp_path, tiny_denoise):

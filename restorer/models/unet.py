@@ -13,6 +13,7 @@ import torch
 from torch import fx, nn
 
 from .sparse_head import sparse_full_resolution
+from .srnet import UnshuffledResNet
 
 
 class RefinedUNet(nn.Module):
@@ -25,6 +26,9 @@ class RefinedUNet(nn.Module):
     read_where: the input channel marking the only pixels whose output is read (inpainting: the
     hole mask). In eval mode the full-resolution layers then run only around them (sparse_head.py)
     and elsewhere the output is the residual input; training always runs dense.
+    refine_blocks: a second, residual stage after the head (srnet.UnshuffledResNet on the output and
+    the input, behind a 2x pixel unshuffle) with real capacity at full detail, where the U-Net body has
+    little; its last layer starts at zero, so it can be grown onto trained weights (grow.py).
     """
 
     def __init__(
@@ -39,6 +43,8 @@ class RefinedUNet(nn.Module):
         residual: bool = True,
         out_bias: float = 0.0,
         read_where: int | None = None,
+        refine_blocks: int = 0,
+        refine_channels: int = 48,
     ) -> None:
         super().__init__()
         self.in_channels = in_channels
@@ -47,6 +53,8 @@ class RefinedUNet(nn.Module):
         if read_where is not None and not (residual and 0 <= read_where < in_channels):
             raise ValueError("read_where needs a residual model and one of its input channels")
         self.read_where = read_where
+        if refine_blocks and (not residual or read_where is not None):
+            raise ValueError("refine_blocks needs a dense residual model")
         self.multiple = 2**encoder_depth
         self.body = smp.Unet(
             encoder_name=encoder,
@@ -67,6 +75,8 @@ class RefinedUNet(nn.Module):
         nn.init.constant_(last.bias, out_bias)
         layers.append(last)
         self.head = nn.Sequential(*layers)
+        self.refine = (UnshuffledResNet(in_channels + out_channels, out_channels, refine_channels, refine_blocks)
+                       if refine_blocks else None)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.read_where is not None and not self.training and not isinstance(x, fx.Proxy):
@@ -77,6 +87,8 @@ class RefinedUNet(nn.Module):
         out = self.head(torch.cat([features, x.to(features.dtype)], dim=1))
         if self.residual:
             out = out + x[:, : self.out_channels]
+        if self.refine is not None:  # out + a correction read from the first answer and the input
+            out = self.refine(torch.cat([out, x.to(out.dtype)], dim=1))
         return out
 
     def _forward_sparse(self, x: torch.Tensor) -> torch.Tensor:

@@ -116,9 +116,18 @@ class DenoiseTrainingOptions:
                 "diet; gaussian-files: Gaussian noise of a known level up to sigma 35, clipped and rounded as "
                 "8/16-bit files hold it, for the weights a given sigma runs.",
         "choices": tuple(NOISE_SAMPLES)})
+    refine_blocks: int = field(default=0, metadata={
+        "help": "[denoise] Add a refinement stage of this many residual blocks (behind a 2x pixel unshuffle) after "
+                "the U-Net, reading its answer and the input: capacity at full detail. With --from weights that lack "
+                "one it is grown onto them and starts as exactly them (0: none added).",
+        "min": 0})
+    refine_channels: int = field(default=48, metadata={"help": "[denoise] Channels of the refinement stage's blocks.",
+                                                       "min": 8})
 
     def task(self, task: Task) -> Task:
-        return replace(task, make_sample=NOISE_SAMPLES[self.noise])
+        refine = {"refine_blocks": self.refine_blocks, "refine_channels": self.refine_channels}
+        model = replace(task.model, args={**task.model.args, **refine}) if self.refine_blocks else task.model
+        return replace(task, make_sample=NOISE_SAMPLES[self.noise], model=model)
 
 
 def apply(photo: Photo, options: DenoiseOptions, predict: Predictor, alternates: dict[str, Predictor] | None = None) -> Photo:

@@ -41,6 +41,11 @@ class TrainConfig:
         "batches than it was trained with, whose statistics would be noisier. Default: on when fine-tuning "
         "--from weights (not with --continue), off otherwise.",
     )
+    train_new_only: bool = _opt(
+        False,
+        "With --from weights grown into the task's model (e.g. denoise --refine-blocks): train only the weights "
+        "the file lacked; the rest stay as given, and a step runs the backward pass of the new part only.",
+    )
     seed: int = _opt(0, "Seed for the split, crops and corruptions.")
     device: str = _opt("auto", "auto, cpu, cuda or mps.", choices=("auto", "cpu", "cuda", "mps"))
     val_every: int = _opt(200, "Validate every N steps.")

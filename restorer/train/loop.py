@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from ..devices import pick_device
 from ..models import ModelSpec
-from ..models.grow import grow_inputs
+from ..models.grow import grow_model
 from ..tasks.base import Task
 from ..weights import load_model, save_weights
 from .config import TrainConfig
@@ -150,6 +150,8 @@ def _set_up(task: Task, cfg: TrainConfig) -> _Run:
     state), or the --resume checkpoint."""
     if cfg.freeze_bn and not (cfg.from_weights or cfg.resume):
         raise ValueError("--freeze-bn holds trained statistics: give --from WEIGHTS or --resume")
+    if cfg.train_new_only and not (cfg.from_weights or cfg.resume):
+        raise ValueError("--train-new-only trains what --from WEIGHTS lack: give --from WEIGHTS (or --resume such a run)")
     if cfg.continue_training and (cfg.resume or not cfg.from_weights):
         raise ValueError("--continue goes on with the training of --from WEIGHTS; --resume goes on from "
                          "<out>/checkpoint.pt: give --from WEIGHTS --continue, or --resume")
@@ -157,10 +159,16 @@ def _set_up(task: Task, cfg: TrainConfig) -> _Run:
     dist = Distributed(device)
     _seed_everything(cfg.seed + dist.rank)
     out = Path(cfg.out or Path("runs") / task.name)
-    spec = task.model
+    spec, frozen = task.model, []
     if cfg.from_weights:
         model, info = load_model(cfg.from_weights, task=task.name)
-        model, spec = grow_inputs(model, info.spec, task.model)  # e.g. a colorizer learning to read hints
+        given = [name for name, _ in model.named_parameters()]
+        model, spec = grow_model(model, info.spec, task.model)  # e.g. a colorizer learning to read hints
+        if cfg.train_new_only:
+            frozen = given if len(given) < len(list(model.parameters())) else []
+            if not frozen:
+                raise ValueError(f"--train-new-only: {cfg.from_weights} already holds every weight of the model "
+                                 "trained: nothing new to train (grow it, e.g. denoise --refine-blocks 6)")
         have, want = spec.args.get("in_channels"), task.model.args.get("in_channels")
         if have is not None and want is not None and have != want:
             raise ValueError(f"{cfg.from_weights}: the model reads {have} input channels, the training samples "
@@ -168,12 +176,13 @@ def _set_up(task: Task, cfg: TrainConfig) -> _Run:
     else:
         model = spec.build()
     model.to(device).train()
-    state = {"step": 0, "minutes": 0.0, "loss": [], "val": []}
-    run = _Run(task, cfg, device, dist, out, spec, model, torch.optim.Adam(model.parameters(), lr=cfg.lr), state, None)
+    state = {"step": 0, "minutes": 0.0, "loss": [], "val": [], **({"frozen": frozen} if frozen else {})}
+    _freeze(model, frozen)
+    run = _Run(task, cfg, device, dist, out, spec, model, _adam(model, cfg.lr), state, None)
     if cfg.resume:
         _resume(run)
     elif cfg.continue_training:  # as _resume would from a checkpoint rebuilt from the weights, with a fresh optimiser
-        run.state = continued_state(run.model, info.meta, task.training.uncalibrate)
+        run.state = continued_state(run.model, info.meta, task.training.uncalibrate) | ({"frozen": frozen} if frozen else {})
         _seed_everything(cfg.seed + dist.rank + run.state["step"])
     if cfg.freeze_bn:
         for m in run.model.modules():
@@ -182,13 +191,25 @@ def _set_up(task: Task, cfg: TrainConfig) -> _Run:
     return run
 
 
+def _freeze(model: nn.Module, names: list[str]) -> None:
+    """Hold these parameters as they are (--train-new-only): no gradient, so no backward pass through them."""
+    held = set(names)
+    for name, p in model.named_parameters():
+        p.requires_grad_(name not in held)
+
+
+def _adam(model: nn.Module, lr: float) -> torch.optim.Optimizer:
+    return torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
+
+
 def _resume(run: _Run) -> None:
     run.ckpt = read_checkpoint(run.ckpt_path, run.device)
     run.spec, run.model = model_from_checkpoint(run.ckpt, run.ckpt_path, run.device)
-    run.opt = torch.optim.Adam(run.model.parameters(), lr=run.cfg.lr)
+    _freeze(run.model, run.ckpt["state"].get("frozen", []))
+    run.opt = _adam(run.model, run.cfg.lr)
     try:
         run.opt.load_state_dict(run.ckpt["optimizer"])
-        run.state = {k: run.ckpt["state"][k] for k in ("step", "minutes", "loss", "val")}
+        run.state = {k: run.ckpt["state"][k] for k in ("step", "minutes", "loss", "val") + ("frozen",) * ("frozen" in run.ckpt["state"])}
         run.state["start"] = run.ckpt["state"].get("start")
     except (ValueError, KeyError, TypeError) as e:
         raise ValueError(f"{run.ckpt_path}: optimiser state does not match the model ({e})") from None

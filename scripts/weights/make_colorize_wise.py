@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
 
-from restorer.models.grow import grow_inputs
+from restorer.models.grow import grow_model
 from restorer.tasks.colorize import fold_decoding
 from restorer.weights import chained_training, load_model, save_weights
 from scripts.experiments.colorize_decode_sweep import held_out_validation
@@ -45,7 +45,7 @@ def main() -> None:
     args = ap.parse_args()
     start, start_info = load_model(args.start, task="colorize")
     tuned, tuned_info = load_model(args.tuned, task="colorize")
-    start, spec = grow_inputs(start, start_info.spec, tuned_info.spec)  # automatic weights and a hint-reading fine-tune
+    start, spec = grow_model(start, start_info.spec, tuned_info.spec)  # automatic weights and a hint-reading fine-tune
     s0, s1 = start.float().state_dict(), tuned.float().state_dict()
     start.load_state_dict({k: (1 - args.mix) * s0[k] + args.mix * s1[k] if s0[k].is_floating_point() else s1[k] for k in s0})
     fold_decoding(start, alpha=args.alpha)
