@@ -209,7 +209,9 @@ def _resume(run: _Run) -> None:
     run.opt = _adam(run.model, run.cfg.lr)
     try:
         run.opt.load_state_dict(run.ckpt["optimizer"])
-        run.state = {k: run.ckpt["state"][k] for k in ("step", "minutes", "loss", "val") + ("frozen",) * ("frozen" in run.ckpt["state"])}
+        run.state = {k: run.ckpt["state"][k] for k in ("step", "minutes", "loss", "val")}
+        if "frozen" in run.ckpt["state"]:  # --train-new-only: later checkpoints hold the same weights
+            run.state["frozen"] = run.ckpt["state"]["frozen"]
         run.state["start"] = run.ckpt["state"].get("start")
     except (ValueError, KeyError, TypeError) as e:
         raise ValueError(f"{run.ckpt_path}: optimiser state does not match the model ({e})") from None
