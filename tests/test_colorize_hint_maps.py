@@ -29,7 +29,7 @@ def test_a_grown_model_computes_what_it_did_whatever_the_new_inputs_hold():
     x = torch.rand(2, 1, 32, 48)
     with torch.no_grad():
         assert torch.equal(small(x), grown(torch.cat([x, torch.randn(2, maps.CHANNELS, 32, 48)], 1)))
-    # only more inputs grow; anything else is left as it was
+    # fewer inputs or other outputs are not growth: the model is left as it was
     assert not grows_into(FOUR, ONE) and not grows_into(ONE, ModelSpec(ONE.arch, {**FOUR.args, "out_channels": 3}))
     assert grow_model(small, ONE, ONE)[0] is small
 

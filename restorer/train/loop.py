@@ -165,10 +165,10 @@ def _set_up(task: Task, cfg: TrainConfig) -> _Run:
         given = [name for name, _ in model.named_parameters()]
         model, spec = grow_model(model, info.spec, task.model)  # e.g. a colorizer learning to read hints
         if cfg.train_new_only:
-            frozen = given if len(given) < len(list(model.parameters())) else []
-            if not frozen:
+            if len(given) == len(list(model.parameters())):
                 raise ValueError(f"--train-new-only: {cfg.from_weights} already holds every weight of the model "
                                  "trained: nothing new to train (grow it, e.g. denoise --refine-blocks 6)")
+            frozen = given
         have, want = spec.args.get("in_channels"), task.model.args.get("in_channels")
         if have is not None and want is not None and have != want:
             raise ValueError(f"{cfg.from_weights}: the model reads {have} input channels, the training samples "

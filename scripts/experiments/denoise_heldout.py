@@ -124,9 +124,9 @@ def main() -> None:
         for i, clean in enumerate(photos):
             noisy = camera_noise(clean, np.random.default_rng(50_000 + i))
             cam.append(psnr(run(noisy, None), clean) - psnr(noisy, clean))
-        was = first.setdefault(("camera", 0), (float("nan"), float(np.mean(cam))))
-        table.add(str(w), "camera (gain over input)", "-", float("nan"), float(np.mean(cam)), float("nan"),
-                  float(np.mean(cam)) - was[1], len(photos))
+        gain = float(np.mean(cam))
+        was = first.setdefault(("camera", 0), (float("nan"), gain))
+        table.add(str(w), "camera (gain over input)", "-", float("nan"), gain, float("nan"), gain - was[1], len(photos))
     print(f"{len(photos)} held-out photos\n")
     print(table.markdown())
 
