@@ -129,6 +129,28 @@ def test_a_task_with_train_side_trains_and_validates_at_that_scale():
     assert TASKS["colorize"].train_side  # colour is predicted at a fixed scale, and learnt at it
 
 
+def test_shrink_draws_photos_smaller_but_never_below_a_patch():
+    import dataclasses
+    from itertools import islice
+
+    import numpy as np
+
+    from restorer.train.data import SampleStream, shrunk
+
+    ramp = np.repeat(np.linspace(0, 255, 512)[None], 384, axis=0)
+    img = np.repeat(ramp[..., None], 3, axis=2).astype(np.uint8)
+    keep = dataclasses.replace(TASKS["denoise"], make_sample=lambda crop, rng: {"input": crop}, rotate=False)
+
+    def span(sample):
+        return np.ptp(sample["input"][..., 0].mean(0)) * 255
+
+    native = [span(s) for s in islice(iter(SampleStream([img], keep, 32, seed=0)), 16)]
+    small = [span(s) for s in islice(iter(SampleStream([img], keep, 32, seed=0, shrink=0.5)), 16)]
+    assert np.mean(small) > 1.3 * np.mean(native)  # shrunk by 0.5-1: a crop covers about 1.4x the columns
+    assert shrunk(img, 0.1, 96).shape[:2] == (96, 128)  # held at one patch on the short side
+    assert shrunk(img, 0.5, 32).shape[:2] == (192, 256)
+
+
 def test_initialise_runs_from_scratch_only(tmp_path, clean_folder, tiny_denoise):
     import dataclasses
 

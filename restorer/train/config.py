@@ -46,6 +46,13 @@ class TrainConfig:
         "With --from weights grown into the task's model (e.g. denoise --refine-blocks): train only the weights "
         "the file lacked; the rest stay as given, and a step runs the backward pass of the new part only.",
     )
+    shrink: float = _opt(
+        1.0,
+        "Shrink each drawn training photo by a random factor between this and 1 before cropping (area "
+        "averaging, as DnCNN's training scales of 0.7-1): cleaner targets and more content per crop. 1: never.",
+        min=0.1,
+        max=1.0,
+    )
     seed: int = _opt(0, "Seed for the split, crops and corruptions.")
     device: str = _opt("auto", "auto, cpu, cuda or mps.", choices=("auto", "cpu", "cuda", "mps"))
     val_every: int = _opt(200, "Validate every N steps.")

@@ -122,7 +122,7 @@ def _prepare_data(task: Task, cfg: TrainConfig, patch: int, seed: int):
         raise ValueError(f"{cfg.data}: no usable training images")
     val_images = load_rgb(val_paths, min_size=32)
     val = validation_samples(val_images, task, VAL_SIZE)
-    return SampleStream(train_images, task, patch, seed), val, val_images, len(train_images)
+    return SampleStream(train_images, task, patch, seed, cfg.shrink), val, val_images, len(train_images)
 
 
 @dataclass
