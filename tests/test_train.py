@@ -105,48 +105,41 @@ def test_tasks_where_up_matters_train_upright():
     assert not all(upright(turning(image=img)["image"]) for _ in range(16))  # the default turns, upside down at times
 
 
-def test_a_task_with_train_side_trains_and_validates_at_that_scale():
-    import dataclasses
+def _ramp_crops(task, count: int, **stream):
+    """How much of a 512x384 left-to-right ramp each of `count` 32 px training crops covers, in grey levels:
+    the more the photo was shrunk before cropping, the more."""
     from itertools import islice
 
     import numpy as np
 
-    from restorer.train.data import SampleStream, validation_samples
+    from restorer.train.data import SampleStream
 
-    ramp = np.repeat(np.linspace(0, 255, 512)[None], 384, axis=0)  # left-to-right ramp, 512x384
-    img = np.repeat(ramp[..., None], 3, axis=2).astype(np.uint8)
-    keep = dataclasses.replace(TASKS["denoise"], make_sample=lambda crop, rng: {"input": crop}, rotate=False)
-
-    def span(sample):  # how much of the ramp one crop covers, in grey levels
-        return np.ptp(sample["input"][..., 0].mean(0)) * 255
+    img = np.repeat(np.repeat(np.linspace(0, 255, 512)[None], 384, axis=0)[..., None], 3, axis=2).astype(np.uint8)
+    keep = dataclasses.replace(task, make_sample=lambda crop, rng: {"input": crop}, rotate=False)
+    return [np.ptp(s["input"][..., 0].mean(0)) * 255 for s in islice(iter(SampleStream([img], keep, 32, 0, **stream)), count)]
 
 
-    native = [span(s) for s in islice(iter(SampleStream([img], keep, 32, seed=0)), 8)]
-    small = [span(s) for s in islice(iter(SampleStream([img], dataclasses.replace(keep, train_side=64), 32, seed=0)), 8)]
-    assert max(native) < 20  # 32 of 512 columns
-    assert min(small) > 80  # 32 of at most 80 columns: the image was shrunk to about 64 px first
-    assert validation_samples([img], dataclasses.replace(keep, train_side=64), 256)[0]["input"].shape == (32, 32, 3)
+def test_a_task_with_train_side_trains_and_validates_at_that_scale():
+    import numpy as np
+
+    from restorer.train.data import validation_samples
+
+    assert max(_ramp_crops(TASKS["denoise"], 8)) < 20  # 32 of 512 columns
+    small = dataclasses.replace(TASKS["denoise"], train_side=64, make_sample=lambda crop, rng: {"input": crop})
+    assert min(_ramp_crops(small, 8)) > 80  # 32 of at most 80 columns: the image was shrunk to about 64 px first
+    img = np.zeros((384, 512, 3), np.uint8)
+    assert validation_samples([img], small, 256)[0]["input"].shape == (32, 32, 3)
     assert TASKS["colorize"].train_side  # colour is predicted at a fixed scale, and learnt at it
 
 
 def test_shrink_draws_photos_smaller_but_never_below_a_patch():
-    import dataclasses
-    from itertools import islice
-
     import numpy as np
 
-    from restorer.train.data import SampleStream, shrunk
+    from restorer.train.data import shrunk
 
-    ramp = np.repeat(np.linspace(0, 255, 512)[None], 384, axis=0)
-    img = np.repeat(ramp[..., None], 3, axis=2).astype(np.uint8)
-    keep = dataclasses.replace(TASKS["denoise"], make_sample=lambda crop, rng: {"input": crop}, rotate=False)
-
-    def span(sample):
-        return np.ptp(sample["input"][..., 0].mean(0)) * 255
-
-    native = [span(s) for s in islice(iter(SampleStream([img], keep, 32, seed=0)), 16)]
-    small = [span(s) for s in islice(iter(SampleStream([img], keep, 32, seed=0, shrink=0.5)), 16)]
+    native, small = _ramp_crops(TASKS["denoise"], 16), _ramp_crops(TASKS["denoise"], 16, shrink=0.5)
     assert np.mean(small) > 1.3 * np.mean(native)  # shrunk by 0.5-1: a crop covers about 1.4x the columns
+    img = np.zeros((384, 512, 3), np.uint8)
     assert shrunk(img, 0.1, 96).shape[:2] == (96, 128)  # held at one patch on the short side
     assert shrunk(img, 0.5, 32).shape[:2] == (192, 256)
 
