@@ -18,6 +18,16 @@ def resize_long_side(img: np.ndarray, side: int) -> np.ndarray:
     return cv2.resize(img, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
 
 
+def shrunk(img: np.ndarray, factor: float, min_side: int) -> np.ndarray:
+    """img shrunk by `factor` with area averaging (a cleaner photo: grain and JPEG blocking averaged away),
+    never below `min_side` on its short side; unchanged when that leaves nothing to shrink."""
+    factor = max(factor, min(1.0, min_side / min(img.shape[:2])))
+    if factor >= 1:
+        return img
+    h, w = img.shape[:2]
+    return cv2.resize(img, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
+
+
 def resize_float(img: np.ndarray, size: tuple[int, int], method: str = "bicubic") -> np.ndarray:
     """HxWxC float32 resized to size=(width, height) per channel, in float (no rounding), by
     Pillow: antialiased when shrinking, as MATLAB's imresize that the upscaling papers use for

@@ -135,7 +135,7 @@ def test_a_task_with_train_side_trains_and_validates_at_that_scale():
 def test_shrink_draws_photos_smaller_but_never_below_a_patch():
     import numpy as np
 
-    from restorer.train.data import shrunk
+    from restorer.resize import shrunk
 
     native, small = _ramp_crops(TASKS["denoise"], 16), _ramp_crops(TASKS["denoise"], 16, shrink=0.5)
     assert np.mean(small) > 1.3 * np.mean(native)  # shrunk by 0.5-1: a crop covers about 1.4x the columns

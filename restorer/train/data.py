@@ -14,7 +14,7 @@ import torch
 from PIL import Image, ImageOps
 
 from ..imageio import SUPPORTED_SUFFIXES
-from ..resize import resize_long_side
+from ..resize import resize_long_side, shrunk
 from ..tasks.base import Sample, Task
 
 log = logging.getLogger(__name__)
@@ -99,19 +99,9 @@ class SampleStream(torch.utils.data.IterableDataset):
                 jitter = TRAIN_SIDE_JITTER ** rng.uniform(-1, 1)
                 img = resize_long_side(img, round(self.task.train_side * jitter))
             if self.shrink < 1:
-                img = shrunk(img, rng.uniform(self.shrink, 1), self.patch)
+                img = shrunk(img, rng.uniform(self.shrink, 1), min_side=self.patch)
             crop = aug(image=img)["image"].astype(np.float32) / 255
             yield self.task.make_sample(crop, rng)
-
-
-def shrunk(img: np.ndarray, factor: float, patch: int) -> np.ndarray:
-    """img shrunk by `factor` (area averaging: a cleaner photo, more content per crop), never below one
-    patch on its short side."""
-    factor = max(factor, min(1.0, patch / min(img.shape[:2])))
-    if factor >= 1:
-        return img
-    h, w = img.shape[:2]
-    return cv2.resize(img, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
 
 
 def validation_samples(images: list[np.ndarray], task: Task, size: int, limit: int = 24) -> list[Sample]:

@@ -23,10 +23,11 @@ from restorer.bench.denoise import noisy_version
 from restorer.corrupt.camera import camera_noise
 from restorer.corrupt.functional import quantise
 from restorer.metrics import psnr
+from restorer.resize import shrunk
 from restorer.restorer import Restorer
 from restorer.tasks import TASKS
 from restorer.tasks.denoise import DenoiseOptions
-from restorer.train.data import held_out_split, list_images, load_rgb, shrunk
+from restorer.train.data import held_out_split, list_images, load_rgb
 from restorer.weights import read_info
 
 PROTOCOLS = ("files", "published")
@@ -87,7 +88,7 @@ def held_out_photos(weights: list[Path], links: Path | None, split_seed: int | N
 def held_out_crops(paths: list[Path], crop: int, shrink: float = 1.0) -> list[np.ndarray]:
     """Centre crops of the photos, HxWx3 float32 in [0, 1] (photos under 64 px skipped), each photo first
     shrunk by `shrink` (area averaging; not below the crop): a cleaner target, with less JPEG and grain."""
-    return [centre_crop(shrunk(img, shrink, crop), crop).astype(np.float32) / 255 for img in load_rgb(paths, 64)]
+    return [centre_crop(shrunk(img, shrink, min_side=crop), crop).astype(np.float32) / 255 for img in load_rgb(paths, 64)]
 
 
 def seeded_noisy(clean: np.ndarray, i: int, sigma: float, protocol: str) -> np.ndarray:
