@@ -31,13 +31,21 @@ GRAIN = 10.0  # film grain, Gaussian sigma on the 0-255 scale
 DILATE = OldPhotoOptions.dilate  # px the classical mask grows before inpainting: oldphoto's default
 
 
-def damaged_bw(clean: np.ndarray, rng: np.random.Generator, generator: str = "ours") -> tuple[np.ndarray, np.ndarray]:
-    """(damaged 8-bit grainy scan, undamaged black-and-white original), both HxWx3 with equal channels
-    in the original (the damage may tint: stains are brown)."""
+def damaged_scan(clean: np.ndarray, rng: np.random.Generator,
+                 draw: Callable[[np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]]
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(damaged 8-bit grainy scan, undamaged black-and-white original, true HxW damage mask): the photo
+    made grey, `draw` (a damage generator or one kind of damage) and the scan's grain. Both images are
+    HxWx3, with equal channels in the original (the damage may tint: stains are brown)."""
     bw = np.repeat(C.grey_of(clean), 3, axis=2)
-    damaged, _ = GENERATORS[generator](bw, rng)
+    damaged, truth = draw(bw.copy(), rng)
     grain = rng.normal(0, GRAIN / 255, damaged.shape[:2]).astype(np.float32)[..., None]
-    return quantise(damaged + grain), bw
+    return quantise(damaged + grain), bw, truth
+
+
+def damaged_bw(clean: np.ndarray, rng: np.random.Generator, generator: str = "ours") -> tuple[np.ndarray, np.ndarray]:
+    """damaged_scan with one of the segment bench's generators, without the mask."""
+    return damaged_scan(clean, rng, GENERATORS[generator])[:2]
 
 
 def classical(img: np.ndarray) -> np.ndarray:

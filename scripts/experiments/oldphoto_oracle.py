@@ -21,9 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from oldphoto_threshold import crops  # noqa: E402
 
-from restorer import color as C  # noqa: E402
 from restorer.bench.common import plain_photo  # noqa: E402
-from restorer.bench.oldphoto import GRAIN  # noqa: E402
+from restorer.bench.oldphoto import damaged_scan  # noqa: E402
 from restorer.bench.segment import GENERATORS  # noqa: E402
 from restorer.corrupt.damage import KINDS  # noqa: E402
 from restorer.corrupt.functional import quantise  # noqa: E402
@@ -32,12 +31,8 @@ from restorer.oldphoto import OldPhoto, OldPhotoOptions, StageWeights  # noqa: E
 from restorer.tasks.segment import SegmentOptions, labels_of  # noqa: E402
 
 
-def scan_of(clean: np.ndarray, draw, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(grainy 8-bit damaged scan, undamaged black-and-white photo, true mask), as the oldphoto bench makes them."""
-    bw = np.repeat(C.grey_of(clean), 3, axis=2)
-    damaged, truth = draw(bw.copy(), rng)
-    grain = rng.normal(0, GRAIN / 255, damaged.shape[:2]).astype(np.float32)[..., None]
-    return quantise(damaged + grain), bw, truth
+def detected(pipeline: OldPhoto, scan: np.ndarray, threshold: float) -> np.ndarray:
+    return labels_of(pipeline.stages["segment"](plain_photo(scan), SegmentOptions(threshold=threshold))) > 0
 
 
 def restored(pipeline: OldPhoto, scan: np.ndarray, bw: np.ndarray, damage: np.ndarray) -> float:
@@ -47,8 +42,8 @@ def restored(pipeline: OldPhoto, scan: np.ndarray, bw: np.ndarray, damage: np.nd
 def masks(pipeline: OldPhoto, images, seed: int, generator: str, threshold: float) -> dict[str, float]:
     out: dict[str, list[float]] = {}
     for i, (_, clean) in enumerate(images):
-        scan, bw, t = scan_of(clean, GENERATORS[generator], np.random.default_rng(seed * 100_003 + i))
-        d = labels_of(pipeline.stages["segment"](plain_photo(scan), SegmentOptions(threshold=threshold))) > 0
+        scan, bw, t = damaged_scan(clean, np.random.default_rng(seed * 100_003 + i), GENERATORS[generator])
+        d = detected(pipeline, scan, threshold)
         for name, m in (("D", d), ("D or T", d | t), ("D and T", d & t), ("T", t)):
             out.setdefault(name, []).append(restored(pipeline, scan, bw, m))
     return {k: float(np.mean(v)) for k, v in out.items()}
@@ -59,8 +54,8 @@ def kinds(pipeline: OldPhoto, images, seed: int, names: list[str], threshold: fl
     for name in names:
         rows = []
         for i, (_, clean) in enumerate(images):
-            scan, bw, t = scan_of(clean, KINDS[name][0], np.random.default_rng(seed * 100_003 + i))
-            d = labels_of(pipeline.stages["segment"](plain_photo(scan), SegmentOptions(threshold=threshold))) > 0
+            scan, bw, t = damaged_scan(clean, np.random.default_rng(seed * 100_003 + i), KINDS[name][0])
+            d = detected(pipeline, scan, threshold)
             tp, fp, fn = (d & t).sum(), (d & ~t).sum(), (~d & t).sum()
             rows.append((psnr(scan, bw), restored(pipeline, scan, bw, d), restored(pipeline, scan, bw, t),
                          tp / max(tp + fn, 1), tp / max(tp + fp, 1)))
