@@ -9,11 +9,15 @@ damaged pixel found, the detector's false alarms kept) and their intersection (n
     python scripts/experiments/oldphoto_oracle.py --data /work/denoise_data --part kinds --kinds craquelure specks
     # hysteresis: pixels above a lower threshold join the mask where they connect to one above --threshold
     python scripts/experiments/oldphoto_oracle.py --data /work/denoise_data --part hysteresis --low 0.1 0.2 0.3
+    # the detector run on the scan enlarged (thin marks made wider), its logits shrunk back; alone, united
+    # with the 1x mask, and the mean of both logits
+    python scripts/experiments/oldphoto_oracle.py --data /work/denoise_data --part scales --scales 1.5 2
 """
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -66,18 +70,48 @@ def hysteresis(logits: np.ndarray, high: float, low: float) -> np.ndarray:
     return seeded[pieces]
 
 
-def grown(pipeline: OldPhoto, images, seed: int, generator: str, high: float, lows: list[float]) -> dict[str, list[float]]:
-    """PSNR, recall and precision with the mask grown by hysteresis to each low threshold."""
+def logits_at(pipeline: OldPhoto, scan: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """HxW damage logits of the detector (the shipped views) run on the scan resized by `scale`, at the scan's size."""
+    h, w = scan.shape[:2]
+    big = scan if scale == 1 else np.clip(cv2.resize(scan, (round(w * scale), round(h * scale)),
+                                                     interpolation=cv2.INTER_CUBIC), 0, 1)
+    out = averaged_over_views(pipeline.stages["segment"].predict, np.ascontiguousarray(big.transpose(2, 0, 1)),
+                              SegmentOptions.views)[0]
+    return out if scale == 1 else cv2.resize(out, (w, h), interpolation=cv2.INTER_AREA if scale > 1 else cv2.INTER_LINEAR)
+
+
+def scored(pipeline: OldPhoto, images, seed: int, generator: str,
+           masks_of: Callable[[np.ndarray], dict[str, np.ndarray]]) -> dict[str, list[float]]:
+    """PSNR, recall and precision of oldphoto with each mask that masks_of(scan) proposes."""
     out: dict[str, list] = {}
     for i, (_, clean) in enumerate(images):
         scan, bw, t = damaged_scan(clean, np.random.default_rng(seed * 100_003 + i), GENERATORS[generator])
-        logits = averaged_over_views(pipeline.stages["segment"].predict, np.ascontiguousarray(scan.transpose(2, 0, 1)),
-                                     SegmentOptions.views)[0]
-        for low in [high, *lows]:
-            d = hysteresis(logits, high, low)
+        for name, d in masks_of(scan).items():
             tp = (d & t).sum()
-            out.setdefault(f"low {low:g}", []).append((restored(pipeline, scan, bw, d), tp / max(t.sum(), 1), tp / max(d.sum(), 1)))
+            out.setdefault(name, []).append((restored(pipeline, scan, bw, d), tp / max(t.sum(), 1), tp / max(d.sum(), 1)))
     return {k: np.mean(v, axis=0).tolist() for k, v in out.items()}
+
+
+def grown(pipeline: OldPhoto, high: float, lows: list[float]) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
+    """The mask grown by hysteresis to each low threshold."""
+    def masks_of(scan: np.ndarray) -> dict[str, np.ndarray]:
+        logits = logits_at(pipeline, scan)
+        return {f"low {low:g}": hysteresis(logits, high, low) for low in [high, *lows]}
+    return masks_of
+
+
+def rescaled(pipeline: OldPhoto, threshold: float, scales: list[float]) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
+    """The mask found on the scan enlarged by each scale: alone, or with the 1x mask, or their mean logits."""
+    cut = logit(threshold)
+
+    def masks_of(scan: np.ndarray) -> dict[str, np.ndarray]:
+        one = logits_at(pipeline, scan)
+        out = {"1x": one > cut}
+        for s in scales:
+            big = logits_at(pipeline, scan, s)
+            out |= {f"{s:g}x": big > cut, f"1x or {s:g}x": (one > cut) | (big > cut), f"mean 1x, {s:g}x": one + big > 2 * cut}
+        return out
+    return masks_of
 
 
 def kinds(pipeline: OldPhoto, images, seed: int, names: list[str], threshold: float) -> dict[str, dict[str, float]]:
@@ -98,11 +132,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, required=True, help="the training folder (its held-out split is used)")
     ap.add_argument("--weights", type=Path, help="damage detector weights (default: the shipped ones)")
-    ap.add_argument("--part", choices=("masks", "kinds", "hysteresis"), default="masks")
+    ap.add_argument("--part", choices=("masks", "kinds", "hysteresis", "scales"), default="masks")
     ap.add_argument("--generator", default="ours", choices=tuple(GENERATORS))
     ap.add_argument("--kinds", nargs="+", default=list(KINDS), help="--part kinds: which kinds")
     ap.add_argument("--threshold", type=float, default=OldPhotoOptions.threshold)
     ap.add_argument("--low", type=float, nargs="+", default=[0.2], help="--part hysteresis: lower thresholds")
+    ap.add_argument("--scales", type=float, nargs="+", default=[2.0], help="--part scales: enlargements")
     ap.add_argument("--photos", type=int, default=16, help="held-out crops (kinds: 10 is enough)")
     args = ap.parse_args()
     images = crops(args.data, args.photos)
@@ -111,8 +146,10 @@ def main() -> None:
         row = masks(pipeline, images, 7, args.generator, args.threshold)
         print(f"{args.generator}, {len(images)} crops: " + "  ".join(f"{k} {v:.2f}" for k, v in row.items()))
         return
-    if args.part == "hysteresis":
-        for name, (value, recall, precision) in grown(pipeline, images, 7, args.generator, args.threshold, args.low).items():
+    if args.part in ("hysteresis", "scales"):
+        masks_of = (grown(pipeline, args.threshold, args.low) if args.part == "hysteresis"
+                    else rescaled(pipeline, args.threshold, args.scales))
+        for name, (value, recall, precision) in scored(pipeline, images, 7, args.generator, masks_of).items():
             print(f"{args.generator}, {len(images)} crops, {name}: PSNR {value:.2f}  recall {recall:.3f}  precision {precision:.3f}",
                   flush=True)
         return
