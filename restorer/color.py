@@ -233,7 +233,7 @@ def soft_encode(ab: np.ndarray) -> np.ndarray:
     return out[:N_BINS].reshape(N_BINS, h, w)
 
 
-def _annealed(logits: np.ndarray, temperature: float) -> np.ndarray:
+def annealed(logits: np.ndarray, temperature: float) -> np.ndarray:
     """QxHxW logits -> Qx(H*W) probabilities, softmax(logits / T) per pixel."""
     z = logits.reshape(logits.shape[0], -1).astype(np.float32) / temperature
     z -= z.max(axis=0, keepdims=True)
@@ -245,14 +245,14 @@ def _annealed(logits: np.ndarray, temperature: float) -> np.ndarray:
 def decode_ab(logits: np.ndarray, temperature: float = ANNEAL_T) -> np.ndarray:
     """QxHxW logits -> HxWx2 ab by the annealed mean: softmax(logits / T) @ centres.
     T -> 0 is the mode (vivid, patchy), T = 1 the mean (smooth, greyish)."""
-    p = _annealed(logits, temperature)
+    p = annealed(logits, temperature)
     return (AB_CENTRES.T @ p).T.reshape(*logits.shape[1:], 2).astype(np.float32)
 
 
 def decode_ab_spread(logits: np.ndarray, temperature: float = ANNEAL_T) -> tuple[np.ndarray, np.ndarray]:
     """(HxWx2 annealed mean, HxW spread): the spread is the expected squared distance, in ab
     units^2, of the colour from that mean under the same distribution: how unsure the model is."""
-    p = _annealed(logits, temperature)
+    p = annealed(logits, temperature)
     mean = AB_CENTRES.T @ p
     second = (AB_CENTRES**2).sum(1) @ p
     spread = np.maximum(second - (mean**2).sum(0), 0)

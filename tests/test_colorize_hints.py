@@ -106,6 +106,18 @@ def test_a_hint_spreads_within_its_region_and_stops_at_an_edge():
     assert np.all(solve_correction(lightness, np.zeros(0, np.int64), np.zeros((0, 2))) == 0)
 
 
+def test_a_hint_stops_where_the_colorizer_sees_another_surface_at_equal_lightness():
+    lightness = np.full((40, 60), 50.0, np.float32)  # no lightness edge at all
+    probs = np.zeros((57, 10, 15), np.float32)  # the colorizer's grid: one surface left, another right
+    probs[3, :, :8], probs[40, :, 8:] = 1.0, 1.0
+    hint = np.array([20 * 60 + 5]), np.array([[40.0, -20.0]])
+    alone = solve_correction(lightness, *hint)
+    seen = solve_correction(lightness, *hint, probs=probs)
+    assert np.linalg.norm(alone[:, 45:], axis=-1).min() > 20  # lightness alone lets the hint through
+    assert np.linalg.norm(seen[:, 45:], axis=-1).max() < 4  # the other surface keeps its colour
+    assert np.linalg.norm(seen[:, :25], axis=-1).min() > 20  # the hint's own surface follows it
+
+
 def test_hinted_pixels_are_honoured_and_lightness_is_kept(predictor):
     photo = grey_photo()
     grey = photo.pixels

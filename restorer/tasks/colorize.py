@@ -274,19 +274,29 @@ def note(message: str) -> None:
 
 
 def follow_hints(grey: np.ndarray, ab: np.ndarray, hints: Hints, how: Propagation = PROPAGATION,
-                 guide: Callable[..., tuple[np.ndarray, np.ndarray]] | None = None) -> np.ndarray:
+                 guide: Callable[..., tuple[np.ndarray, np.ndarray]] | None = None,
+                 probs: np.ndarray | None = None) -> np.ndarray:
     """HxWx2 ab at the photo's size: `ab` (the automatic colour at prediction size) corrected to
     follow the hints (color_propagate, solved at a bounded working size), the hinted pixels set exactly.
+    probs (Q x h x w, colour_distribution): the colorizer's distributions, so hints stop where it sees
+    another surface (None: Levin's lightness affinity alone).
     guide(lightness, ab, hints, full shape) -> (pull, guess) at the working size: a further pull per pixel
     toward a guessed correction (experiments only: scripts/experiments/colorize_hint_nonlocal.py)."""
     if len(hints):
         small = working_lightness(grey[..., 0])
         ab = upsample_ab(ab, small.shape)
         pull, guess = guide(small, ab, hints, grey.shape) if guide is not None else (None, None)
-        ab = ab + hint_correction(small, ab, hints, grey.shape, how, pull, guess)
+        ab = ab + hint_correction(small, ab, hints, grey.shape, how, pull, guess, probs)
     ab = upsample_ab(ab, grey.shape)
     ab[hints.ys, hints.xs] = hints.ab
     return ab
+
+
+def colour_distribution(logits: np.ndarray, decoding: Decoding = AUTO) -> np.ndarray:
+    """QxHxW logits -> QxHxW: the distribution over ab bins the automatic colour is decoded from."""
+    if decoding.alpha:
+        logits = logits - decoding.alpha * _LOG_W
+    return C.annealed(logits, decoding.temperature).reshape(logits.shape)
 
 
 # A reference (color_reference): its palette steers the logits with this weight, they are decoded by their
@@ -314,7 +324,8 @@ def colour_of(grey: np.ndarray, logits: np.ndarray, hints: Hints, saturation: fl
         if classical_share:
             ab = upsample_ab(ab, grey.shape) * np.float32(1 - classical_share)
             ab += np.float32(classical_share) * lightness_palette(C.lightness_of_grey(grey[..., 0]), palette)
-    return follow_hints(grey, ab * np.float32(saturation), hints)
+    probs = colour_distribution(logits) if len(hints) else None  # what surfaces the colorizer sees
+    return follow_hints(grey, ab * np.float32(saturation), hints, probs=probs)
 
 
 def apply(photo: Photo, options: ColorizeOptions, predict: Predictor) -> Photo:

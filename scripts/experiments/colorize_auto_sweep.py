@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ from restorer.color_propagate import Propagation
 from restorer.corrupt.functional import quantise
 from restorer.metrics import psnr
 from restorer.resize import resize_long_side
-from restorer.tasks.colorize import Decoding, decode_auto, follow_hints, predict_logits
+from restorer.tasks.colorize import Decoding, colour_distribution, decode_auto, follow_hints, predict_logits
 from restorer.tiling import TiledPredictor
 from restorer.train.data import held_out_split, list_images, load_rgb
 from restorer.weights import default_weights, load_model
@@ -50,6 +51,39 @@ def photos(data: Path, seed: int, limit: int | None) -> dict[str, list[np.ndarra
         imgs = [a.astype(np.float32) / 255 for a in load_rgb(paths[:limit], 0)]
         out[name] = [resize_long_side(a, SIDE) if max(a.shape[:2]) > SIDE else a for a in imgs]
     return out
+
+
+def hint_sweep(data: Path, seed: int, limit: int | None, predict: TiledPredictor, points: list[int], settings: list,
+               colour: Callable[[np.ndarray, np.ndarray, np.ndarray, Hints, object], np.ndarray],
+               columns: str, label: Callable[[object], str]) -> None:
+    """Prints, per setting and number of ground-truth hint points, the gain over the automatic colour per set
+    and pooled, and the wrong-hue share. colour(grey, automatic ab, distribution, hints, setting) -> ab; the
+    setting None is Levin alone (the shipped propagation before these sweeps)."""
+    gain = {(s, n): [] for s in settings for n in points}
+    wrong = {k: [] for k in gain}
+    for name, imgs in photos(data, seed, limit).items():
+        for i, clean in enumerate(imgs):
+            grey = C.grey_of(clean)
+            if not np.isfinite(psnr(quantise(np.repeat(grey, 3, 2)), clean)):
+                continue  # a grey photo: nothing to colour
+            logits = predict_logits(grey, predict)
+            auto, probs = decode_auto(logits), colour_distribution(logits)
+            base = psnr(quantise(C.colorize_grey(grey, follow_hints(grey, auto, Hints.none()))), clean)
+            for n in points:
+                pins = true_hints(clean, n, HINT_SEED + i)
+                for s in settings:
+                    out = quantise(C.colorize_grey(grey, colour(grey, auto, probs, pins, s)))
+                    gain[s, n].append((name, psnr(out, clean) - base))
+                    wrong[s, n].append(colour_errors(out, clean)[1])
+        print(f"done {name}", file=sys.stderr, flush=True)
+    sets = sorted({g[0] for v in gain.values() for g in v})
+    print(f"| {columns} | hints | " + " | ".join(sets) + " | pooled gain over automatic | wrong hue |")
+    print("|" + "---|" * (columns.count("|") + 4 + len(sets)))
+    for s in settings:
+        for n in points:
+            per = [np.mean([g for k, g in gain[s, n] if k == set_]) for set_ in sets]
+            print(f"| {label(s)} | {n} | " + " | ".join(f"{v:+.2f}" for v in per)
+                  + f" | {np.mean([g for _, g in gain[s, n]]):+.2f} | {np.mean(wrong[s, n]):.1%} |", flush=True)
 
 
 def main() -> None:

@@ -28,17 +28,14 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from colorize_auto_sweep import DATA, photos  # noqa: E402
+from colorize_auto_sweep import DATA, hint_sweep  # noqa: E402
 
-from restorer import color as C  # noqa: E402
-from restorer.bench.colorize import HINT_SEED, colour_errors, true_hints  # noqa: E402
 from restorer.color_hints import Hints  # noqa: E402
-from restorer.corrupt.functional import quantise  # noqa: E402
-from restorer.metrics import psnr  # noqa: E402
 from restorer.color_propagate import hint_correction, working_lightness  # noqa: E402
-from restorer.tasks.colorize import decode_auto, follow_hints, predict_logits, upsample_ab  # noqa: E402
+from restorer.tasks.colorize import follow_hints, upsample_ab  # noqa: E402
 from restorer.tiling import TiledPredictor  # noqa: E402
 from restorer.weights import default_weights, load_model  # noqa: E402
+
 
 def global_gain(auto: np.ndarray, hints: Hints, mode: str, ridge: float, clip: float = 2.0) -> complex:
     """The gain c (complex; real for `scale`) that best maps the automatic ab onto the hints' ab."""
@@ -99,42 +96,18 @@ def main() -> None:
     model, info = load_model(default_weights("colorize"), task="colorize")
     predict = TiledPredictor(model.float().eval(), torch.device("cpu"), tile=0)
     settings = [None] + [(m, r, p, c) for m in args.mode for r in args.ridge for p in args.pull for c in args.clip]
-    gain = {(s, n): [] for s in settings for n in args.points}
-    wrong = {k: [] for k in gain}
-    for name, imgs in photos(args.data, info.meta["training"]["config"]["seed"], args.limit).items():
-        for i, clean in enumerate(imgs):
-            grey = C.grey_of(clean)
-            if not np.isfinite(psnr(quantise(np.repeat(grey, 3, 2)), clean)):
-                continue  # a grey photo: nothing to colour
-            auto = decode_auto(predict_logits(grey, predict))
-            base = psnr(quantise(C.colorize_grey(grey, follow_hints(grey, auto, Hints.none()))), clean)
-            for n in args.points:
-                pins = true_hints(clean, n, HINT_SEED + i)
-                for s in settings:
-                    if s and s[0].endswith("-far") and len(pins):
-                        ab = far_scaled(grey, auto, pins, s[0], s[1], s[3])
-                        out = quantise(C.colorize_grey(grey, ab))
-                        gain[s, n].append((name, psnr(out, clean) - base))
-                        wrong[s, n].append(colour_errors(out, clean)[1])
-                        continue
-                    start, guide = auto, (global_guide(*s) if s and s[2] else None)
-                    if s and not s[2] and len(pins):  # pull 0: scale the automatic colour first
-                        start = scaled(auto, global_gain(hinted(auto, pins, grey.shape), pins, s[0], s[1], s[3]))
-                    out = quantise(C.colorize_grey(grey, follow_hints(grey, start, pins, guide=guide)))
-                    gain[s, n].append((name, psnr(out, clean) - base))
-                    wrong[s, n].append(colour_errors(out, clean)[1])
-        print(f"done {name}", file=sys.stderr, flush=True)
-    sets = sorted({g[0] for v in gain.values() for g in v})
-    print("| mode | ridge | pull | clip | hints | " + " | ".join(sets) + " | pooled gain over automatic | wrong hue |")
-    print("|" + "---|" * (7 + len(sets)))
-    for s in settings:
-        for n in args.points:
-            per = [np.mean([g for k, g in gain[s, n] if k == set_]) for set_ in sets]
-            pooled = np.mean([g for _, g in gain[s, n]])
-            label = " | ".join(map(str, s)) if s else "Levin alone (shipped) | - | - | -"
-            print(f"| {label} | {n} | " + " | ".join(f"{v:+.2f}" for v in per)
-                  + f" | {pooled:+.2f} | {np.mean(wrong[s, n]):.1%} |", flush=True)
 
+    def colour(grey, auto, probs, pins, s):
+        if s is None or not len(pins):
+            return follow_hints(grey, auto, pins)
+        if s[0].endswith("-far"):
+            return far_scaled(grey, auto, pins, s[0], s[1], s[3])
+        if not s[2]:  # pull 0: scale the automatic colour first
+            return follow_hints(grey, scaled(auto, global_gain(hinted(auto, pins, grey.shape), pins, s[0], s[1], s[3])), pins)
+        return follow_hints(grey, auto, pins, guide=global_guide(*s))
+
+    hint_sweep(args.data, info.meta["training"]["config"]["seed"], args.limit, predict, args.points, settings, colour,
+               "mode | ridge | pull | clip", lambda s: " | ".join(map(str, s)) if s else "Levin alone (shipped) | - | - | -")
 
 if __name__ == "__main__":
     main()

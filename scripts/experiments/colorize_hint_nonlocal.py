@@ -36,17 +36,10 @@ from restorer.bench.colorize import HINT_SEED, true_hints  # noqa: E402
 from restorer.color_hints import Hints  # noqa: E402
 from restorer.corrupt.functional import quantise  # noqa: E402
 from restorer.metrics import psnr  # noqa: E402
-from restorer.tasks.colorize import _LOG_W, AUTO, Decoding, decode_auto, follow_hints, predict_logits  # noqa: E402
+from restorer.tasks.colorize import AUTO, colour_distribution, decode_auto, follow_hints, predict_logits  # noqa: E402
 from restorer.tiling import TiledPredictor  # noqa: E402
 from restorer.weights import default_weights, load_model  # noqa: E402
 
-
-
-def auto_probabilities(logits: np.ndarray, decoding: Decoding = AUTO) -> np.ndarray:
-    """QxHxW logits -> QxHxW: the distribution over ab bins the automatic colour is decoded from."""
-    if decoding.alpha:
-        logits = logits - decoding.alpha * _LOG_W
-    return C._annealed(logits, decoding.temperature).reshape(logits.shape)
 
 
 @dataclass(frozen=True)
@@ -167,7 +160,7 @@ def main() -> None:
             if not np.isfinite(psnr(quantise(np.repeat(grey, 3, 2)), clean)):
                 continue
             logits = predict_logits(grey, predict)
-            ab, probs = decode_auto(logits, AUTO), auto_probabilities(logits)
+            ab, probs = decode_auto(logits, AUTO), colour_distribution(logits)
             auto = psnr(quantise(C.colorize_grey(grey, follow_hints(grey, ab, true_hints(clean, 0, 0)))), clean)
             for s in settings:
                 row = []
