@@ -7,7 +7,7 @@ expects different ones): local, unlike the rejected non-local spreading, so a hi
 look-alike elsewhere (color_propagate.Propagation.surface_gamma; gamma 0 is Levin alone). Held-out photos only
 (colorize_auto_sweep.photos: the bsds432 held-out split, urban100 /5, sunhays80 /4).
 
-    OMP_NUM_THREADS=1 python scripts/experiments/colorize_hint_affinity.py --limit 10 --gamma 1 4 16
+    OMP_NUM_THREADS=1 python scripts/experiments/colorize_hint_affinity.py --limit 10 --gamma 1024 4096 --prior 1e-6 1e-5
 """
 from __future__ import annotations
 
@@ -32,16 +32,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DATA, help="folder holding bsds432, urban100 and sunhays80")
     ap.add_argument("--gamma", type=float, nargs="+", default=[4.0])
+    ap.add_argument("--prior", type=float, nargs="+", default=[Propagation.prior], help="Levin's pull toward the automatic colour")
     ap.add_argument("--points", type=int, nargs="+", default=[1, 5, 20])
     ap.add_argument("--limit", type=int, default=None, help="photos per set")
     args = ap.parse_args()
     model, info = load_model(default_weights("colorize"), task="colorize")
     predict = TiledPredictor(model.float().eval(), torch.device("cpu"), tile=0)
-    def colour(grey, auto, probs, pins, gamma):
-        return follow_hints(grey, auto, pins, Propagation(surface_gamma=gamma or 0.0), probs=probs)
+    def colour(grey, auto, probs, pins, setting):
+        gamma, prior = setting or (0.0, Propagation.prior)
+        return follow_hints(grey, auto, pins, Propagation(prior=prior, surface_gamma=gamma), probs=probs)
 
-    hint_sweep(args.data, info.meta["training"]["config"]["seed"], args.limit, predict, args.points, [None, *args.gamma],
-               colour, "gamma", lambda s: "Levin alone (shipped)" if s is None else f"{s:g}")
+    settings = [None, *((g, p) for g in args.gamma for p in args.prior)]
+    hint_sweep(args.data, info.meta["training"]["config"]["seed"], args.limit, predict, args.points, settings,
+               colour, "gamma | prior", lambda s: "Levin alone (shipped before) | -" if s is None else f"{s[0]:g} | {s[1]:g}")
 
 if __name__ == "__main__":
     main()
