@@ -90,6 +90,8 @@ def main() -> None:
     ap.add_argument("--pull", type=float, nargs="+", default=[1e-4])
     ap.add_argument("--ridge", type=float, nargs="+", default=[100.0])
     ap.add_argument("--clip", type=float, nargs="+", default=[2.0], help="the largest gain the hints may ask of the photo")
+    ap.add_argument("--surfaces", action="store_true", help="hints also stop at the colorizer's surfaces (the shipped "
+                    "Propagation.surface_gamma); the first row stays Levin alone")
     ap.add_argument("--points", type=int, nargs="+", default=[1, 5, 20])
     ap.add_argument("--limit", type=int, default=None, help="photos per set")
     args = ap.parse_args()
@@ -100,11 +102,13 @@ def main() -> None:
     def colour(grey, auto, probs, pins, s):
         if s is None or not len(pins):
             return follow_hints(grey, auto, pins)
+        seen = probs if args.surfaces else None
         if s[0].endswith("-far"):
             return far_scaled(grey, auto, pins, s[0], s[1], s[3])
         if not s[2]:  # pull 0: scale the automatic colour first
-            return follow_hints(grey, scaled(auto, global_gain(hinted(auto, pins, grey.shape), pins, s[0], s[1], s[3])), pins)
-        return follow_hints(grey, auto, pins, guide=global_guide(*s))
+            start = scaled(auto, global_gain(hinted(auto, pins, grey.shape), pins, s[0], s[1], s[3]))
+            return follow_hints(grey, start, pins, probs=seen)
+        return follow_hints(grey, auto, pins, guide=global_guide(*s), probs=seen)
 
     hint_sweep(args.data, info.meta["training"]["config"]["seed"], args.limit, predict, args.points, settings, colour,
                "mode | ridge | pull | clip", lambda s: " | ".join(map(str, s)) if s else "Levin alone (shipped) | - | - | -")
