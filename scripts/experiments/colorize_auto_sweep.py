@@ -55,10 +55,11 @@ def photos(data: Path, seed: int, limit: int | None) -> dict[str, list[np.ndarra
 
 def hint_sweep(data: Path, seed: int, limit: int | None, predict: TiledPredictor, points: list[int], settings: list,
                colour: Callable[[np.ndarray, np.ndarray, np.ndarray, Hints, object], np.ndarray],
-               columns: str, label: Callable[[object], str]) -> None:
+               columns: str, label: Callable[[object], str], surface_side: int | None = None) -> None:
     """Prints, per setting and number of ground-truth hint points, the gain over the automatic colour per set
     and pooled, and the wrong-hue share. colour(grey, automatic ab, distribution, hints, setting) -> ab; the
-    setting None is Levin alone (the shipped propagation before these sweeps)."""
+    setting None is Levin alone (the shipped propagation before these sweeps). surface_side: the distribution
+    from a second prediction with that long side (default: the automatic colour's own)."""
     gain = {(s, n): [] for s in settings for n in points}
     wrong = {k: [] for k in gain}
     for name, imgs in photos(data, seed, limit).items():
@@ -68,6 +69,8 @@ def hint_sweep(data: Path, seed: int, limit: int | None, predict: TiledPredictor
                 continue  # a grey photo: nothing to colour
             logits = predict_logits(grey, predict)
             auto, probs = decode_auto(logits), colour_distribution(logits)
+            if surface_side:
+                probs = colour_distribution(predict_logits(grey, predict, surface_side))
             base = psnr(quantise(C.colorize_grey(grey, follow_hints(grey, auto, Hints.none()))), clean)
             for n in points:
                 pins = true_hints(clean, n, HINT_SEED + i)

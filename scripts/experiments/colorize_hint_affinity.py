@@ -33,6 +33,8 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=DATA, help="folder holding bsds432, urban100 and sunhays80")
     ap.add_argument("--gamma", type=float, nargs="+", default=[4.0])
     ap.add_argument("--prior", type=float, nargs="+", default=[Propagation.prior], help="Levin's pull toward the automatic colour")
+    ap.add_argument("--surface-side", type=int, default=None, help="the distributions from a prediction at this long "
+                    "side (default: the automatic colour's, 256)")
     ap.add_argument("--points", type=int, nargs="+", default=[1, 5, 20])
     ap.add_argument("--limit", type=int, default=None, help="photos per set")
     args = ap.parse_args()
@@ -44,7 +46,8 @@ def main() -> None:
 
     settings = [None, *((g, p) for g in args.gamma for p in args.prior)]
     hint_sweep(args.data, info.meta["training"]["config"]["seed"], args.limit, predict, args.points, settings,
-               colour, "gamma | prior", lambda s: "Levin alone (shipped before) | -" if s is None else f"{s[0]:g} | {s[1]:g}")
+               colour, "gamma | prior", lambda s: "Levin alone (shipped before) | -" if s is None else f"{s[0]:g} | {s[1]:g}",
+               args.surface_side)
 
 if __name__ == "__main__":
     main()
