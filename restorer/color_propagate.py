@@ -140,17 +140,21 @@ def solve_correction(lightness: np.ndarray, at: np.ndarray, target: np.ndarray,
     return d.reshape(h, w, 2).astype(np.float32)
 
 
+def hint_pixels(hints: Hints, shape: tuple[int, ...], full_shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, columns) of the hints, given in full-resolution pixels of a photo of full_shape, on a grid of shape."""
+    h, w = shape[:2]
+    fh, fw = full_shape[:2]
+    return np.minimum((hints.ys * h / fh).astype(np.int64), h - 1), np.minimum((hints.xs * w / fw).astype(np.int64), w - 1)
+
+
 def hint_correction(lightness_small: np.ndarray, ab_small: np.ndarray, hints: Hints, full_shape: tuple[int, ...],
                     how: Propagation = PROPAGATION, pull: np.ndarray | None = None,
                     guess: np.ndarray | None = None, probs: np.ndarray | None = None) -> np.ndarray:
     """hxwx2 correction to the automatic ab at working size: lightness_small and ab_small (the automatic
     colour) at that size, hints in full-resolution pixels of a photo of full_shape; probs: solve_correction's."""
-    h, w = lightness_small.shape
-    fh, fw = full_shape[:2]
-    ys = np.minimum((hints.ys * h / fh).astype(np.int64), h - 1)
-    xs = np.minimum((hints.xs * w / fw).astype(np.int64), w - 1)
+    ys, xs = hint_pixels(hints, lightness_small.shape, full_shape)
     target = hints.ab - ab_small[ys, xs]
-    return solve_correction(lightness_small, ys * w + xs, target, how, pull, guess, probs)
+    return solve_correction(lightness_small, ys * lightness_small.shape[1] + xs, target, how, pull, guess, probs)
 
 
 def working_lightness(grey: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:

@@ -251,10 +251,14 @@ AUTO = Decoding(temperature=0.5, alpha=0.3, shrink=1.0)
 _LOG_W = np.log(CLASS_WEIGHTS.numpy())[:, None, None]
 
 
+def prior_corrected(logits: np.ndarray, decoding: Decoding = AUTO) -> np.ndarray:
+    """QxHxW logits less the decoding's further prior correction (alpha log w), what it decodes from."""
+    return logits - decoding.alpha * _LOG_W if decoding.alpha else logits
+
+
 def decode_auto(logits: np.ndarray, decoding: Decoding = AUTO) -> np.ndarray:
     """QxHxW logits -> HxWx2 ab, the automatic colour."""
-    if decoding.alpha:
-        logits = logits - decoding.alpha * _LOG_W
+    logits = prior_corrected(logits, decoding)
     if decoding.shrink:
         ab, spread = C.decode_ab_spread(logits, decoding.temperature)
         power = (ab * ab).sum(-1)
@@ -294,9 +298,7 @@ def follow_hints(grey: np.ndarray, ab: np.ndarray, hints: Hints, how: Propagatio
 
 def colour_distribution(logits: np.ndarray, decoding: Decoding = AUTO) -> np.ndarray:
     """QxHxW logits -> QxHxW: the distribution over ab bins the automatic colour is decoded from."""
-    if decoding.alpha:
-        logits = logits - decoding.alpha * _LOG_W
-    return C.annealed(logits, decoding.temperature).reshape(logits.shape)
+    return C.annealed(prior_corrected(logits, decoding), decoding.temperature).reshape(logits.shape)
 
 
 # A reference (color_reference): its palette steers the logits with this weight, they are decoded by their

@@ -121,15 +121,19 @@ _dice_multi = smp.losses.DiceLoss("multiclass", from_logits=True)
 # ----------------------------------------------------------------------------- inference
 
 
+def threshold_logit(threshold: float) -> float:
+    """The logit a probability threshold cuts at: comparing logits with it cannot overflow, and 0 / 1
+    (-inf / inf) mean all / nothing."""
+    with np.errstate(divide="ignore"):
+        return float(np.log(threshold) - np.log1p(-threshold))
+
+
 def predict_labels(rgb: np.ndarray, predict: Predictor, threshold: float = 0.5,
                    views: int = SegmentOptions.views) -> tuple[np.ndarray, bool]:
     """HxWx3 -> (HxW uint8 class indices, binary model?); binary: 1 = damage."""
     logits = averaged_over_views(predict, np.ascontiguousarray(rgb.transpose(2, 0, 1)), views)
     if logits.shape[0] == 1:
-        # compare logits with the threshold's log-odds: no overflow, and 0 / 1 mean all / nothing
-        with np.errstate(divide="ignore"):
-            cut = np.log(threshold) - np.log1p(-threshold)
-        return (logits[0] > cut).astype(np.uint8), True
+        return (logits[0] > threshold_logit(threshold)).astype(np.uint8), True
     return logits.argmax(0).astype(np.uint8), False
 
 

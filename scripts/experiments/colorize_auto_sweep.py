@@ -68,9 +68,8 @@ def hint_sweep(data: Path, seed: int, limit: int | None, predict: TiledPredictor
             if not np.isfinite(psnr(quantise(np.repeat(grey, 3, 2)), clean)):
                 continue  # a grey photo: nothing to colour
             logits = predict_logits(grey, predict)
-            auto, probs = decode_auto(logits), colour_distribution(logits)
-            if surface_side:
-                probs = colour_distribution(predict_logits(grey, predict, surface_side))
+            auto = decode_auto(logits)
+            probs = colour_distribution(predict_logits(grey, predict, surface_side) if surface_side else logits)
             base = psnr(quantise(C.colorize_grey(grey, follow_hints(grey, auto, Hints.none()))), clean)
             for n in points:
                 pins = true_hints(clean, n, HINT_SEED + i)

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from colorize_auto_sweep import DATA, hint_sweep  # noqa: E402
 
 from restorer.color_hints import Hints  # noqa: E402
-from restorer.color_propagate import hint_correction, working_lightness  # noqa: E402
+from restorer.color_propagate import hint_correction, hint_pixels, working_lightness  # noqa: E402
 from restorer.tasks.colorize import follow_hints, upsample_ab  # noqa: E402
 from restorer.tiling import TiledPredictor  # noqa: E402
 from restorer.weights import default_weights, load_model  # noqa: E402
@@ -49,10 +49,7 @@ def global_gain(auto: np.ndarray, hints: Hints, mode: str, ridge: float, clip: f
 
 def hinted(ab: np.ndarray, hints: Hints, full_shape: tuple[int, ...]) -> np.ndarray:
     """N x 2: `ab` (any size) at the hints' pixels of a photo of full_shape."""
-    h, w = ab.shape[:2]
-    ys = np.minimum((hints.ys * h / full_shape[0]).astype(np.int64), h - 1)
-    xs = np.minimum((hints.xs * w / full_shape[1]).astype(np.int64), w - 1)
-    return ab[ys, xs]
+    return ab[hint_pixels(hints, ab.shape, full_shape)]
 
 
 def scaled(ab: np.ndarray, c: complex) -> np.ndarray:

@@ -34,6 +34,7 @@ from colorize_auto_sweep import DATA, photos  # noqa: E402
 from restorer import color as C  # noqa: E402
 from restorer.bench.colorize import HINT_SEED, true_hints  # noqa: E402
 from restorer.color_hints import Hints  # noqa: E402
+from restorer.color_propagate import hint_pixels  # noqa: E402
 from restorer.corrupt.functional import quantise  # noqa: E402
 from restorer.metrics import psnr  # noqa: E402
 from restorer.tasks.colorize import AUTO, colour_distribution, decode_auto, follow_hints, predict_logits  # noqa: E402
@@ -72,11 +73,10 @@ def _hint_cells(hints: Hints, ab: np.ndarray, lightness: np.ndarray, grid: tuple
     """The hints grouped by cell of the prediction grid: cell index, mean lightness, mean correction
     to the automatic colour and mean hint colour (at most NONLOCAL_MAX_SOURCES cells), and how many
     separate places they are (hint_groups, of all cells)."""
-    (h, w), (ph, pw), (fh, fw) = lightness.shape, grid, full_shape[:2]
-    cell = np.minimum((hints.ys * ph / fh).astype(np.int64), ph - 1) * pw + np.minimum((hints.xs * pw / fw).astype(np.int64), pw - 1)
-    cells, inverse = np.unique(cell, return_inverse=True)
-    ys = np.minimum((hints.ys * h / fh).astype(np.int64), h - 1)
-    xs = np.minimum((hints.xs * w / fw).astype(np.int64), w - 1)
+    pw = grid[1]
+    cy, cx = hint_pixels(hints, grid, full_shape)
+    cells, inverse = np.unique(cy * pw + cx, return_inverse=True)
+    ys, xs = hint_pixels(hints, lightness.shape, full_shape)
     count = np.bincount(inverse)
 
     def mean(v: np.ndarray) -> np.ndarray:

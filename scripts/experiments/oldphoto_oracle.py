@@ -36,7 +36,7 @@ from restorer.corrupt.functional import quantise  # noqa: E402
 from restorer.metrics import psnr  # noqa: E402
 from restorer.oldphoto import OldPhoto, OldPhotoOptions, StageWeights  # noqa: E402
 from restorer.ensemble import averaged_over_views  # noqa: E402
-from restorer.tasks.segment import SegmentOptions, labels_of  # noqa: E402
+from restorer.tasks.segment import SegmentOptions, labels_of, threshold_logit  # noqa: E402
 
 
 def detected(pipeline: OldPhoto, scan: np.ndarray, threshold: float) -> np.ndarray:
@@ -57,15 +57,11 @@ def masks(pipeline: OldPhoto, images, seed: int, generator: str, threshold: floa
     return {k: float(np.mean(v)) for k, v in out.items()}
 
 
-def logit(p: float) -> float:
-    return float(np.log(p) - np.log1p(-p))
-
-
 def hysteresis(logits: np.ndarray, high: float, low: float) -> np.ndarray:
     """Pixels above `low` in 8-connected pieces that hold at least one pixel above `high`."""
-    n, pieces = cv2.connectedComponents((logits > logit(low)).astype(np.uint8), connectivity=8)
+    n, pieces = cv2.connectedComponents((logits > threshold_logit(low)).astype(np.uint8), connectivity=8)
     seeded = np.zeros(n, bool)
-    seeded[pieces[logits > logit(high)]] = True
+    seeded[pieces[logits > threshold_logit(high)]] = True
     seeded[0] = False
     return seeded[pieces]
 
@@ -102,7 +98,7 @@ def grown(pipeline: OldPhoto, high: float, lows: list[float]) -> Callable[[np.nd
 
 def rescaled(pipeline: OldPhoto, threshold: float, scales: list[float]) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
     """The mask found on the scan enlarged by each scale: alone, or with the 1x mask, or their mean logits."""
-    cut = logit(threshold)
+    cut = threshold_logit(threshold)
 
     def masks_of(scan: np.ndarray) -> dict[str, np.ndarray]:
         one = logits_at(pipeline, scan)
