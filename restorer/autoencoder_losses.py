@@ -13,6 +13,8 @@ weights). The model itself only encodes and decodes; everything here is training
 """
 from __future__ import annotations
 
+import contextlib
+
 import torch
 from torch import nn
 
@@ -50,7 +52,10 @@ def regularised_losses(net: nn.Module, batch: dict[str, torch.Tensor]) -> dict[s
     n = x.shape[0]
     if kind == "contractive":  # clean and probed inputs in one forward pass (one DDP call)
         x = torch.cat([x, x + PROBE_SIGMA * torch.randn_like(x)])
-    recon, code, mu, logvar = net(x, return_code=True)
+    # the contractive probe's 0.01 step is below bfloat16's resolution (CPU training): that one runs in float32
+    exact = torch.autocast(x.device.type, enabled=False) if kind == "contractive" else contextlib.nullcontext()
+    with exact:
+        recon, code, mu, logvar = net(x, return_code=True)
     recon = recon[:n].float()
     reg = torch.zeros((), device=x.device)
     if kind == "sparse-l1":

@@ -275,3 +275,16 @@ def test_load_morph_is_the_one_way_to_the_autoencoder_and_refuses_other_weights(
     assert not model.training and next(model.parameters()).dtype == torch.float32
     with pytest.raises(WeightsError, match="not 'morph'"):
         load_morph(weights["blend"], "cpu")
+
+
+def test_the_contractive_penalty_is_the_same_when_training_runs_in_bfloat16():
+    """CPU training runs in bfloat16 where the CPU has it; the contractive probe's 0.01 step is below
+    bfloat16's resolution, so that penalty must still be computed in float32."""
+    model = ModelSpec(TINY_AE.arch, {**TINY_AE.args, "regulariser": "contractive"}).build().train()
+    x = torch.rand(2, 3, 32, 32)
+    torch.manual_seed(1)
+    exact = regularised_losses(model, {"input": x, "target": x})["reg"]
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        torch.manual_seed(1)
+        low = regularised_losses(model, {"input": x, "target": x})["reg"]
+    assert torch.allclose(low, exact, rtol=1e-4)

@@ -3,7 +3,9 @@ import json
 import math
 
 import pytest
+import torch
 
+from restorer.devices import cpu_autocast_dtype
 from restorer.models import ModelSpec
 from restorer.tasks import TASKS
 from restorer.tasks.base import TrainingHooks
@@ -28,6 +30,23 @@ def test_train_writes_loadable_weights_log_and_curve(tmp_path, clean_folder, tin
     assert info.meta["training"]["steps"] == 6 and info.meta["validation"]["psnr"] > 10
     assert (tmp_path / "run" / "curve.png").stat().st_size > 0
     assert [json.loads(line)["step"] for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()] == [3, 6, 6]
+
+
+@pytest.mark.parametrize("setting", ["float32", "auto"])
+def test_a_cpu_step_computes_in_the_precision_its_record_names(tmp_path, clean_folder, tiny_denoise, monkeypatch, setting):
+    """bfloat16 where the CPU computes it natively (2-4x a step), float32 when RESTORER_PRECISION says so."""
+    monkeypatch.setenv("RESTORER_PRECISION", setting)
+    seen, real = [], type(tiny_denoise).training_loss
+
+    def spy(self, net, batch):
+        seen.append(torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else torch.float32)
+        return real(self, net, batch)
+
+    monkeypatch.setattr(type(tiny_denoise), "training_loss", spy)
+    path = train(tiny_denoise, TrainConfig(data=clean_folder, steps=2, out=tmp_path / "run", batch_size=2, device="cpu"), progress=False)
+    expected = torch.float32 if setting == "float32" else cpu_autocast_dtype() or torch.float32
+    assert seen == [expected, expected]
+    assert load_model(path)[1].meta["training"]["precision"] == str(expected).removeprefix("torch.")
 
 
 def test_resume_continues_the_step_count(tmp_path, clean_folder, tiny_denoise):
