@@ -271,9 +271,8 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True, should_stop: Call
     final = average.model if average is not None else model  # what is validated and saved
     net = dist.wrap(model, device)
     loader = iter(torch.utils.data.DataLoader(stream, batch_size=cfg.batch_size, collate_fn=collate, num_workers=cfg.workers))
-    amp = device.type == "cuda"
-    scaler = torch.amp.GradScaler("cuda", enabled=amp)  # float16 needs its loss scaled; bfloat16 has float32's range
     low = _autocast_dtype(device)
+    scaler = torch.amp.GradScaler("cuda", enabled=low == torch.float16)  # bfloat16 has float32's range: no scaling
 
     def checkpoint() -> None:
         if not dist.main:
