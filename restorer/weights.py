@@ -114,7 +114,14 @@ def list_weights(folder: Path = WEIGHTS_DIR) -> list[WeightsInfo]:
 
 
 def chained_training(first: dict, then: dict) -> dict:
-    """The training record of weights made from two files (a fine-tune, or a mean of two): both runs in
-    order, their steps and minutes summed, and the first run's config, whose seed fixes the held-out split."""
-    return {"runs": [first, then], "steps": first.get("steps", 0) + then.get("steps", 0),
-            "minutes": first.get("minutes", 0) + then.get("minutes", 0), "config": first.get("config", {})}
+    """The training record of weights made from two files (a fine-tune, or a mean of two): the runs in
+    order as one flat list (a record that is itself a chain gives its runs, not itself), steps and
+    minutes summed, and the first record's config, whose seed fixes the held-out split (a chain keeps
+    its other top-level notes too, e.g. its history)."""
+    def runs(record: dict) -> list:
+        return list(record["runs"]) if isinstance(record.get("runs"), list) else [record]
+
+    top = ({k: v for k, v in first.items() if k not in ("runs", "steps", "minutes")} if isinstance(first.get("runs"), list)
+           else {"config": first.get("config", {})})
+    return {**top, "runs": runs(first) + runs(then), "steps": first.get("steps", 0) + then.get("steps", 0),
+            "minutes": round(first.get("minutes", 0) + then.get("minutes", 0), 2)}

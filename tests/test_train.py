@@ -62,6 +62,20 @@ def test_fine_tune_from_weights_keeps_their_architecture(tmp_path, clean_folder,
     assert load_model(second)[1].spec == TINY_UNET
 
 
+def test_a_fine_tune_of_a_fine_tune_records_every_run_in_one_flat_list_through_a_resume(tmp_path, clean_folder, tiny_denoise):
+    """What `restore models` and the benchmark records read: every run that made the weights, in order."""
+    first = train(tiny_denoise, TrainConfig(data=clean_folder, steps=2, out=tmp_path / "a", batch_size=2), progress=False)
+    second = train(tiny_denoise, TrainConfig(data=clean_folder, steps=1, out=tmp_path / "b", batch_size=2, from_weights=first,
+                                             seed=5), progress=False)
+    cfg = TrainConfig(data=clean_folder, steps=1, out=tmp_path / "c", batch_size=2, from_weights=second, seed=6)
+    train(tiny_denoise, cfg, progress=False)
+    third = train(tiny_denoise, dataclasses.replace(cfg, steps=3, resume=True), progress=False)
+    record = load_model(third)[1].meta["training"]
+    assert [run["config"]["seed"] for run in record["runs"]] == [0, 5, 6]
+    assert [run["steps"] for run in record["runs"]] == [2, 1, 3] and record["steps"] == 6
+    assert record["config"]["seed"] == 0  # the first run's split, which held-out scoring scripts read
+
+
 def test_train_new_only_trains_a_grown_stage_and_holds_the_rest_through_a_resume(tmp_path, clean_folder, tiny_denoise):
     first = train(tiny_denoise, TrainConfig(data=clean_folder, steps=2, out=tmp_path / "a", batch_size=2), progress=False)
     grown_task = type(tiny_denoise)(**{**tiny_denoise.__dict__, "model": ModelSpec(TINY_UNET.arch, {
@@ -71,7 +85,7 @@ def test_train_new_only_trains_a_grown_stage_and_holds_the_rest_through_a_resume
     train(grown_task, cfg, progress=False)
     second = train(grown_task, dataclasses.replace(cfg, steps=4, resume=True), progress=False)
     before, (after, info) = load_model(first)[0].state_dict(), load_model(second)
-    assert info.spec == grown_task.model and info.meta["training"]["steps"] == 4
+    assert info.spec == grown_task.model and info.meta["training"]["runs"][-1]["steps"] == 4
     assert all(after.state_dict()[k].equal(v) for k, v in before.items())
     assert not after.refine.tail.weight.eq(0).all()  # the new stage trained (it starts at zero)
     with pytest.raises(ValueError, match="nothing new to train"):
@@ -270,7 +284,7 @@ def test_freeze_bn_holds_the_starting_statistics_while_the_weights_train(tmp_pat
     weights = [k for k in before if k.endswith(".weight")]
     assert stats and all(before[k].equal(after[k]) for k in stats) == held
     assert not all(before[k].equal(after[k]) for k in weights)
-    assert json.loads(second.with_suffix(".json").read_text())["training"]["config"]["freeze_bn"] is held
+    assert json.loads(second.with_suffix(".json").read_text())["training"]["runs"][-1]["config"]["freeze_bn"] is held
 
 
 def test_batchnorm_statistics_train_from_scratch_and_with_continue_unless_told(tmp_path):
@@ -286,7 +300,7 @@ def test_no_freeze_bn_flag_lets_a_fine_tune_train_the_statistics(tmp_path, clean
     r = invoke("train", "denoise", "--data", clean_folder, "--from", first, "--no-freeze-bn", "--steps", "1",
                "--batch-size", "2", "--patch", "32", "--out", tmp_path / "b", "--device", "cpu")
     assert r.exit_code == 0, r.output
-    assert json.loads((tmp_path / "b" / "denoise.json").read_text())["training"]["config"]["freeze_bn"] is False
+    assert json.loads((tmp_path / "b" / "denoise.json").read_text())["training"]["runs"][-1]["config"]["freeze_bn"] is False
 
 
 def test_freeze_bn_needs_trained_statistics(tmp_path, clean_folder, tiny_denoise):

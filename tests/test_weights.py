@@ -71,3 +71,12 @@ def test_weights_made_from_two_files_keep_both_runs_and_the_first_split():
     record = chained_training(first, then)
     assert record["runs"] == [first, then] and record["steps"] == 130 and record["minutes"] == 7.5
     assert record["config"] == first["config"]  # its seed fixes the held-out split the record's scores used
+
+
+def test_chaining_a_chain_appends_to_its_runs_and_keeps_its_notes():
+    first = {"steps": 100, "minutes": 5.0, "config": {"seed": 0}}
+    chain = {**chained_training(first, {"steps": 30, "minutes": 2.5, "config": {"seed": 1}}), "history": "two runs"}
+    record = chained_training(chain, {"steps": 10, "minutes": 1.0, "config": {"seed": 2}})
+    assert [run["config"]["seed"] for run in record["runs"]] == [0, 1, 2]
+    assert record["steps"] == 140 and record["minutes"] == 8.5 and record["history"] == "two runs"
+    assert record["config"] == first["config"]

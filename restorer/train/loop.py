@@ -21,7 +21,7 @@ from ..devices import cpu_autocast_dtype, pick_device
 from ..models import ModelSpec
 from ..models.grow import grow_model
 from ..tasks.base import Task
-from ..weights import load_model, save_weights
+from ..weights import chained_training, load_model, save_weights
 from .config import TrainConfig
 from .curve import save_curve
 from .data import (
@@ -177,6 +177,8 @@ def _set_up(task: Task, cfg: TrainConfig) -> _Run:
         model = spec.build()
     _place(model, device).train()
     state = {"step": 0, "minutes": 0.0, "loss": [], "val": [], **({"frozen": frozen} if frozen else {})}
+    if cfg.from_weights and not cfg.continue_training:  # a fine-tune's record goes on from its parent's
+        state["parent"] = info.meta.get("training") or {}
     _freeze(model, frozen)
     run = _Run(task, cfg, device, dist, out, spec, model, _adam(model, cfg.lr), state, None)
     if cfg.resume:
@@ -219,6 +221,8 @@ def _resume(run: _Run) -> None:
         if "frozen" in run.ckpt["state"]:  # --train-new-only: later checkpoints hold the same weights
             run.state["frozen"] = run.ckpt["state"]["frozen"]
         run.state["start"] = run.ckpt["state"].get("start")
+        if "parent" in run.ckpt["state"]:
+            run.state["parent"] = run.ckpt["state"]["parent"]
     except (ValueError, KeyError, TypeError) as e:
         raise ValueError(f"{run.ckpt_path}: optimiser state does not match the model ({e})") from None
     _seed_everything(run.cfg.seed + run.dist.rank + run.state["step"])  # fresh but repeatable crops after resume
@@ -353,6 +357,8 @@ def _finish(run: _Run, final: nn.Module, val: list, held_out, n_train: int, chec
             # the starting weights' score on the same validation images: what the run had to beat
             **({"start_validation": {metric: round(state["start"], 3)}} if state.get("start") is not None else {}),
         }
+        if state.get("parent"):
+            training = chained_training(state["parent"], training)
         save_weights(final, run.spec, path, task.name, training=training, validation={k: round(v, 3) for k, v in scores.items()})
     return path
 
