@@ -123,5 +123,7 @@ def chained_training(first: dict, then: dict) -> dict:
 
     top = ({k: v for k, v in first.items() if k not in ("runs", "steps", "minutes")} if isinstance(first.get("runs"), list)
            else {"config": first.get("config", {})})
-    return {**top, "runs": runs(first) + runs(then), "steps": first.get("steps", 0) + then.get("steps", 0),
-            "minutes": round(first.get("minutes", 0) + then.get("minutes", 0), 2)}
+    def total(key: str) -> float:  # a record edited by hand may hold anything: count numbers only
+        return sum(r.get(key) for r in (first, then) if isinstance(r.get(key), (int, float)) and not isinstance(r.get(key), bool))
+
+    return {**top, "runs": runs(first) + runs(then), "steps": total("steps"), "minutes": round(total("minutes"), 2)}

@@ -76,6 +76,16 @@ def test_a_fine_tune_of_a_fine_tune_records_every_run_in_one_flat_list_through_a
     assert record["config"]["seed"] == 0  # the first run's split, which held-out scoring scripts read
 
 
+def test_a_fine_tune_of_weights_whose_record_was_edited_by_hand_still_saves_its_own(tmp_path, clean_folder, tiny_denoise):
+    first = train(tiny_denoise, TrainConfig(data=clean_folder, steps=2, out=tmp_path / "a", batch_size=2), progress=False)
+    meta = json.loads(first.with_suffix(".json").read_text())
+    first.with_suffix(".json").write_text(json.dumps({**meta, "training": "made by hand"}))
+    second = train(tiny_denoise, TrainConfig(data=clean_folder, steps=1, out=tmp_path / "b", batch_size=2, from_weights=first),
+                   progress=False)
+    record = load_model(second)[1].meta["training"]
+    assert "runs" not in record and record["steps"] == 1
+
+
 def test_train_new_only_trains_a_grown_stage_and_holds_the_rest_through_a_resume(tmp_path, clean_folder, tiny_denoise):
     first = train(tiny_denoise, TrainConfig(data=clean_folder, steps=2, out=tmp_path / "a", batch_size=2), progress=False)
     grown_task = type(tiny_denoise)(**{**tiny_denoise.__dict__, "model": ModelSpec(TINY_UNET.arch, {

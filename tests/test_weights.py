@@ -80,3 +80,8 @@ def test_chaining_a_chain_appends_to_its_runs_and_keeps_its_notes():
     assert [run["config"]["seed"] for run in record["runs"]] == [0, 1, 2]
     assert record["steps"] == 140 and record["minutes"] == 8.5 and record["history"] == "two runs"
     assert record["config"] == first["config"]
+
+
+def test_chaining_counts_only_the_numbers_a_hand_edited_record_holds():
+    record = chained_training({"steps": "many", "minutes": 3}, {"steps": 10, "minutes": 1.5})
+    assert record["steps"] == 10 and record["minutes"] == 4.5

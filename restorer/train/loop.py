@@ -177,8 +177,9 @@ def _set_up(task: Task, cfg: TrainConfig) -> _Run:
         model = spec.build()
     _place(model, device).train()
     state = {"step": 0, "minutes": 0.0, "loss": [], "val": [], **({"frozen": frozen} if frozen else {})}
-    if cfg.from_weights and not cfg.continue_training:  # a fine-tune's record goes on from its parent's
-        state["parent"] = info.meta.get("training") or {}
+    parent = info.meta.get("training") if cfg.from_weights and not cfg.continue_training else None
+    if isinstance(parent, dict) and parent:  # a fine-tune's record goes on from its parent's (a hand-edited one is skipped)
+        state["parent"] = parent
     _freeze(model, frozen)
     run = _Run(task, cfg, device, dist, out, spec, model, _adam(model, cfg.lr), state, None)
     if cfg.resume:
