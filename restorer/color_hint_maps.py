@@ -44,9 +44,9 @@ def spread(maps: np.ndarray) -> np.ndarray:
     return maps
 
 
-def rasterise(hints: Hints, full_shape: tuple[int, ...], small_shape: tuple[int, ...]) -> np.ndarray:
+def rasterise(hints: Hints, full_shape: tuple[int, ...], small_shape: tuple[int, ...], spread_too: bool = True) -> np.ndarray:
     """The photo's hints (full-resolution pixels) as CHANNELSxhxw maps on the prediction grid: each
-    grid cell holding hints gets their mean colour."""
+    grid cell holding hints gets their mean colour. spread_too=False: channels 3-5 stay 0."""
     (big_h, big_w), (h, w) = full_shape[:2], small_shape[:2]
     maps = empty(h, w)
     if not len(hints):
@@ -58,10 +58,10 @@ def rasterise(hints: Hints, full_shape: tuple[int, ...], small_shape: tuple[int,
         total = np.bincount(cell, weights=hints.ab[:, c].astype(np.float64), minlength=h * w)
         maps[c].flat[has] = total[has] / count[has] / AB_SCALE
     maps[2].flat[has] = 1
-    return spread(maps)
+    return spread(maps) if spread_too else maps
 
 
-def _stroke(h: int, w: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def stroke(h: int, w: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Pixels of a short, gently curving brush stroke (a random walk with momentum)."""
     y, x = rng.uniform(0, h), rng.uniform(0, w)
     angle = rng.uniform(0, 2 * np.pi)
@@ -93,5 +93,5 @@ def sample(ab: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         put(slice(max(y - r, 0), y + r + 1), slice(max(x - r, 0), x + r + 1))
     if rng.random() < STROKE_P:
         for _ in range(int(rng.integers(1, 4))):
-            put(*_stroke(h, w, rng))
+            put(*stroke(h, w, rng))
     return spread(maps)

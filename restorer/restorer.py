@@ -54,9 +54,14 @@ class Restorer:
         wanted = alternates_for if alternates_for is not None else (options if weights is None else None)
         alternates: dict[str, Predictor] = {}
         for role, stem in (task.alternates(wanted) if wanted is not None else {}).items():
-            other = variant_or_own(stem, task.weights_name, path.parent)  # beside the main weights
+            if stem in TASKS and stem != task.name:  # another task's model (colorize's hint refiner): only its own file
+                other, owner = path.parent / f"{stem}.safetensors", stem
+                if not other.is_file():
+                    continue  # apply runs without it
+            else:
+                other, owner = variant_or_own(stem, task.weights_name, path.parent), task.name  # beside the main weights
             if other.resolve() != path.resolve():
-                alternates[role] = LoadedOnFirstUse(other, task.name, dev, tile)
+                alternates[role] = LoadedOnFirstUse(other, owner, dev, tile)
         return cls(task, TiledPredictor.create(model, dev, tile), info, helpers, alternates)
 
     def __call__(self, photo: Photo, options: Any) -> Photo:

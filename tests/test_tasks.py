@@ -10,8 +10,9 @@ from restorer.tasks import TASKS
 from .conftest import smooth_image
 
 
-# Tasks whose own tests live in another task's file: morph is blend's companion (`restore blend A B`).
-TESTED_ELSEWHERE = {"morph": "test_blend.py"}
+# Tasks whose own tests live in another file: morph is blend's companion (`restore blend A B`), colorize_hints
+# refines colorize's hints (test_colorize_hints.py tests the hints themselves).
+TESTED_ELSEWHERE = {"morph": "test_blend.py", "colorize_hints": "test_colorize_refiner.py"}
 
 
 def test_every_registered_task_has_its_own_tests():

@@ -30,11 +30,11 @@ from ..corrupt.functional import quantise
 from ..metrics import psnr
 from ..restorer import Restorer
 from ..tasks import TASKS
-from ..tasks.colorize import PREDICT_SIDE, colour_of, predict_logits
+from ..tasks.colorize import PREDICT_SIDE, ColorizeOptions, colour_of, predict_logits
 from .base import Bench, Recorded, grid_field
 from .common import Table, load_clean, save_grid, timed
 
-METHODS = ("ours", "grey")
+METHODS = ("ours", "ours-spread", "grey")  # ours-spread: hints propagated only, no refiner
 GRID_WIDTH = 320  # px per panel in the picture grid
 GRID_HINTS = 5  # the grid's hinted panel
 HINT_SEED = 27
@@ -82,7 +82,7 @@ def hint_error(out: np.ndarray, hints: Hints) -> np.ndarray:
 
 
 def label(method: str, n: int) -> str:
-    return method if method != "ours" or n == 0 else f"ours+{n} hints"
+    return method if method == "grey" or n == 0 else f"{method}+{n} hints"
 
 
 def marked(rgb: np.ndarray, hints: Hints) -> np.ndarray:
@@ -98,10 +98,13 @@ def marked(rgb: np.ndarray, hints: Hints) -> np.ndarray:
 def run(data: Path, methods: list[str], weights: Path | None, device: str, limit: int | None,
         grid: Path | None = None, grid_rows: int = 4, hints: tuple[int, ...] = (0, 1, 5, 20)) -> Table:
     images = load_clean(data, limit)
-    restorer = Restorer.load(TASKS["colorize"], weights, device) if "ours" in methods else None
+    ours = [m for m in methods if m.startswith("ours")]
+    # the shipped hint refiner comes with the shipped colorizer (Task.alternates), as on the command line
+    restorer = Restorer.load(TASKS["colorize"], weights, device, options=ColorizeOptions()) if ours else None
     if restorer is not None:  # warm-up, so the first image does not pay for allocation
         predict_logits(C.grey_of(images[0][1][:64, :64]), restorer.predict)
     runs = [("ours", n) for n in hints] if "ours" in methods else []
+    runs += [("ours-spread", n) for n in hints if n] if "ours-spread" in methods else []
     runs += [("grey", 0)] if "grey" in methods else []
     table = Table(["method", "PSNR", "over grey", "ΔE ab", "wrong hue", "worse than grey", "hint ΔE",
                    "hints off by > 10", "colourfulness ratio", "s/MP", "images"])
@@ -123,14 +126,15 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
         shown = {}
         for r in runs:
             method, n = r
-            pins = true_hints(clean, n, HINT_SEED + i) if method == "ours" else Hints.none()
+            pins = true_hints(clean, n, HINT_SEED + i)
             if method == "grey":
                 out, s = grey_rgb, 0.0
             else:
                 seen, t_seen = logits, t_net
                 if n and restorer.predict.in_channels > 1:  # weights that read the hints run again with them
                     seen, t_seen = timed(lambda: predict_logits(grey, restorer.predict, hints=pins))
-                out, s = timed(lambda: quantise(C.colorize_grey(grey, colour_of(grey, seen, pins))))
+                refine = restorer.alternates.get("hints") if method == "ours" else None
+                out, s = timed(lambda: quantise(C.colorize_grey(grey, colour_of(grey, seen, pins, refine=refine))))
                 s += t_seen
             scores[r].append(psnr(out, clean))
             error, off_hue = colour_errors(out, clean)
@@ -140,7 +144,7 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
             colour[r] += C.colourfulness(out)
             secs[r] += s / mp
             shown[r] = marked(out, pins) if n else out
-        if grid is not None and len(rows) < grid_rows and restorer is not None:
+        if grid is not None and len(rows) < grid_rows and ("ours", 0) in shown:
             # grey input | ours | ours with GRID_HINTS hints (marked) | original
             rows.append([grey_rgb, shown[("ours", 0)],
                          *([shown[("ours", GRID_HINTS)]] if ("ours", GRID_HINTS) in shown else []), clean])
@@ -187,6 +191,9 @@ BENCH = Bench(
     "hints, colourfulness ratio, s/MP.",
     run=run,
     methods=METHODS,
+    default_methods=("ours", "grey"),
+    methods_help="Comma-separated subset (default ours,grey). ours-spread: the hints propagated without the hint refiner "
+    "(weights/colorize_hints), for comparison; with --weights, ours runs without it too.",
     options=(ColorizeBenchOptions,),
     record=Recorded("colorize", ("PSNR", "over grey", "ΔE ab", "wrong hue", "worse than grey", "colourfulness ratio")),
     details=lambda options: {"predict_side": PREDICT_SIDE, "hint_seed": HINT_SEED},

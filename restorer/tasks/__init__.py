@@ -1,7 +1,7 @@
 """The explicit dict of tasks. Add a task by writing its module and listing it here."""
 from __future__ import annotations
 
-from . import blend, colorize, denoise, inpaint, morph, segment, unfade, upscale
+from . import blend, colorize, colorize_hints, denoise, inpaint, morph, segment, unfade, upscale
 from .base import Task
 
 TASKS: dict[str, Task] = {
@@ -10,6 +10,7 @@ TASKS: dict[str, Task] = {
         denoise.TASK,
         inpaint.TASK,
         colorize.TASK,
+        colorize_hints.TASK,
         segment.TASK,
         blend.TASK,
         morph.TASK,

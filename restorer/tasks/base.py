@@ -143,6 +143,7 @@ class Task:
     # alternates(options) -> {role: weights stem}: more shipped weights apply may pick per photo under these
     # options (blind denoise: the Gaussian-files weights when the noise it removed is white). Loaded beside
     # the shipped weights only (a chosen weights file runs alone); apply gets them as alternates={role: Predictor}.
+    # A stem naming another task is that task's model (colorize's hint refiner), used only where its file is.
     alternates: Callable[[Any], dict[str, str]] = no_alternates
     command: bool = True  # False: no generated `restore <name> PATH...` (the task has its own command)
     output: OutputNaming = OutputNaming()

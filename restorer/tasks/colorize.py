@@ -40,7 +40,8 @@ from .. import color_hint_maps as hint_maps
 from ..color_hints import HintPoint, Hints, hints_for, parse_points
 from ..color_prior import AB_PRIOR
 from ..color_reference import Palette, lightness_palette, reference_palette, steer
-from ..color_propagate import PROPAGATION, Propagation, hint_correction, working_lightness
+from ..color_propagate import PROPAGATION, Propagation, hint_correction, hint_pixels, working_lightness
+from ..color_refine import refined
 from ..imageio import Photo
 from ..metrics import psnr_torch
 from ..models import ModelSpec, cpu_unet
@@ -279,18 +280,24 @@ def note(message: str) -> None:
 
 def follow_hints(grey: np.ndarray, ab: np.ndarray, hints: Hints, how: Propagation = PROPAGATION,
                  guide: Callable[..., tuple[np.ndarray, np.ndarray]] | None = None,
-                 probs: np.ndarray | None = None) -> np.ndarray:
+                 probs: np.ndarray | None = None, refine: Predictor | None = None) -> np.ndarray:
     """HxWx2 ab at the photo's size: `ab` (the automatic colour at prediction size) corrected to
     follow the hints (color_propagate, solved at a bounded working size), the hinted pixels set exactly.
     probs (Q x h x w, colour_distribution): the colorizer's distributions, so hints stop where it sees
-    another surface (None: Levin's lightness affinity alone).
+    another surface (None: Levin's lightness affinity alone). refine: the hint refiner (color_refine.py,
+    the colorize_hints weights), run over the propagated colour at the working size.
     guide(lightness, ab, hints, full shape) -> (pull, guess) at the working size: a further pull per pixel
     toward a guessed correction (experiments only: scripts/experiments/colorize_hint_nonlocal.py)."""
     if len(hints):
         small = working_lightness(grey[..., 0])
         ab = upsample_ab(ab, small.shape)
         pull, guess = guide(small, ab, hints, grey.shape) if guide is not None else (None, None)
-        ab = ab + hint_correction(small, ab, hints, grey.shape, how, pull, guess, probs)
+        spread = ab + hint_correction(small, ab, hints, grey.shape, how, pull, guess, probs)
+        if refine is not None:
+            ys, xs = hint_pixels(hints, small.shape, grey.shape)
+            spread[ys, xs] = hints.ab  # as the refiner was trained (several on one pixel: the last)
+            spread = refined(refine, small, ab, spread, hint_maps.rasterise(hints, grey.shape, small.shape, spread_too=False))
+        ab = spread
     ab = upsample_ab(ab, grey.shape)
     ab[hints.ys, hints.xs] = hints.ab
     return ab
@@ -314,10 +321,10 @@ REFERENCE_CLASSICAL_SHARE = 0.5
 def colour_of(grey: np.ndarray, logits: np.ndarray, hints: Hints, saturation: float = 1.0,
               palette: Palette | None = None, reference_weight: float = REFERENCE_WEIGHT,
               reference_decoding: Decoding = REFERENCE_DECODING,
-              classical_share: float = REFERENCE_CLASSICAL_SHARE) -> np.ndarray:
+              classical_share: float = REFERENCE_CLASSICAL_SHARE, refine: Predictor | None = None) -> np.ndarray:
     """HxWx2 ab at the photo's size: the automatic colour decoded from the network's logits (with a
     reference's palette: steered toward it and mixed with its colour at each lightness), scaled by
-    saturation, corrected to follow the hints."""
+    saturation, corrected to follow the hints (and refined: follow_hints)."""
     if palette is None:
         ab = decode_auto(logits)
     else:
@@ -327,22 +334,29 @@ def colour_of(grey: np.ndarray, logits: np.ndarray, hints: Hints, saturation: fl
             ab = upsample_ab(ab, grey.shape) * np.float32(1 - classical_share)
             ab += np.float32(classical_share) * lightness_palette(C.lightness_of_grey(grey[..., 0]), palette)
     probs = colour_distribution(logits) if len(hints) else None  # what surfaces the colorizer sees
-    return follow_hints(grey, ab * np.float32(saturation), hints, probs=probs)
+    return follow_hints(grey, ab * np.float32(saturation), hints, probs=probs, refine=refine)
 
 
-def apply(photo: Photo, options: ColorizeOptions, predict: Predictor) -> Photo:
+def apply(photo: Photo, options: ColorizeOptions, predict: Predictor, alternates: dict[str, Predictor] | None = None) -> Photo:
+    """alternates (Task.alternates): {"hints": the hint refiner} where weights/colorize_hints is shipped."""
     pixels = photo.pixels
     if C.is_colour(pixels):
         note(f"{photo.source or 'image'}: colour input; converted to grey first")
     grey = C.grey_of(pixels) if pixels.shape[2] == 3 else pixels
     hints = hints_for(photo, options.hints, options.hint)
     palette = reference_palette(photo, options.reference) if options.reference is not None else None
-    ab = colour_of(grey, predict_logits(grey, predict, hints=hints), hints, options.saturation, palette)
+    refine = (alternates or {}).get("hints")
+    ab = colour_of(grey, predict_logits(grey, predict, hints=hints), hints, options.saturation, palette, refine=refine)
     out = photo.with_pixels(C.colorize_grey(grey, ab))
     icc = photo.icc_profile
     if icc and icc[16:20] == b"GRAY":  # the colour space field of an ICC header
         out = replace(out, icc_profile=None)
     return out
+
+
+def hint_refiner(options: ColorizeOptions) -> dict[str, str]:
+    """The hint refiner's weights (tasks/colorize_hints.py), loaded when a photo first has hints."""
+    return {"hints": "colorize_hints"}
 
 
 TASK = Task(
@@ -357,5 +371,6 @@ TASK = Task(
     patch=128,
     rotate=False,
     train_side=PREDICT_SIDE,
+    alternates=hint_refiner,
     training=TrainingHooks(model_options=ColorizeModelOptions),
 )
