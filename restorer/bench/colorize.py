@@ -145,9 +145,9 @@ def run(data: Path, methods: list[str], weights: Path | None, device: str, limit
             secs[r] += s / mp
             shown[r] = marked(out, pins) if n else out
         if grid is not None and len(rows) < grid_rows and ("ours", 0) in shown:
-            # grey input | ours | ours with GRID_HINTS hints (marked) | original
-            rows.append([grey_rgb, shown[("ours", 0)],
-                         *([shown[("ours", GRID_HINTS)]] if ("ours", GRID_HINTS) in shown else []), clean])
+            # grey input | ours | [the hints propagated alone |] ours with GRID_HINTS hints (marked) | original
+            hinted = [shown[r] for r in (("ours-spread", GRID_HINTS), ("ours", GRID_HINTS)) if r in shown]
+            rows.append([grey_rgb, shown[("ours", 0)], *hinted, clean])
     for r in runs:
         worse = float(np.mean(np.array(scores[r]) < np.array(grey_scores)))
         off = np.array(hint_errors[r])
@@ -175,7 +175,8 @@ def _counts(value: object) -> tuple[int, ...]:
 @dataclass
 class ColorizeBenchOptions:
     grid: Path | None = grid_field(
-        f"Also save a picture grid (grey input | ours | ours with {GRID_HINTS} hints | original) of the first images here.")
+        f"Also save a picture grid (grey input | ours | [ours-spread with {GRID_HINTS} hints |] ours with {GRID_HINTS} hints | "
+        "original) of the first images here.")
     hints: tuple[int, ...] = field(default=(0, 1, 5, 20), metadata={
         "help": "Numbers of ground-truth hint points to score 'ours' with, comma-separated (0 = automatic); "
         "default 0,1,5,20."})
