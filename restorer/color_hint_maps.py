@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from .color_hints import Hints
+from .color_propagate import hint_pixels
 
 CHANNELS = 6  # a*, b*, mask of the hinted pixels; a*, b* spread and nearness
 AB_SCALE = 100.0  # a*b* of sRGB colours lie within about +-110
@@ -47,11 +48,12 @@ def spread(maps: np.ndarray) -> np.ndarray:
 def rasterise(hints: Hints, full_shape: tuple[int, ...], small_shape: tuple[int, ...], spread_too: bool = True) -> np.ndarray:
     """The photo's hints (full-resolution pixels) as CHANNELSxhxw maps on the prediction grid: each
     grid cell holding hints gets their mean colour. spread_too=False: channels 3-5 stay 0."""
-    (big_h, big_w), (h, w) = full_shape[:2], small_shape[:2]
+    h, w = small_shape[:2]
     maps = empty(h, w)
     if not len(hints):
         return maps
-    cell = np.minimum(hints.ys * h // big_h, h - 1) * w + np.minimum(hints.xs * w // big_w, w - 1)
+    ys, xs = hint_pixels(hints, small_shape, full_shape)  # the cells the propagation pins them to
+    cell = ys * w + xs
     count = np.bincount(cell, minlength=h * w)
     has = count > 0
     for c in range(2):

@@ -24,7 +24,7 @@ from ..imageio import Photo
 from ..metrics import psnr_torch
 from ..models import cpu_unet
 from ..tiling import TiledPredictor
-from ..weights import WEIGHTS_DIR, load_model
+from ..weights import default_weights, load_model
 from .base import Predictor, Sample, Task, mse_loss
 from .colorize import PREDICT_SIDE, colour_distribution, decode_auto, predict_logits, upsample_ab
 
@@ -44,7 +44,7 @@ class RefinerOptions:
 @functools.cache
 def _colorizer() -> Predictor:
     """The shipped colorizer, loaded once per process: the automatic colour the refiner learns to correct."""
-    model, _ = load_model(WEIGHTS_DIR / "colorize.safetensors", task="colorize")
+    model, _ = load_model(default_weights("colorize"), task="colorize")
     return TiledPredictor.create(model, torch.device("cpu"), 0)
 
 
