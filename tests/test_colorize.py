@@ -14,6 +14,7 @@ from PIL import Image
 
 from restorer import color as C
 from restorer.color_prior import AB_PRIOR
+from restorer.color_decoding import AUTO, Decoding, decode_auto, decode_auto_torch
 from restorer.tiling import TiledPredictor
 from restorer.imageio import Photo, read_image
 from restorer.tasks import TASKS
@@ -116,7 +117,8 @@ def test_sample_input_is_lightness_and_target_is_the_clean_colour():
     aged = 0
     for seed in range(8):
         s = TASK.make_sample(clean, np.random.default_rng(seed))
-        assert set(s) == {"input", "target", "L", "rgb"}
+        assert set(s) == {"input", "target", "L", "rgb", "ab"}
+        assert np.allclose(s["ab"], C.rgb_to_lab(clean)[..., 1:].transpose(2, 0, 1))
         assert np.array_equal(s["target"].argmax(0), C.nearest_bin(C.rgb_to_lab(clean)[..., 1:]))
         assert np.array_equal(s["rgb"], clean.transpose(2, 0, 1))
         assert np.allclose(s["L"][0] * 100, lightness(clean), atol=1e-4)
@@ -134,6 +136,25 @@ def test_loss_prefers_the_right_colours_and_metrics_score_them():
     assert TASK.metrics["psnr"](right / 0.38, batch) > 27  # annealing undone: the decoded mean is about the colour
     assert TASK.metrics["psnr"](right / 0.38, batch) > TASK.metrics["psnr"](flat, batch) + 5
     assert TASK.metrics["colourfulness"](right / 0.38, batch) == pytest.approx(1, abs=0.1)
+
+
+def test_the_torch_decoding_is_the_automatic_colour_users_get():
+    logits = np.random.default_rng(2).normal(size=(C.N_BINS, 5, 7)).astype(np.float32) * 3
+    for decoding in (AUTO, Decoding(), Decoding(temperature=0.8, alpha=0.5, chroma=0.7, shrink=2.0)):
+        ours = decode_auto_torch(torch.from_numpy(logits)[None], decoding)[0].permute(1, 2, 0).numpy()
+        assert np.allclose(ours, decode_auto(logits, decoding), atol=1e-3)
+
+
+def test_the_decoded_losses_rank_right_colour_then_grey_then_a_wrong_hue():
+    red = np.zeros((16, 16, 3), np.float32)
+    red[..., 0] = 0.8
+    s = TASK.make_sample(red, np.random.default_rng(0))
+    batch = {k: torch.from_numpy(v[None]) for k, v in s.items()}
+    blue = torch.from_numpy(C.soft_encode(np.broadcast_to(np.float32([10, -50]), (16, 16, 2)).copy())[None])
+    right, wrong, unsure = torch.log(batch["target"] + 1e-6) * 3, torch.log(blue + 1e-6) * 3, torch.zeros_like(blue)
+    for name in ("decoded", "decoded-only"):
+        loss = TASK.with_loss(name).loss
+        assert loss(right, batch) < loss(unsure, batch) < loss(wrong, batch)
 
 
 # ----------------------------------------------------------------------------- inference

@@ -38,7 +38,7 @@ from tqdm import tqdm
 from .. import color as C
 from .. import color_hint_maps as hint_maps
 from ..color_hints import HintPoint, Hints, hints_for, parse_points
-from ..color_prior import AB_PRIOR
+from ..color_decoding import CLASS_WEIGHTS, Decoding, colour_distribution, decode_auto, decode_auto_torch
 from ..color_reference import Palette, lightness_palette, reference_palette, steer
 from ..color_propagate import PROPAGATION, Propagation, hint_correction, hint_pixels, working_lightness
 from ..color_refine import refined
@@ -54,9 +54,6 @@ from .base import Predictor, Sample, Task, TrainingHooks
 # +1.36 at 192, +1.28 at 128 (annealing T = 0.6); the old 512 px gave about +0.5.
 PREDICT_SIDE = 256
 OLD_PRINT_P = 0.5  # share of samples that look like old prints, not clean greyscale
-
-CLASS_WEIGHTS = torch.from_numpy(C.rebalancing_weights(np.asarray(AB_PRIOR, np.float32)))
-
 
 @dataclass
 class ColorizeOptions:
@@ -143,6 +140,7 @@ def _sample(clean: np.ndarray, rng: np.random.Generator, hinted: bool) -> Sample
     return {
         "input": model_input(lightness, hint_maps.sample(lab[..., 1:], rng) if hinted else None),
         "target": C.soft_encode(lab[..., 1:]),
+        "ab": np.ascontiguousarray(lab[..., 1:].transpose(2, 0, 1), dtype=np.float32),  # for the decoded loss
         "L": model_input(lab[..., 0]),
         "rgb": np.ascontiguousarray(clean.transpose(2, 0, 1), dtype=np.float32),
     }
@@ -175,11 +173,28 @@ def rebalanced_cross_entropy(pred: torch.Tensor, batch: dict[str, torch.Tensor])
     return (weights * ce).mean()
 
 
+# The squared a*b* error of the automatic colour counts this much against the cross-entropy (its units:
+# (ab / 10)^2, so a pixel 15 off in a*b* costs about as much as the cross-entropy of a typical pixel).
+DECODED_WEIGHT = 1.0
+
+
+def decoded_error(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """The squared a*b* error of the colour users get (the AUTO decoding, differentiable): the metric PSNR
+    over grey scores. The cross-entropy trains the distribution, rebalanced toward rare vivid colours; this
+    trains what it decodes to, so where the scene's hue is unsure the decoded colour should fade."""
+    return ((decode_auto_torch(pred) - batch["ab"]) / 10).square().mean()
+
+
+def cross_entropy_and_decoded(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    return rebalanced_cross_entropy(pred, batch) + DECODED_WEIGHT * decoded_error(pred, batch)
+
+
 def _rgb_from(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> np.ndarray:
-    """Bx3xHxW: the decoded colour over the clean lightness (the colour alone is scored)."""
+    """Bx3xHxW: the automatic colour, decoded as `restore colorize` does, over the clean lightness
+    (the colour alone is scored)."""
     out = []
     for logits, lightness in zip(pred.detach().float().cpu().numpy(), batch["L"].cpu().numpy()):
-        lab = np.concatenate([lightness[0][..., None] * 100, C.decode_ab(logits)], axis=-1)
+        lab = np.concatenate([lightness[0][..., None] * 100, decode_auto(logits)], axis=-1)
         out.append(C.lab_to_rgb(lab).transpose(2, 0, 1))
     return np.stack(out)
 
@@ -228,47 +243,6 @@ def upsample_ab(ab: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return ab if ab.shape[:2] == (h, w) else cv2.resize(ab, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-@dataclass(frozen=True)
-class Decoding:
-    """How the automatic colour is read from the bin logits (on top of the decoding folded into the
-    weights): annealed mean at `temperature` after a prior correction `alpha` (logits - alpha * log w,
-    toward the plain posterior: less of the rebalancing's taste for rare, vivid colours), then all
-    chroma scaled by `chroma`."""
-
-    temperature: float = C.ANNEAL_T
-    alpha: float = 0.0
-    chroma: float = 1.0
-    # Where the model is unsure, less colour: each pixel's chroma times |m|^2 / (|m|^2 + shrink * spread),
-    # m the decoded mean and spread the distribution's variance around it (a Wiener-style gain:
-    # a confident colour keeps its saturation, a guess between hues fades toward grey). 0: off.
-    shrink: float = 0.0
-
-
-# Plausible before vivid (issue #27): chosen on 81 held-out photos of the training sets (bsds432's
-# held-out split, urban100 and sunhays80 samples; scripts/experiments/colorize_auto_sweep.py,
-# docs/history/colorize.md) as the highest PSNR over grey pooled over them: +0.46 dB and 27 % of
-# photos worse than grey, against -0.21 dB and 48 % for the plain decoding (Decoding()).
-AUTO = Decoding(temperature=0.5, alpha=0.3, shrink=1.0)
-_LOG_W = np.log(CLASS_WEIGHTS.numpy())[:, None, None]
-
-
-def prior_corrected(logits: np.ndarray, decoding: Decoding = AUTO) -> np.ndarray:
-    """QxHxW logits less the decoding's further prior correction (alpha log w), what it decodes from."""
-    return logits - decoding.alpha * _LOG_W if decoding.alpha else logits
-
-
-def decode_auto(logits: np.ndarray, decoding: Decoding = AUTO) -> np.ndarray:
-    """QxHxW logits -> HxWx2 ab, the automatic colour."""
-    logits = prior_corrected(logits, decoding)
-    if decoding.shrink:
-        ab, spread = C.decode_ab_spread(logits, decoding.temperature)
-        power = (ab * ab).sum(-1)
-        ab = ab * (power / np.maximum(power + decoding.shrink * spread, 1e-6))[..., None]
-    else:
-        ab = C.decode_ab(logits, decoding.temperature)
-    return ab * np.float32(decoding.chroma) if decoding.chroma != 1 else ab
-
-
 def predict_ab(grey: np.ndarray, predict: Predictor, side: int = PREDICT_SIDE) -> np.ndarray:
     """HxWx1 grey -> HxWx2 ab, predicted with the long side at most `side` and upsampled."""
     return upsample_ab(decode_auto(predict_logits(grey, predict, side)), grey.shape)
@@ -301,11 +275,6 @@ def follow_hints(grey: np.ndarray, ab: np.ndarray, hints: Hints, how: Propagatio
     ab = upsample_ab(ab, grey.shape)
     ab[hints.ys, hints.xs] = hints.ab
     return ab
-
-
-def colour_distribution(logits: np.ndarray, decoding: Decoding = AUTO) -> np.ndarray:
-    """QxHxW logits -> QxHxW: the distribution over ab bins the automatic colour is decoded from."""
-    return C.annealed(prior_corrected(logits, decoding), decoding.temperature).reshape(logits.shape)
 
 
 # A reference (color_reference): its palette steers the logits with this weight, they are decoded by their
@@ -367,6 +336,7 @@ TASK = Task(
     make_sample=make_sample,
     apply=apply,
     loss=rebalanced_cross_entropy,
+    losses={"decoded": cross_entropy_and_decoded, "decoded-only": decoded_error},
     metrics={"psnr": psnr_rgb, "colourfulness": colourfulness_ratio},
     patch=128,
     rotate=False,

@@ -37,7 +37,8 @@ from restorer.color_hints import Hints  # noqa: E402
 from restorer.color_propagate import hint_pixels  # noqa: E402
 from restorer.corrupt.functional import quantise  # noqa: E402
 from restorer.metrics import psnr  # noqa: E402
-from restorer.tasks.colorize import AUTO, colour_distribution, decode_auto, follow_hints, predict_logits  # noqa: E402
+from restorer.color_decoding import AUTO, colour_distribution, decode_auto  # noqa: E402
+from restorer.tasks.colorize import follow_hints, predict_logits  # noqa: E402
 from restorer.tiling import TiledPredictor  # noqa: E402
 from restorer.weights import default_weights, load_model  # noqa: E402
 
