@@ -152,9 +152,19 @@ def test_the_decoded_losses_rank_right_colour_then_grey_then_a_wrong_hue():
     batch = {k: torch.from_numpy(v[None]) for k, v in s.items()}
     blue = torch.from_numpy(C.soft_encode(np.broadcast_to(np.float32([10, -50]), (16, 16, 2)).copy())[None])
     right, wrong, unsure = torch.log(batch["target"] + 1e-6) * 3, torch.log(blue + 1e-6) * 3, torch.zeros_like(blue)
-    for name in ("decoded", "decoded-only"):
+    for name in ("decoded", "decoded-only", "decoded-neutral"):
         loss = TASK.with_loss(name).loss
         assert loss(right, batch) < loss(unsure, batch) < loss(wrong, batch)
+
+
+def test_the_neutral_weighted_loss_charges_colour_on_a_grey_photo_more():
+    grey = np.full((16, 16, 3), 0.5, np.float32)
+    batch = {k: torch.from_numpy(v[None]) for k, v in TASK.make_sample(grey, np.random.default_rng(0)).items()}
+    sepia = torch.log(torch.from_numpy(C.soft_encode(np.broadcast_to(np.float32([5, 20]), (16, 16, 2)).copy())[None]) + 1e-6) * 3
+    ce = float(TASK.loss(sepia, batch))
+    plain = float(TASK.with_loss("decoded").loss(sepia, batch)) - ce
+    neutral = float(TASK.with_loss("decoded-neutral").loss(sepia, batch)) - ce
+    assert plain > 0.5 and neutral == pytest.approx(4 * plain, rel=1e-3)
 
 
 # ----------------------------------------------------------------------------- inference

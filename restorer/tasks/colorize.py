@@ -176,17 +176,30 @@ def rebalanced_cross_entropy(pred: torch.Tensor, batch: dict[str, torch.Tensor])
 # The squared a*b* error of the automatic colour counts this much against the cross-entropy (its units:
 # (ab / 10)^2, so a pixel 15 off in a*b* costs about as much as the cross-entropy of a typical pixel).
 DECODED_WEIGHT = 1.0
+# --loss decoded-neutral: a pixel whose true colour is neutral (a*b* chroma under NEUTRAL_CHROMA, where the
+# bench's wrong-hue share counts any painted chroma of 10 or more) weighs NEUTRAL_WEIGHT times as much, so the
+# best answer where the model is unsure is nearer grey than the mean colour (the issue: less saturation beats
+# a wrong hue). The plain squared error's answer there is the training photos' mean colour, a sepia cast.
+NEUTRAL_CHROMA, NEUTRAL_WEIGHT = 5.0, 4.0
 
 
-def decoded_error(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+def decoded_error(pred: torch.Tensor, batch: dict[str, torch.Tensor], neutral_weight: float = 1.0) -> torch.Tensor:
     """The squared a*b* error of the colour users get (the AUTO decoding, differentiable): the metric PSNR
     over grey scores. The cross-entropy trains the distribution, rebalanced toward rare vivid colours; this
-    trains what it decodes to, so where the scene's hue is unsure the decoded colour should fade."""
-    return ((decode_auto_torch(pred) - batch["ab"]) / 10).square().mean()
+    trains what it decodes to. neutral_weight: the weight of pixels whose true colour is neutral."""
+    error = ((decode_auto_torch(pred) - batch["ab"]) / 10).square().mean(1)
+    if neutral_weight != 1:
+        neutral = batch["ab"].square().sum(1) < NEUTRAL_CHROMA**2
+        error = error * torch.where(neutral, neutral_weight, 1.0)
+    return error.mean()
 
 
 def cross_entropy_and_decoded(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     return rebalanced_cross_entropy(pred, batch) + DECODED_WEIGHT * decoded_error(pred, batch)
+
+
+def cross_entropy_and_decoded_neutral(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    return rebalanced_cross_entropy(pred, batch) + DECODED_WEIGHT * decoded_error(pred, batch, NEUTRAL_WEIGHT)
 
 
 def _rgb_from(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> np.ndarray:
@@ -336,7 +349,8 @@ TASK = Task(
     make_sample=make_sample,
     apply=apply,
     loss=rebalanced_cross_entropy,
-    losses={"decoded": cross_entropy_and_decoded, "decoded-only": decoded_error},
+    losses={"decoded": cross_entropy_and_decoded, "decoded-only": decoded_error,
+            "decoded-neutral": cross_entropy_and_decoded_neutral},
     metrics={"psnr": psnr_rgb, "colourfulness": colourfulness_ratio},
     patch=128,
     rotate=False,
