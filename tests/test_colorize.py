@@ -14,11 +14,11 @@ from PIL import Image
 
 from restorer import color as C
 from restorer.color_prior import AB_PRIOR
-from restorer.color_decoding import AUTO, Decoding, decode_auto, decode_auto_torch
+from restorer.color_decoding import AUTO, CLASS_WEIGHTS, Decoding, decode_auto, decode_auto_torch
 from restorer.tiling import TiledPredictor
 from restorer.imageio import Photo, read_image
 from restorer.tasks import TASKS
-from restorer.tasks.colorize import CLASS_WEIGHTS, PREDICT_SIDE, ColorizeOptions, apply, fold_decoding
+from restorer.tasks.colorize import PREDICT_SIDE, ColorizeOptions, apply, fold_decoding
 from restorer.weights import save_weights
 
 from .conftest import bench_rows, invoke, random_head_model, save_rgb, smooth_image, tiny_unet_for

@@ -143,7 +143,8 @@ def test_hints_follow_a_painted_stroke_in_a_large_photo(predictor):
     ys, xs = np.arange(300, 320), np.arange(400, 420)
     yy, xx = np.meshgrid(ys, xs, indexing="ij")
     want = chroma_of(np.array([ORANGE]) / 255)
-    from restorer.tasks.colorize import decode_auto, follow_hints, predict_logits
+    from restorer.color_decoding import decode_auto
+    from restorer.tasks.colorize import follow_hints, predict_logits
 
     hints = Hints(yy.ravel(), xx.ravel(), np.repeat(want, yy.size, axis=0))
     ab = follow_hints(photo.pixels, decode_auto(predict_logits(photo.pixels, predictor)), hints)

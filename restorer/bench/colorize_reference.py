@@ -19,8 +19,9 @@ from ..metrics import psnr
 from ..restorer import Restorer
 from ..tasks import TASKS
 from ..tasks.base import Predictor
-from ..tasks.colorize import (REFERENCE_CLASSICAL_SHARE, REFERENCE_DECODING, REFERENCE_WEIGHT, Decoding, colour_of,
-                              predict_logits, upsample_ab)
+from ..color_decoding import Decoding
+from ..tasks.colorize import (REFERENCE_CLASSICAL_SHARE, REFERENCE_DECODING, REFERENCE_WEIGHT, colour_of, predict_logits,
+                              upsample_ab)
 from .base import Bench, grid_field
 from .common import Table, load_clean, save_grid
 

@@ -26,7 +26,8 @@ from ..models import cpu_unet
 from ..tiling import TiledPredictor
 from ..weights import default_weights, load_model
 from .base import Predictor, Sample, Task, mse_loss
-from .colorize import PREDICT_SIDE, colour_distribution, decode_auto, predict_logits, upsample_ab
+from ..color_decoding import colour_distribution, decode_auto
+from .colorize import PREDICT_SIDE, predict_logits, upsample_ab
 
 # Hints per training crop: 1 + geometric, capped. A 192 px crop is a quarter to a third of a photo at the
 # working size, so a mean of 4 is about the bench's 5-20 hints per photo.

@@ -33,7 +33,8 @@ from restorer.color_propagate import Propagation
 from restorer.corrupt.functional import quantise
 from restorer.metrics import psnr
 from restorer.resize import resize_long_side
-from restorer.tasks.colorize import Decoding, colour_distribution, decode_auto, follow_hints, predict_logits
+from restorer.color_decoding import Decoding, colour_distribution, decode_auto
+from restorer.tasks.colorize import follow_hints, predict_logits
 from restorer.tiling import TiledPredictor
 from restorer.train.data import held_out_split, list_images, load_rgb
 from restorer.weights import default_weights, load_model

@@ -23,7 +23,8 @@ from restorer import color as C
 from restorer.corrupt.functional import quantise
 from restorer.metrics import psnr
 from restorer.resize import resize_long_side
-from restorer.tasks.colorize import decode_auto, predict_logits, upsample_ab
+from restorer.color_decoding import decode_auto
+from restorer.tasks.colorize import predict_logits, upsample_ab
 from restorer.tiling import TiledPredictor
 from restorer.train.data import held_out_split, list_images, load_rgb
 from restorer.weights import default_weights, load_model

@@ -32,7 +32,8 @@ from restorer.bench.common import load_clean
 from restorer.corrupt.functional import quantise
 from restorer.ensemble import averaged_over_views
 from restorer.metrics import psnr
-from restorer.tasks.colorize import CLASS_WEIGHTS, predict_logits, upsample_ab
+from restorer.color_decoding import CLASS_WEIGHTS
+from restorer.tasks.colorize import predict_logits, upsample_ab
 from restorer.train.data import held_out_split, load_rgb
 from restorer.weights import default_weights, load_model
 

@@ -29,7 +29,8 @@ from restorer.bench.colorize_reference import halves, reference_outputs, scores 
 from restorer import color as C  # noqa: E402
 from restorer.bench.common import Table  # noqa: E402
 from restorer.corrupt.functional import quantise  # noqa: E402
-from restorer.tasks.colorize import REFERENCE_CLASSICAL_SHARE, Decoding  # noqa: E402
+from restorer.color_decoding import Decoding  # noqa: E402
+from restorer.tasks.colorize import REFERENCE_CLASSICAL_SHARE  # noqa: E402
 from restorer.tiling import TiledPredictor  # noqa: E402
 from restorer.weights import default_weights, load_model  # noqa: E402
 
