@@ -289,3 +289,52 @@ def test_a_bad_mask_is_one_line_naming_it_and_the_batch_goes_on(tmp_path, weight
     assert "b.png: no mask named b_1_mask.* or b.* in" in failed[0]
     assert str(masks / "c.png") in failed[1] and "64x48, the photo 128x96" in failed[1]
     assert str(masks / "d.png") in failed[2]
+
+
+def test_the_repair_weight_is_a_hard_cut_unless_blended_from_a_lower_probability():
+    from restorer.oldphoto import repair_weight
+
+    logit = np.log(np.array([0.05, 0.1, 0.3, 0.5, 0.7, 0.95]) / np.array([0.95, 0.9, 0.7, 0.5, 0.3, 0.05]))
+    assert repair_weight(logit, 0.5, None).tolist() == [0, 0, 0, 0, 1, 1]
+    assert repair_weight(logit, 0.5, 0.5).tolist() == [0, 0, 0, 0, 1, 1]  # nothing to blend over
+    soft = repair_weight(logit, 0.7, 0.1)
+    np.testing.assert_allclose(soft, [0, 0, 1 / 3, 2 / 3, 1, 1], atol=1e-5)
+
+
+def test_blended_repair_keeps_the_scan_where_sure_and_mixes_in_proportion_where_unsure():
+    from restorer.oldphoto import blend_repair
+
+    scan, repaired = np.zeros((9, 9, 1), np.float32), np.ones((9, 9, 1), np.float32)
+    weight = np.zeros((9, 9), np.float32)
+    weight[4, 4], weight[1, 1] = 1, 0.25
+    out = blend_repair(scan, repaired, weight, dilate=0)[..., 0]
+    assert out[4, 4] == 1 and out[1, 1] == 0.25 and out[7, 7] == 0 and out[4, 5] == 0
+    grown = blend_repair(scan, repaired, weight, dilate=1)[..., 0]
+    assert grown[4, 5] == grown[3, 4] == 1 and grown[5, 5] == 0  # grown as the inpainter grows its hole: L2 <= 1
+    assert grown[1, 2] == 0.25
+
+
+def test_oldphoto_blends_the_repair_into_marks_the_detector_is_unsure_of(weights_dir):
+    from restorer.imageio import Photo
+    from restorer.oldphoto import StageWeights
+
+    clean = smooth_image(64, 80, 3).mean(axis=2) * 0.5 + 0.25  # at most 0.75: p < 0.12 for the stand-in detector
+    damaged = clean.copy()
+    damaged[10:12, 5:75] = 0.98  # p = 1: repaired under both settings
+    damaged[40:42, 5:75] = 0.8  # p = 0.5: below the threshold (0.9), above blend_from (0.1)
+    photo = Photo(np.repeat(damaged[..., None], 3, 2).astype(np.float32), None, 8, "PNG", None, None, {}, None, Path("x.png"))
+    weights = StageWeights(**{f"{n}_weights": weights_dir / f"{n}.safetensors" for n in ("segment", "inpaint", "denoise")})
+    outs = {}
+    for blend in (None, 0.1):
+        options = OldPhotoOptions(threshold=0.9, blend_from=blend, no_colorize=True, no_unfade=True, sigma=0)
+        outs[blend] = OldPhoto.load(options, weights, "cpu")(photo)[""].pixels.mean(axis=2)
+    hard, soft = outs[None], outs[0.1]
+    np.testing.assert_allclose(hard[10:12], soft[10:12], atol=1e-6)
+    assert abs(hard[40:42, 10:70] - 0.8).max() < 1e-3  # the hard cut leaves the unsure mark as it was
+    pulled = soft[40:42, 10:70] - 0.8
+    repaired_alone = clean[40:42, 10:70] - 0.8  # about where the fill goes: the grey around the mark
+    assert (np.sign(pulled) == np.sign(repaired_alone)).mean() > 0.9 and abs(pulled).mean() > 0.02
+    assert abs(pulled).mean() < abs(repaired_alone).mean()  # in part, not all the way
+    far = np.ones_like(hard, bool)
+    far[8:14] = far[38:44] = False
+    np.testing.assert_allclose(hard[far], soft[far], atol=1e-6)
