@@ -18,8 +18,7 @@ from .tasks.base import Task
 from .tasks.denoise import DenoiseOptions
 from .tasks.inpaint import InpaintOptions, load_mask
 from .see_through import SeeThrough, see_through
-from .imageio import rgb_of
-from .tasks.segment import SegmentOptions, damage_logits, labels_of, mask_photo, overlay, threshold_logit
+from .tasks.segment import SegmentOptions, labels_of, mask_photo, overlay
 from .tasks.unfade import UnfadeOptions
 from .tasks.upscale import SCALES as UPSCALE_SCALES
 from .tasks.upscale import UpscaleOptions
@@ -45,10 +44,6 @@ STAGE_OUTPUTS: dict[str, str | None] = {"_0_unfaded": None, MASK_TAG: "PNG", f"{
 class OldPhotoOptions:
     threshold: float = field(default=0.5, metadata={
         "help": "Damage probability above which a pixel is repaired (lower: more is repaired).", "min": 0.0, "max": 1.0})
-    blend_from: float | None = field(default=None, metadata={
-        "help": "Damage probability from which the repair is blended in, in proportion to the probability, up to all "
-                "of it at --threshold: unsure pixels take part of the repair, so a false alarm costs less "
-                "(omit: a hard cut at --threshold).", "min": 0.0, "max": 1.0})
     dilate: int = field(default=1, metadata={
         "help": "Grow the damage (detected, or the mask given) by this many pixels before inpainting (covers soft "
                 "edges); 0: inpaint exactly the mask.", "min": 0})
@@ -146,25 +141,6 @@ def unfades(pixels: np.ndarray, options: OldPhotoOptions) -> bool:
     return bool(np.median(rgb.max(axis=1) - rgb.min(axis=1)) >= CAST_CHROMA)
 
 
-def repair_weight(logit: np.ndarray, threshold: float, blend_from: float | None) -> np.ndarray:
-    """The share of the repair each pixel takes (HxW float32) from the detector's log-odds: 1 above `threshold`;
-    with `blend_from`, rising linearly in probability from 0 there (the expected-error optimum when the
-    probability is calibrated and the repair beats the scan on damage); without it, 0 below `threshold`."""
-    if blend_from is None or blend_from >= threshold:
-        return (logit > threshold_logit(threshold)).astype(np.float32)
-    probability = 1 / (1 + np.exp(-logit.astype(np.float32)))
-    return np.clip((probability - blend_from) / (threshold - blend_from), 0, 1).astype(np.float32)
-
-
-def blend_repair(scan: np.ndarray, repaired: np.ndarray, weight: np.ndarray, dilate: int) -> np.ndarray:
-    """`repaired` where `weight` (HxW, 0-1) is 1, the scan where it is 0, in proportion between; the weight
-    grown by `dilate` px first, as the inpainter grows its hole."""
-    if dilate:
-        weight = cv2.dilate(weight, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * dilate + 1,) * 2))
-    w = weight[..., None]
-    return (scan + w * (repaired - scan)).astype(np.float32)
-
-
 def intact(pixels: np.ndarray, damage: np.ndarray) -> np.ndarray:
     """The pixels away from the damage (bool HxW, grown by INTACT_MARGIN px for halos and soft edges), as
     an N x 1 x C array to read the photo's tone from; all of them when too few are left."""
@@ -216,33 +192,21 @@ class OldPhoto:
     def device(self) -> str:
         return str(self.stages["segment"].predict.device)
 
-    def _weigh(self, photo: Photo) -> np.ndarray:
-        """The detector's repair weight (repair_weight); a multi-class detector's damage is any class but 0."""
-        logits = damage_logits(rgb_of(photo.pixels), self.stages["segment"].predict, SegmentOptions.views)
-        if logits.shape[0] > 1:
-            return (logits.argmax(0) > 0).astype(np.float32)
-        return repair_weight(logits[0], self.options.threshold, self.options.blend_from)
-
     def __call__(self, photo: Photo, damage: np.ndarray | None = None) -> dict[str, Photo]:
         """{"": the restored photo, and with keep_stages each stage's result under its tag}.
         damage: bool HxW, what to repair instead of what the detector finds (a mask the user gave or edited)."""
         o, s = self.options, self.stages
-        weigh = self._weigh if damage is None else (lambda p: damage.astype(np.float32))
-        weight = weigh(photo)
-        mask = mask_photo(photo, weight >= 1)  # what is shown and kept: the damage at the threshold
+        detect = (lambda p: s["segment"](p, SegmentOptions(threshold=o.threshold))) if damage is None else (
+            lambda p: mask_photo(p, damage))
+        mask = detect(photo)
         # The photo's tone is read where it is intact: brown stains do not make a black-and-white print colour.
         seen = intact(photo.pixels, labels_of(mask) > 0)
         unfaded = s["unfade"](photo, UnfadeOptions()) if "unfade" in s and unfades(seen, o) else None
         if unfaded is not None:  # the detector, inpainter and denoiser learnt on photos of normal colour and contrast
-            weight = weigh(unfaded)
-            photo, mask = unfaded, mask_photo(unfaded, weight >= 1)
-        hole = weight > 0
-        inpainted = s["inpaint"].apply_after(photo, InpaintOptions(auto=True, dilate=o.dilate, fill="smooth"),
-                                             {"segment": mask_photo(photo, hole)})
+            photo, mask = unfaded, detect(unfaded)
+        inpainted = s["inpaint"].apply_after(photo, InpaintOptions(auto=True, dilate=o.dilate, fill="smooth"), {"segment": mask})
         if not o.no_see_through:
-            inpainted = inpainted.with_pixels(see_through(photo.pixels, inpainted.pixels, hole, SEE_THROUGH))
-        if ((weight > 0) & (weight < 1)).any():  # a soft repair: blended in where the detector is unsure
-            inpainted = inpainted.with_pixels(blend_repair(photo.pixels, inpainted.pixels, weight, o.dilate))
+            inpainted = inpainted.with_pixels(see_through(photo.pixels, inpainted.pixels, labels_of(mask) > 0, SEE_THROUGH))
         result = denoised = s["denoise"](inpainted, DenoiseOptions(sigma=o.sigma))
         if "colorize" in s and colorizes(seen, o):
             colorize = s["colorize"]

@@ -128,15 +128,10 @@ def threshold_logit(threshold: float) -> float:
         return float(np.log(threshold) - np.log1p(-threshold))
 
 
-def damage_logits(rgb: np.ndarray, predict: Predictor, views: int = SegmentOptions.views) -> np.ndarray:
-    """HxWx3 -> C x H x W logits, averaged over `views`; a binary detector's one channel is the damage's log-odds."""
-    return averaged_over_views(predict, np.ascontiguousarray(rgb.transpose(2, 0, 1)), views)
-
-
 def predict_labels(rgb: np.ndarray, predict: Predictor, threshold: float = 0.5,
                    views: int = SegmentOptions.views) -> tuple[np.ndarray, bool]:
     """HxWx3 -> (HxW uint8 class indices, binary model?); binary: 1 = damage."""
-    logits = damage_logits(rgb, predict, views)
+    logits = averaged_over_views(predict, np.ascontiguousarray(rgb.transpose(2, 0, 1)), views)
     if logits.shape[0] == 1:
         return (logits[0] > threshold_logit(threshold)).astype(np.uint8), True
     return logits.argmax(0).astype(np.uint8), False

@@ -8,9 +8,6 @@ benchmark sets and the independent generator are not used: they report, they do 
     # the see-through repair of translucent marks: off, and SeeThrough fields as key=value lists
     python scripts/experiments/oldphoto_threshold.py --data /work/denoise_data \\
         --weights weights/segment.safetensors --see-through off default band=2,min_ratio=0.5
-    # a soft repair: blended in from a lower probability up to all of it at the threshold (-1: hard)
-    python scripts/experiments/oldphoto_threshold.py --data /work/denoise_data \
-        --weights weights/segment.safetensors --thresholds 0.5 0.7 --blend-from -1 0.1 0.2 0.3
 """
 from __future__ import annotations
 
@@ -58,8 +55,6 @@ def main() -> None:
     ap.add_argument("--weights", type=Path, nargs="+", required=True, help="damage detector weights to compare")
     ap.add_argument("--thresholds", type=float, nargs="+", default=[0.5])
     ap.add_argument("--dilate", type=int, nargs="+", default=[OldPhotoOptions.dilate])
-    ap.add_argument("--blend-from", type=float, nargs="+", default=[-1.0],
-                    help="probabilities the repair is blended in from (OldPhotoOptions.blend_from; -1: a hard cut)")
     ap.add_argument("--photos", type=int, default=16)
     ap.add_argument("--see-through", nargs="+", default=["default"], help="off, default, or SeeThrough key=value,...")
     ap.add_argument("--generator", default="ours", help="ours or independent (the latter only to look, never to choose)")
@@ -68,12 +63,11 @@ def main() -> None:
     pipeline = None
     for w in args.weights:
         pipeline = OldPhoto.load(OldPhotoOptions(no_colorize=True), StageWeights(segment_weights=w), "cpu")
-        for t, d, spec, b in itertools.product(args.thresholds, args.dilate, args.see_through, args.blend_from):
-            pipeline.options = dataclasses.replace(pipeline.options, threshold=t, dilate=d, no_see_through=spec == "off",
-                                                   blend_from=None if b < 0 else b)
+        for t, d, spec in itertools.product(args.thresholds, args.dilate, args.see_through):
+            pipeline.options = dataclasses.replace(pipeline.options, threshold=t, dilate=d, no_see_through=spec == "off")
             oldphoto.SEE_THROUGH = see_through(spec)
             row = measure(images, ["ours"], pipeline, seed=7, generator=args.generator).rows[0]
-            print(f"{w}  threshold {t}  dilate {d}  see-through {spec}  blend from {b}: PSNR {row[1]:.2f}  SSIM {row[2]:.4f}  "
+            print(f"{w}  threshold {t}  dilate {d}  see-through {spec}: PSNR {row[1]:.2f}  SSIM {row[2]:.4f}  "
                   f"({len(images)} held-out crops)", flush=True)
     row = measure(images, ["input"], pipeline, seed=7, generator=args.generator).rows[0]
     print(f"input: PSNR {row[1]:.2f}  SSIM {row[2]:.4f}")
