@@ -18,9 +18,14 @@ class ModelTester:
         super().__init_subclass__(**kw)
         TESTED.add(cls.spec.arch)
 
+    @property
+    def channels(self) -> tuple[int, int]:
+        args = self.spec.args.get("member", {}).get("args", self.spec.args)  # an ensemble's are its members'
+        return args["in_channels"], args["out_channels"]
+
     def test_shape_and_backward(self):
         model = self.spec.build()
-        c_in, c_out = self.spec.args["in_channels"], self.spec.args["out_channels"]
+        c_in, c_out = self.channels
         x = torch.rand(2, c_in, 64, 96, requires_grad=True)
         y = model(x)
         assert y.shape == (2, c_out, 64, 96)
@@ -59,6 +64,27 @@ class TestUnshuffledResNet(ModelTester):
 class TestColourTransformNet(ModelTester):
     spec = ModelSpec("colour_transform", {"in_channels": 6, "out_channels": 3, "width": 8, "knots": 5, "local_channels": 4})
     identity_at_init = True
+
+
+class TestOutputEnsemble(ModelTester):
+    spec = ModelSpec("output_ensemble", {"member": TestRefinedUNet.spec.to_json(), "count": 2})
+
+
+def test_an_output_ensemble_averages_its_members_distributions_and_folds_for_inference():
+    from restorer.models.fold import fold_batchnorm
+
+    torch.manual_seed(0)
+    ensemble = TestOutputEnsemble.spec.build().eval()
+    for m in ensemble.members:  # untrained U-Nets start at the identity; give each its own answer
+        torch.nn.init.normal_(m.head[-1].weight, std=0.5)
+    x = torch.rand(1, 4, 64, 64)
+    with torch.no_grad():
+        p = [torch.softmax(m(x), 1) for m in ensemble.members]
+        out = ensemble(x)
+        assert torch.allclose(out.exp(), (p[0] + p[1]) / 2, atol=1e-5)
+        assert not torch.allclose(p[0], p[1], atol=1e-3)  # the mean is not one member's
+        assert fold_batchnorm(ensemble) > 0
+        assert torch.allclose(ensemble(x), out, atol=1e-4)
 
 
 def test_every_architecture_has_a_tester():

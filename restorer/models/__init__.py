@@ -8,6 +8,7 @@ from torch import nn
 
 from .autoencoder import ConvAutoencoder
 from .colournet import ColourTransformNet
+from .output_ensemble import OutputEnsemble
 from .srnet import UnshuffledResNet
 from .unet import RefinedUNet
 
@@ -16,6 +17,7 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
     "conv_autoencoder": ConvAutoencoder,
     "unshuffled_resnet": UnshuffledResNet,
     "colour_transform": ColourTransformNet,
+    "output_ensemble": OutputEnsemble,
 }
 
 

@@ -62,7 +62,7 @@ def hint_sweep(data: Path, seed: int, limit: int | None, predict: TiledPredictor
     setting None is Levin alone (the shipped propagation before these sweeps). surface_side: the distribution
     from a second prediction with that long side (default: the automatic colour's own)."""
     gain = {(s, n): [] for s in settings for n in points}
-    wrong = {k: [] for k in gain}
+    wrong, absolute = {k: [] for k in gain}, {k: [] for k in gain}
     for name, imgs in photos(data, seed, limit).items():
         for i, clean in enumerate(imgs):
             grey = C.grey_of(clean)
@@ -76,17 +76,19 @@ def hint_sweep(data: Path, seed: int, limit: int | None, predict: TiledPredictor
                 pins = true_hints(clean, n, HINT_SEED + i)
                 for s in settings:
                     out = quantise(C.colorize_grey(grey, colour(grey, auto, probs, pins, s)))
-                    gain[s, n].append((name, psnr(out, clean) - base))
+                    absolute[s, n].append(psnr(out, clean))
+                    gain[s, n].append((name, absolute[s, n][-1] - base))
                     wrong[s, n].append(colour_errors(out, clean)[1])
         print(f"done {name}", file=sys.stderr, flush=True)
     sets = sorted({g[0] for v in gain.values() for g in v})
-    print(f"| {columns} | hints | " + " | ".join(sets) + " | pooled gain over automatic | wrong hue |")
-    print("|" + "---|" * (columns.count("|") + 4 + len(sets)))
+    print(f"| {columns} | hints | " + " | ".join(sets) + " | pooled gain over automatic | wrong hue | pooled PSNR |")
+    print("|" + "---|" * (columns.count("|") + 5 + len(sets)))
     for s in settings:
         for n in points:
             per = [np.mean([g for k, g in gain[s, n] if k == set_]) for set_ in sets]
             print(f"| {label(s)} | {n} | " + " | ".join(f"{v:+.2f}" for v in per)
-                  + f" | {np.mean([g for _, g in gain[s, n]]):+.2f} | {np.mean(wrong[s, n]):.1%} |", flush=True)
+                  + f" | {np.mean([g for _, g in gain[s, n]]):+.2f} | {np.mean(wrong[s, n]):.1%} | {np.mean(absolute[s, n]):.2f} |",
+                  flush=True)
 
 
 def main() -> None:
