@@ -87,8 +87,16 @@ def hint_sweep(data: Path, seed: int, limit: int | None, predict: TiledPredictor
         for n in points:
             per = [np.mean([g for k, g in gain[s, n] if k == set_]) for set_ in sets]
             print(f"| {label(s)} | {n} | " + " | ".join(f"{v:+.2f}" for v in per)
-                  + f" | {np.mean([g for _, g in gain[s, n]]):+.2f} | {np.mean(wrong[s, n]):.1%} | {np.mean(absolute[s, n]):.2f} |",
+                  + f" | {np.mean([g for _, g in gain[s, n]]):+.2f} | {np.mean(wrong[s, n]):.1%}"
+                  f" | {np.mean(absolute[s, n]):.2f} |",
                   flush=True)
+
+
+def _head(label: str, key: tuple) -> str:
+    """A row's first columns: the set, the decoding, the propagation and the number of hints."""
+    d, how, n = key
+    return (f"| {label} | {d.temperature:g} | {d.alpha:g} | {d.chroma:g} | {d.shrink:g} | "
+            f"{f'{how.prior:g} / {how.variance_cap:g}' if how else '-'} | {n}")
 
 
 def main() -> None:
@@ -114,6 +122,7 @@ def main() -> None:
             else [(decodes[0], Propagation(p, c), n) for p in args.prior for c in args.cap for n in [0, *args.points]])
     print(f"| set | T | alpha | chroma | shrink | prior / cap | hints | over grey | worse than grey | ΔE ab | wrong hue | photos |\n|{'---|' * 12}",
           flush=True)
+    every: list[tuple[float, dict]] = []  # (the original's colourfulness, {key: (gain, ΔE, wrong hue)}) per photo
     for name, imgs in photos(args.data, info.meta["training"]["config"]["seed"], args.limit).items():
         gain, err, wrong = ({k: [] for k in keys} for _ in range(3))
         for i, clean in enumerate(imgs):
@@ -122,6 +131,7 @@ def main() -> None:
             if not np.isfinite(base):  # a grey photo: nothing to colour, and any gain is -inf
                 continue
             logits = {0: predict_logits(grey, predict)}
+            every.append((C.colourfulness(clean), {}))
             for k in keys:
                 d, how, n = k
                 pins = true_hints(clean, n, HINT_SEED + i) if n else Hints.none()
@@ -134,12 +144,19 @@ def main() -> None:
                 error, off_hue = colour_errors(out, clean)
                 err[k].append(error)
                 wrong[k].append(off_hue)
+                every[-1][1][k] = (gain[k][-1], error, off_hue)
         for k in keys:
-            d, how, n = k
             g = np.array(gain[k])
-            print(f"| {name} | {d.temperature:g} | {d.alpha:g} | {d.chroma:g} | {d.shrink:g} | {f'{how.prior:g} / {how.variance_cap:g}' if how else '-'} | {n} "
+            print(f"{_head(name, k)} "
                   f"| {g.mean():+.3f} | {(g < 0).mean():.3f} | {np.mean(err[k]):.2f} | {np.mean(wrong[k]):.1%} "
                   f"| {len(g)} |", flush=True)
+    # Pooled over every set, and over the most colourful third of the photos: fading saturated objects
+    # (red doors, caps) costs there, which the pooled mean can hide (docs/history/colorize.md, 2026-12-07).
+    cut = np.quantile([c for c, _ in every], 2 / 3)
+    for label, chosen in (("pooled", every), ("most colourful third", [e for e in every if e[0] >= cut])):
+        for k in keys:
+            g, e, w = (np.array([v[1][k][j] for v in chosen]) for j in range(3))
+            print(f"{_head(label, k)} | {g.mean():+.3f} | {(g < 0).mean():.3f} | {e.mean():.2f} | {w.mean():.1%} | {len(g)} |", flush=True)
 
 
 if __name__ == "__main__":
