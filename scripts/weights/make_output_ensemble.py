@@ -37,7 +37,10 @@ def main() -> None:
     ensemble = OutputEnsemble(**spec.args)
     for slot, (model, _) in zip(ensemble.members, loaded):
         slot.load_state_dict(model.state_dict())
-    training = {"output_ensemble": [{"file": str(p), "sha256": info.meta.get("sha256"), "training": info.meta.get("training")}
+    # The first member's record stays on top (its run's config and held-out split are what tools read), every
+    # member's below it.
+    training = {**first.meta.get("training", {}),
+                "output_ensemble": [{"file": str(p), "sha256": info.meta.get("sha256"), "training": info.meta.get("training")}
                                     for p, (_, info) in zip(args.members, loaded)],
                 "made_by": "scripts/weights/make_output_ensemble.py"}
     save_weights(ensemble, spec, args.out, first.task, training=training)
