@@ -57,16 +57,32 @@ _SCAN = A.Compose([
 ])
 
 
+FILL_SIGMA = 2.0  # px: a smooth fill keeps about this blur of what it covers (the false-alarm cost below)
+
+
+def repair_costs(damaged: np.ndarray, undamaged: np.ndarray) -> np.ndarray:
+    """HxWx3 scans of the print with and without its damage -> 2xHxW: what a detector's mistake at each pixel
+    costs the restored photo in squared error: a miss leaves the damage (its squared change), a false alarm
+    has the pixel filled smoothly (the squared detail a fill of FILL_SIGMA would wipe out)."""
+    miss = ((damaged - undamaged) ** 2).mean(-1)
+    alarm = ((undamaged - cv2.GaussianBlur(undamaged, (0, 0), FILL_SIGMA)) ** 2).mean(-1)
+    return np.stack([miss, alarm]).astype(np.float32)
+
+
 def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
     _TONE.set_random_seed(int(rng.integers(2**31)))  # repeatable for the caller's rng
     toned = np.clip(_TONE(image=clean)["image"], 0, 1).astype(np.float32)
     damaged, mask = random_damage(toned, rng)
-    _SCAN.set_random_seed(int(rng.integers(2**31)))
+    scan_seed = int(rng.integers(2**31))
+    _SCAN.set_random_seed(scan_seed)
     out = _SCAN(image=damaged, mask=mask.astype(np.uint8))
     image = np.clip(out["image"], 0, 1).astype(np.float32)
+    _SCAN.set_random_seed(scan_seed)  # the same scan of the print without its damage: same move, grain, blur
+    undamaged = np.clip(_SCAN(image=toned)["image"], 0, 1).astype(np.float32)
     return {
         "input": np.ascontiguousarray(image.transpose(2, 0, 1)),
         "target": out["mask"].astype(np.float32)[None],
+        "cost": repair_costs(image, undamaged),
     }
 
 
@@ -79,6 +95,19 @@ def dice_bce(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor
     """Dice (overlap, insensitive to how little of the crop is damage) + BCE (per-pixel, stable)."""
     target = batch["target"]
     return _dice_binary(pred, target) + torch.nn.functional.binary_cross_entropy_with_logits(pred, target)
+
+
+COST_FLOOR = 1e-4  # every pixel still teaches a little, however little its mistake would cost
+
+
+def repair_weighted_bce(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """BCE with each pixel weighed by what a mistake there costs oldphoto (repair_costs): a missed bright
+    scratch far more than a missed mark no one can see, a false alarm on texture more than on a flat sky.
+    IoU counts every pixel alike; the restored photo does not (docs/history/oldphoto.md)."""
+    target, cost = batch["target"], batch["cost"]
+    weight = torch.where(target > 0.5, cost[:, :1], cost[:, 1:]) + COST_FLOOR
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(pred.float(), target, reduction="none")
+    return (weight * bce).sum() / weight.sum()
 
 
 def _labels(pred: torch.Tensor) -> torch.Tensor:
@@ -265,6 +294,7 @@ TASK = Task(
     make_sample=make_sample,
     apply=apply,
     loss=dice_bce,
+    losses={"repair-weighted": repair_weighted_bce},
     metrics={"iou": iou, "f1": f1},
     patch=192,
     output=OutputNaming(suffix="_mask", format="PNG", extras=extras),

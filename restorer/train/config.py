@@ -33,7 +33,8 @@ class TrainConfig:
         "Train with another of the task's losses: mse (denoise, inpaint) learns the mean, which PSNR rewards, "
         "where the default L1 learns the median; a short MSE run can finish an L1 one; psnr (denoise) weighs "
         "every crop's error in dB, so lightly noisy crops count as much as heavy ones; decoded (colorize) adds the squared "
-        "error of the colour the distribution decodes to (decoded-only: that alone; decoded-neutral: neutral pixels weigh more).",
+        "error of the colour the distribution decodes to (decoded-only: that alone; decoded-neutral: neutral pixels weigh more); "
+        "repair-weighted (segment) weighs each pixel's mistake by what it costs the restored photo.",
     )
     ema: float = _opt(0.999, "Validate and save an exponential moving average of the weights with this decay per step; 0: the last step's weights.", min=0.0, max=0.9999)
     freeze_bn: bool | None = _opt(
