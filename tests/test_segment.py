@@ -387,6 +387,8 @@ def test_repair_weighted_loss_charges_the_mistakes_the_restored_photo_pays_for()
     assert loss_with(0, 0) > loss_with(0, 1)  # missing the visible mark costs more than the faint one
     assert loss_with(1, 0) > loss_with(1, 1)  # a false alarm on texture more than on flat
     assert loss_with(0, 0) > loss_with(1, 0)
+    with pytest.raises(ValueError, match="--masks"):  # a user's own labels carry no repair costs
+        repair_weighted_bce(right, {"target": target})
 
 
 def test_damage_samples_carry_the_repair_costs_of_their_scan():

@@ -104,6 +104,8 @@ def repair_weighted_bce(pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> t
     """BCE with each pixel weighed by what a mistake there costs oldphoto (repair_costs): a missed bright
     scratch far more than a missed mark no one can see, a false alarm on texture more than on a flat sky.
     IoU counts every pixel alike; the restored photo does not (docs/history/oldphoto.md)."""
+    if "cost" not in batch:
+        raise ValueError("--loss repair-weighted needs the synthetic damage's repair costs; it cannot train on --masks")
     target, cost = batch["target"], batch["cost"]
     weight = torch.where(target > 0.5, cost[:, :1], cost[:, 1:]) + COST_FLOOR
     bce = torch.nn.functional.binary_cross_entropy_with_logits(pred.float(), target, reduction="none")

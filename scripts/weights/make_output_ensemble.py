@@ -1,7 +1,7 @@
 """One weights file holding an output ensemble (restorer/models/output_ensemble.py) of weights files of one
-architecture and task: the members' class distributions are averaged at inference. How
-weights/colorize.safetensors was made (#27, docs/history/colorize.md, "An output ensemble instead"): the
-colorizer before #27's decoded-loss fine-tune and that fine-tune, averaged in output, not in weights.
+architecture and task: the members' class distributions are averaged at inference. #27's ensemble candidate
+(docs/history/colorize.md, "An output ensemble instead": the shipped colorizer and its decoded-loss fine-tune)
+was made so, benchmarked once and rejected; no shipped weights are an ensemble yet.
 
     python scripts/weights/make_output_ensemble.py weights/colorize.safetensors \\
         runs/czd_decoded/colorize.safetensors runs/ens/colorize.safetensors
