@@ -116,13 +116,18 @@ def list_weights(folder: Path = WEIGHTS_DIR) -> list[WeightsInfo]:
 def chained_training(first: dict, then: dict) -> dict:
     """The training record of weights made from two files (a fine-tune, or a mean of two): the runs in
     order as one flat list (a record that is itself a chain gives its runs, not itself), steps and
-    minutes summed, and the first record's config, whose seed fixes the held-out split (a chain keeps
-    its other top-level notes too, e.g. its history)."""
+    minutes summed, the first record's config, whose seed fixes the held-out split (a chain keeps
+    its other top-level notes too, e.g. its history), and the second's calibration, the one folded last."""
     def runs(record: dict) -> list:
         return list(record["runs"]) if isinstance(record.get("runs"), list) else [record]
 
-    top = ({k: v for k, v in first.items() if k not in ("runs", "steps", "minutes")} if isinstance(first.get("runs"), list)
+    # A calibration folded into the weights (segment's cut) is the newest run's: the one to take out before
+    # continuing or recalibrating (checkpoint.continued_state, recalibrate_segment.py read it at the top).
+    stale = ("runs", "steps", "minutes", "calibration", "recalibrated")
+    top = ({k: v for k, v in first.items() if k not in stale} if isinstance(first.get("runs"), list)
            else {"config": first.get("config", {})})
+    if "calibration" in then:
+        top["calibration"] = then["calibration"]
     def total(key: str) -> float:  # a record edited by hand may hold anything: count numbers only
         return sum(r.get(key) for r in (first, then) if isinstance(r.get(key), (int, float)) and not isinstance(r.get(key), bool))
 

@@ -82,6 +82,15 @@ def test_chaining_a_chain_appends_to_its_runs_and_keeps_its_notes():
     assert record["config"] == first["config"]
 
 
+def test_a_chain_names_at_its_top_the_calibration_folded_last():
+    first = {"steps": 100, "minutes": 5.0, "config": {"seed": 0}, "calibration": {"logit_shift": -1.2}}
+    record = chained_training(first, {"steps": 30, "minutes": 2.5, "calibration": {"logit_shift": -2.8}})
+    assert record["calibration"] == {"logit_shift": -2.8}  # what --continue and recalibration take out
+    recalibrated = {**record, "calibration": {"logit_shift": -2.0}, "recalibrated": {"old_calibration": {}}}
+    again = chained_training(recalibrated, {"steps": 10, "minutes": 1.0})  # a run with no cut of its own
+    assert "calibration" not in again and "recalibrated" not in again
+
+
 def test_chaining_counts_only_the_numbers_a_hand_edited_record_holds():
     record = chained_training({"steps": "many", "minutes": 3}, {"steps": 10, "minutes": 1.5})
     assert record["steps"] == 10 and record["minutes"] == 4.5
