@@ -328,6 +328,18 @@ def test_train_cli_needs_a_mask_for_every_image(tmp_path):
     assert r.exit_code == 1 and "p01" in r.output and "no mask" in r.output
 
 
+def test_a_loss_the_labels_cannot_feed_stops_in_one_line_and_leaves_no_run_folder(tmp_path):
+    images, masks, _ = labelled_folder(tmp_path, 4, classes=2)
+    r = CliRunner().invoke(main, ["train", "segment", "--data", str(images), "--masks", str(masks), "--steps", "1",
+                                  "--loss", "repair-weighted", "--device", "cpu", "--out", str(tmp_path / "run")])
+    assert r.exit_code == 1 and "cannot train on --masks" in r.output
+    assert not (tmp_path / "run").exists()
+    (tmp_path / "mine").mkdir()  # a folder the user made is theirs: kept
+    r = CliRunner().invoke(main, ["train", "segment", "--data", str(images), "--masks", str(masks), "--steps", "1",
+                                  "--loss", "repair-weighted", "--device", "cpu", "--out", str(tmp_path / "mine")])
+    assert r.exit_code == 1 and (tmp_path / "mine").is_dir()
+
+
 def test_calibration_sees_whole_photos_both_as_scanned_and_as_clean_photos_with_damage():
     from restorer.tasks.segment import calibration_samples
     rng = np.random.default_rng(3)

@@ -265,6 +265,7 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True, should_stop: Call
     run = _set_up(task, cfg)
     model, state, dist, device, out = run.model, run.state, run.dist, run.device, run.out
     stream, val, held_out, n_train = _prepare_data(task, cfg, cfg.patch or task.patch, cfg.seed + 1000 * dist.rank + state["step"])
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)  # only now: a run that cannot start leaves no empty folder
     if task.training.initialise is not None and not cfg.from_weights and not cfg.resume and not cfg.masks:
         task.training.initialise(model, stream.images)  # in place; same images and seed on every rank: same start
@@ -319,6 +320,11 @@ def train(task: Task, cfg: TrainConfig, progress: bool = True, should_stop: Call
     except KeyboardInterrupt:
         checkpoint()
         bar.close()
+        raise
+    except Exception:  # a run that fails before writing anything (a loss the samples do not fit) leaves no folder
+        bar.close()
+        if created and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
         raise
     bar.close()
     return _finish(run, final, val, held_out, n_train, checkpoint)
