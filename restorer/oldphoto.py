@@ -44,7 +44,8 @@ STAGE_OUTPUTS: dict[str, str | None] = {"_0_unfaded": None, MASK_TAG: "PNG", f"{
 class OldPhotoOptions:
     threshold: float = field(default=0.2, metadata={
         "help": "Damage probability above which a pixel is repaired (lower: more is repaired; 0.2 was best for the "
-                "restored photo on held-out crops, where `restore segment` cuts at 0.5 for the best mask).", "min": 0.0, "max": 1.0})
+                "restored photo on held-out crops, where `restore segment` cuts at 0.5 for the best mask).",
+        "min": 0.0, "max": 1.0})
     dilate: int = field(default=1, metadata={
         "help": "Grow the damage (detected, or the mask given) by this many pixels before inpainting (covers soft "
                 "edges); 0: inpaint exactly the mask.", "min": 0})

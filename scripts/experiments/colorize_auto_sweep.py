@@ -122,16 +122,15 @@ def main() -> None:
             else [(decodes[0], Propagation(p, c), n) for p in args.prior for c in args.cap for n in [0, *args.points]])
     print(f"| set | T | alpha | chroma | shrink | prior / cap | hints | over grey | worse than grey | ΔE ab | wrong hue | photos |\n|{'---|' * 12}",
           flush=True)
-    every: list[tuple[float, dict]] = []  # (the original's colourfulness, {key: (gain, ΔE, wrong hue)}) per photo
+    every: list[tuple[str, float, dict]] = []  # per photo: (set, the original's colourfulness, {key: (gain, ΔE, wrong hue)})
     for name, imgs in photos(args.data, info.meta["training"]["config"]["seed"], args.limit).items():
-        gain, err, wrong = ({k: [] for k in keys} for _ in range(3))
         for i, clean in enumerate(imgs):
             grey = C.grey_of(clean)
             base = psnr(quantise(np.repeat(grey, 3, 2)), clean)
             if not np.isfinite(base):  # a grey photo: nothing to colour, and any gain is -inf
                 continue
             logits = {0: predict_logits(grey, predict)}
-            every.append((C.colourfulness(clean), {}))
+            every.append((name, C.colourfulness(clean), {}))
             for k in keys:
                 d, how, n = k
                 pins = true_hints(clean, n, HINT_SEED + i) if n else Hints.none()
@@ -140,24 +139,21 @@ def main() -> None:
                     logits[n] = predict_logits(grey, predict, hints=pins) if told else logits[0]
                 ab = follow_hints(grey, decode_auto(logits[n], d), pins if not args.raw else Hints.none(), how or Propagation())
                 out = quantise(C.colorize_grey(grey, ab))
-                gain[k].append(psnr(out, clean) - base)
-                error, off_hue = colour_errors(out, clean)
-                err[k].append(error)
-                wrong[k].append(off_hue)
-                every[-1][1][k] = (gain[k][-1], error, off_hue)
-        for k in keys:
-            g = np.array(gain[k])
-            print(f"{_head(name, k)} "
-                  f"| {g.mean():+.3f} | {(g < 0).mean():.3f} | {np.mean(err[k]):.2f} | {np.mean(wrong[k]):.1%} "
-                  f"| {len(g)} |", flush=True)
+                every[-1][2][k] = (psnr(out, clean) - base, *colour_errors(out, clean))
+        _print_rows(name, [e for e in every if e[0] == name], keys)
     # Pooled over every set, and over the most colourful third of the photos: fading saturated objects
     # (red doors, caps) costs there, which the pooled mean can hide (docs/history/colorize.md, 2026-12-07).
-    cut = np.quantile([c for c, _ in every], 2 / 3)
-    for label, chosen in (("pooled", every), ("most colourful third", [e for e in every if e[0] >= cut])):
-        for k in keys:
-            g, e, w = (np.array([v[1][k][j] for v in chosen]) for j in range(3))
-            print(f"{_head(label, k)} | {g.mean():+.3f} | {(g < 0).mean():.3f} | {e.mean():.2f} | {w.mean():.1%} | {len(g)} |", flush=True)
+    cut = np.quantile([e[1] for e in every], 2 / 3)
+    _print_rows("pooled", every, keys)
+    _print_rows("most colourful third", [e for e in every if e[1] >= cut], keys)
 
+
+def _print_rows(label: str, chosen: list[tuple[str, float, dict]], keys: list) -> None:
+    """One row per setting over the `chosen` photos: gain over grey, share worse than grey, ΔE, wrong hue."""
+    for k in keys:
+        g, e, w = (np.array([scores[k][j] for _, _, scores in chosen]) for j in range(3))
+        print(f"{_head(label, k)} | {g.mean():+.3f} | {(g < 0).mean():.3f} | {e.mean():.2f} | {w.mean():.1%} | {len(g)} |",
+              flush=True)
 
 if __name__ == "__main__":
     main()

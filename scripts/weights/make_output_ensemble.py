@@ -15,7 +15,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the clone's root: runs as `python scripts/...`
 
 from restorer.models import ModelSpec  # noqa: E402
-from restorer.models.output_ensemble import OutputEnsemble  # noqa: E402
 from restorer.weights import load_model, save_weights  # noqa: E402
 
 
@@ -34,7 +33,7 @@ def main() -> None:
     if first.spec.arch == "output_ensemble":
         sys.exit(f"{args.members[0]}: already an ensemble; give its members")
     spec = ModelSpec("output_ensemble", {"member": first.spec.to_json(), "count": len(loaded)})
-    ensemble = OutputEnsemble(**spec.args)
+    ensemble = spec.build()
     for slot, (model, _) in zip(ensemble.members, loaded):
         slot.load_state_dict(model.state_dict())
     # The first member's record stays on top (its run's config and held-out split are what tools read), every
