@@ -403,10 +403,13 @@ def test_repair_weighted_loss_charges_the_mistakes_the_restored_photo_pays_for()
         repair_weighted_bce(right, {"target": target})
 
 
-def test_damage_samples_carry_the_repair_costs_of_their_scan():
-    from restorer.tasks.segment import make_sample
+def test_repair_weighted_samples_carry_the_repair_costs_of_their_scan_and_only_they_pay_for_them():
+    from restorer.tasks.segment import TASK
 
-    sample = make_sample(smooth_image(96, 96), np.random.default_rng(3))
-    damage = sample["target"][0] > 0.5
-    assert sample["cost"].shape == (2, 96, 96) and damage.any()
-    assert sample["cost"][0][damage].mean() > 20 * sample["cost"][0][~damage].mean()
+    costed = TASK.with_loss("repair-weighted").make_sample(smooth_image(96, 96), np.random.default_rng(3))
+    damage = costed["target"][0] > 0.5
+    assert costed["cost"].shape == (2, 96, 96) and damage.any()
+    assert costed["cost"][0][damage].mean() > 20 * costed["cost"][0][~damage].mean()
+    plain = TASK.make_sample(smooth_image(96, 96), np.random.default_rng(3))  # Dice + BCE reads no costs
+    assert "cost" not in plain
+    assert all(np.array_equal(plain[k], costed[k]) for k in ("input", "target"))  # the same sample otherwise

@@ -123,6 +123,9 @@ class Task:
     # Other losses `restore train --loss NAME` may train with instead (mse: L1 learns the
     # per-pixel median, PSNR rewards the mean, so an MSE stage can finish an L1 run).
     losses: dict[str, LossFn] = field(default_factory=dict)
+    # The make_sample a named loss trains on when it reads more than make_sample gives (segment's repair-weighted:
+    # each pixel's repair cost); every other loss trains on make_sample, which skips that work.
+    loss_samples: dict[str, Callable[[np.ndarray, np.random.Generator], Sample]] = field(default_factory=dict)
     metrics: dict[str, Callable[[torch.Tensor, dict[str, torch.Tensor]], float]] = field(
         default_factory=lambda: {"psnr": psnr_metric}
     )
@@ -150,13 +153,13 @@ class Task:
     training: TrainingHooks = TrainingHooks()
 
     def with_loss(self, name: str | None) -> Task:
-        """This task training with `losses[name]`; None: its own loss."""
+        """This task training with `losses[name]` (and the samples it reads); None: its own loss."""
         if name is None:
             return self
         if name not in self.losses:
             known = ", ".join(self.losses) or "none"
             raise ValueError(f"{self.name} has no loss {name!r} (other losses: {known})")
-        return dataclasses.replace(self, loss=self.losses[name])
+        return dataclasses.replace(self, loss=self.losses[name], make_sample=self.loss_samples.get(name, self.make_sample))
 
     def training_loss(self, model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         if self.training.objective is not None:

@@ -69,7 +69,9 @@ def repair_costs(damaged: np.ndarray, undamaged: np.ndarray) -> np.ndarray:
     return np.stack([miss, alarm]).astype(np.float32)
 
 
-def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
+def make_sample(clean: np.ndarray, rng: np.random.Generator, costs: bool = False) -> Sample:
+    """A damaged scan and its damage mask; with `costs`, also what each pixel's mistake costs (repair_costs),
+    which scans the print a second time (about a sixth of the sample's time), so only the loss that reads it asks."""
     _TONE.set_random_seed(int(rng.integers(2**31)))  # repeatable for the caller's rng
     toned = np.clip(_TONE(image=clean)["image"], 0, 1).astype(np.float32)
     damaged, mask = random_damage(toned, rng)
@@ -77,13 +79,16 @@ def make_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
     _SCAN.set_random_seed(scan_seed)
     out = _SCAN(image=damaged, mask=mask.astype(np.uint8))
     image = np.clip(out["image"], 0, 1).astype(np.float32)
-    _SCAN.set_random_seed(scan_seed)  # the same scan of the print without its damage: same move, grain, blur
-    undamaged = np.clip(_SCAN(image=toned)["image"], 0, 1).astype(np.float32)
-    return {
-        "input": np.ascontiguousarray(image.transpose(2, 0, 1)),
-        "target": out["mask"].astype(np.float32)[None],
-        "cost": repair_costs(image, undamaged),
-    }
+    sample = {"input": np.ascontiguousarray(image.transpose(2, 0, 1)), "target": out["mask"].astype(np.float32)[None]}
+    if costs:
+        _SCAN.set_random_seed(scan_seed)  # the same scan of the print without its damage: same move, grain, blur
+        undamaged = np.clip(_SCAN(image=toned)["image"], 0, 1).astype(np.float32)
+        sample["cost"] = repair_costs(image, undamaged)
+    return sample
+
+
+def make_costed_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
+    return make_sample(clean, rng, costs=True)
 
 
 # ----------------------------------------------------------------------------- loss and metrics
@@ -297,6 +302,7 @@ TASK = Task(
     apply=apply,
     loss=dice_bce,
     losses={"repair-weighted": repair_weighted_bce},
+    loss_samples={"repair-weighted": make_costed_sample},
     metrics={"iou": iou, "f1": f1},
     patch=192,
     output=OutputNaming(suffix="_mask", format="PNG", extras=extras),
