@@ -10,7 +10,9 @@ ones on this cue alone. Each sample: turned a few degrees (--tilt; none by defau
 (--crop-min, 60 %, to 100 % of each side), mirrored half the time, another exposure, gamma and colour
 balance, grey a quarter of the time (archives hold many black and white prints), squeezed to a --side
 px square (64 by default); the loss is the logistic loss of "the square as is looks more upright than
-its turn"."""
+its turn". With --turns 4 (RotNet's pretext task), the square must also look more upright than its two
+quarter turns: a softmax over the four turns' uprightness, the upright one the answer (with 2 turns that
+is the logistic loss above). The score `restore scan` reads is the same either way."""
 from __future__ import annotations
 
 import argparse
@@ -59,6 +61,14 @@ def tensor(squares: list[np.ndarray]) -> torch.Tensor:
     return torch.from_numpy(np.stack(squares).transpose(0, 3, 1, 2).copy())
 
 
+def turns_loss(net: OrientationNet, x: torch.Tensor, turns: int) -> torch.Tensor:
+    """Softmax cross-entropy of "the square as is is the upright one" over its `turns` turns (one batch, as
+    OrientationNet.forward, so BatchNorm cannot tell them apart). 2 turns: softplus(net(x)), net's own score."""
+    k = (0, 2) if turns == 2 else (0, 1, 2, 3)
+    h = net.upright(torch.cat([torch.rot90(x, t, (2, 3)) for t in k])).view(len(k), len(x))
+    return (torch.logsumexp(h, 0) - h[0]).mean()
+
+
 def held_out_check(net: OrientationNet, held: torch.Tensor) -> tuple[float, float]:
     """(share told apart from their turn, share of turned ones above all but 6 of ~95 upright ones)."""
     net.eval()
@@ -80,6 +90,8 @@ def main() -> None:
     ap.add_argument("--crop-min", type=float, default=0.6, help="random crops keep this share of each side or more")
     ap.add_argument("--tilt", type=float, default=0.0, help="random turns up to this many degrees either way")
     ap.add_argument("--weight-decay", type=float, default=1e-3)
+    ap.add_argument("--turns", type=int, choices=(2, 4), default=2,
+                    help="2: upright against its 180-degree turn; 4: against its quarter turns as well")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
@@ -97,7 +109,7 @@ def main() -> None:
         for g in opt.param_groups:
             g["lr"] = LR * 0.5 * (1 + np.cos(np.pi * frac))
         x = tensor([sample(train[i], rng, args.side, args.crop_min, args.tilt) for i in rng.integers(0, len(train), BATCH)])
-        loss = nn.functional.softplus(net(x)).mean()  # net(x) > 0: "the square looks turned", wrong here
+        loss = turns_loss(net, x, args.turns)
         opt.zero_grad()
         loss.backward()
         opt.step()
