@@ -222,6 +222,13 @@ def test_bench_scores_ours_and_tophat(tmp_path, detector_weights):
     assert r.exit_code == 0, r.output
     recorded = json.loads(copy.with_suffix(".json").read_text())["benchmark"]["data (2 images)"]
     assert set(recorded) == {"ours", "ours-1view", "tophat"} and recorded["ours"].startswith("IoU ")
+    # another damage generator is another entry, beside the first, not over it
+    r = invoke("bench", "segment", "--data", str(data), "--weights", str(copy), "--device", "cpu", "--record",
+               "--generator", "independent", "--methods", "ours-1view")
+    assert r.exit_code == 0, r.output
+    both = json.loads(copy.with_suffix(".json").read_text())["benchmark"]
+    assert set(both) == {"data (2 images)", "data (2 images, generator independent)"}
+    assert both["data (2 images)"] == recorded and set(both["data (2 images, generator independent)"]) == {"ours-1view"}
 
 
 # ----------------------------------------------------------------------------- training on labels

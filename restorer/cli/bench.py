@@ -6,6 +6,7 @@ arguments, protocol-dependent record key and real-noise data folder do not fit a
 declaration), blend (two tables, one record per autoencoder), large and finetune (they time the CLI and the trainer, not methods against baselines)."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
@@ -182,7 +183,8 @@ def bench_command_for(bench: Bench) -> click.Command:
             click.echo(note, err=True)
         if record:
             r = bench.record
-            _record(weights, r.task, f"{data.name} ({_images_in(table)} images)", table, list(r.columns), r.group_by)
+            key = f"{data.name} ({_images_in(table)} images{_setting(bench, options)})"
+            _record(weights, r.task, key, table, list(r.columns), r.group_by)
 
     decorators = [
         click.command(name=bench.name, help=bench.help),
@@ -251,6 +253,14 @@ def _measure(run, *args, **kwargs):
         raise click.ClickException(f"{e} (or leave fsr out of --methods)") from None
     except BaselineUnavailable as e:
         raise click.ClickException(f"{e} (or leave it out of --methods)") from None
+
+
+def _setting(bench: Bench, options: dict) -> str:
+    """", generator independent": the bench's details that differ from its defaults' (empty when none), so that
+    --record of another setting (damage generator, protocol, seed) adds its own entry instead of replacing one."""
+    defaults = {f.name: f.default for cls in bench.options for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
+    base, now = bench.details(defaults), bench.details(options)
+    return "".join(f", {k} {v}" for k, v in now.items() if base.get(k) != v)
 
 
 def _images_in(table) -> int:
