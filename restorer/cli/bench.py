@@ -258,7 +258,8 @@ def _measure(run, *args, **kwargs):
 def _setting(bench: Bench, options: dict) -> str:
     """", generator independent": the bench's details that differ from its defaults' (empty when none), so that
     --record of another setting (damage generator, protocol, seed) adds its own entry instead of replacing one."""
-    defaults = {f.name: f.default for cls in bench.options for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
+    fields = [f for cls in bench.options for f in dataclasses.fields(cls)]
+    defaults = {f.name: f.default for f in fields if f.default is not dataclasses.MISSING}
     base, now = bench.details(defaults), bench.details(options)
     return "".join(f", {k} {v}" for k, v in now.items() if base.get(k) != v)
 
