@@ -54,3 +54,26 @@ def test_repair_weighted_samples_carry_the_repair_costs_of_their_scan_and_only_t
     plain = TASK.make_sample(smooth_image(96, 96), np.random.default_rng(3))  # Dice + BCE reads no costs
     assert "cost" not in plain
     assert all(np.array_equal(plain[k], costed[k]) for k in ("input", "target"))  # the same sample otherwise
+
+
+def test_restore_train_with_the_repair_weighted_loss_feeds_it_costed_samples(tmp_path):
+    """The trainer takes the loss's own samples (Task.loss_samples): without their costs the loss would stop."""
+    import dataclasses
+    import json
+
+    from restorer.tasks import TASKS
+    from restorer.train.config import TrainConfig
+    from restorer.train.loop import train
+
+    from .conftest import save_rgb
+    from .test_segment import TINY_SEG
+
+    data = tmp_path / "photos"
+    data.mkdir()
+    for i in range(4):
+        save_rgb(data / f"p{i}.png", smooth_image(80, 80, i))
+    task = dataclasses.replace(TASKS["segment"], model=TINY_SEG)
+    torch.set_num_threads(1)
+    path = train(task, TrainConfig(data=data, steps=2, batch_size=2, patch=64, loss="repair-weighted", device="cpu",
+                                   out=tmp_path / "run"), progress=False)
+    assert json.loads(path.with_suffix(".json").read_text())["training"]["config"]["loss"] == "repair-weighted"
