@@ -42,8 +42,8 @@ STAGE_OUTPUTS: dict[str, str | None] = {"_0_unfaded": None, MASK_TAG: "PNG", f"{
 
 @dataclass
 class OldPhotoOptions:
-    threshold: float = field(default=0.2, metadata={
-        "help": "Damage probability above which a pixel is repaired (lower: more is repaired; 0.2 was best for the "
+    threshold: float = field(default=0.35, metadata={
+        "help": "Damage probability above which a pixel is repaired (lower: more is repaired; 0.35 was best for the "
                 "restored photo on held-out crops, where `restore segment` cuts at 0.5 for the best mask).",
         "min": 0.0, "max": 1.0})
     dilate: int = field(default=1, metadata={

@@ -9,7 +9,8 @@
 # both into an ignored folder of the checkout to carry (the exact command is in its docstring).
 # New weights land in runs/gpu_<task>/<task>.safetensors; benchmark them before they replace weights/. A detector
 # must also keep oldphoto's held-out PSNR (scripts/experiments/oldphoto_threshold.py): a CPU fine-tune that
-# raised IoU everywhere lost 0.3 dB there (docs/history/segment.md, 2026-12-04).
+# raised IoU everywhere lost 0.3 dB there (docs/history/segment.md, 2026-12-04), so the detector trains with
+# --loss repair-weighted, the loss of all three CPU fine-tunes that gained there (docs/history/oldphoto.md).
 set -euo pipefail
 minutes=${1:?usage: finetune_on_gpu.sh MINUTES DATA VAL [DEVICE]}
 data=${2:?usage: finetune_on_gpu.sh MINUTES DATA VAL [DEVICE]}
@@ -23,7 +24,7 @@ col_workers=$(( cores - seg_workers - 2 > 1 ? cores - seg_workers - 2 : 1 ))
 common=(--data "$data" --val "$val" --minutes "$minutes" --device "$device" --checkpoint-minutes 2 --lr 3e-4)
 mkdir -p runs
 OMP_NUM_THREADS=1 python3 -m restorer train segment "${common[@]}" --from weights/segment.safetensors \
-  --out runs/gpu_segment --batch-size 32 --patch 192 --val-every 1000 --workers "$seg_workers" > runs/gpu_segment.log 2>&1 &
+  --loss repair-weighted --out runs/gpu_segment --batch-size 32 --patch 192 --val-every 1000 --workers "$seg_workers" > runs/gpu_segment.log 2>&1 &
 OMP_NUM_THREADS=1 python3 -m restorer train colorize "${common[@]}" --hint-inputs --from weights/colorize.safetensors \
   --out runs/gpu_colorize --batch-size 32 --patch 128 --val-every 1000 --workers "$col_workers" > runs/gpu_colorize.log 2>&1 &
 status=0
