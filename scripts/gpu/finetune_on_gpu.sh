@@ -24,7 +24,8 @@ col_workers=$(( cores - seg_workers - 2 > 1 ? cores - seg_workers - 2 : 1 ))
 common=(--data "$data" --val "$val" --minutes "$minutes" --device "$device" --checkpoint-minutes 2 --lr 3e-4)
 mkdir -p runs
 OMP_NUM_THREADS=1 python3 -m restorer train segment "${common[@]}" --from weights/segment.safetensors \
-  --loss repair-weighted --out runs/gpu_segment --batch-size 32 --patch 192 --val-every 1000 --workers "$seg_workers" > runs/gpu_segment.log 2>&1 &
+  --loss repair-weighted --out runs/gpu_segment --batch-size 32 --patch 192 --val-every 1000 --workers "$seg_workers" \
+  > runs/gpu_segment.log 2>&1 &
 OMP_NUM_THREADS=1 python3 -m restorer train colorize "${common[@]}" --hint-inputs --from weights/colorize.safetensors \
   --out runs/gpu_colorize --batch-size 32 --patch 128 --val-every 1000 --workers "$col_workers" > runs/gpu_colorize.log 2>&1 &
 status=0
