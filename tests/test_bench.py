@@ -1,5 +1,6 @@
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from restorer.cli import main
@@ -75,3 +76,23 @@ def test_a_baseline_whose_package_is_missing_is_a_one_line_error(tmp_path, monke
     save_rgb(tmp_path / "a.png", smooth_image(32, 32))
     r = CliRunner().invoke(main, ["bench", "denoise", "--data", str(tmp_path), "--methods", "ours,cbm3d"])
     assert r.exit_code == 1 and "cbm3d needs the optional package bm3d" in r.output and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("bench", ["segment", "colorize", "denoise"])
+def test_a_data_folder_with_an_unreadable_file_or_no_images_is_a_one_line_error(tmp_path, bench):
+    data = tmp_path / "data"
+    data.mkdir()
+    r = CliRunner().invoke(main, ["bench", bench, "--data", str(data), "--device", "cpu"])
+    assert r.exit_code == 1 and "no images" in r.output and "Traceback" not in r.output
+    save_rgb(data / "a.png", smooth_image(48, 48))
+    (data / "b.png").write_bytes(b"not an image")
+    r = CliRunner().invoke(main, ["bench", bench, "--data", str(data), "--device", "cpu"])
+    assert r.exit_code == 1 and "b.png: not a readable image" in r.output and len(r.output.strip().splitlines()) == 1
+
+
+def test_real_noise_bench_names_a_photo_without_its_clean_reference_in_one_line(tmp_path):
+    (tmp_path / "noisy").mkdir()
+    (tmp_path / "clean").mkdir()
+    save_rgb(tmp_path / "noisy" / "a.png", smooth_image(48, 48))
+    r = CliRunner().invoke(main, ["bench", "denoise-real", "--data", str(tmp_path), "--methods", "noisy"])
+    assert r.exit_code == 1 and "clean: no reference for a" in r.output and "Traceback" not in r.output

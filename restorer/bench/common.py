@@ -19,12 +19,25 @@ from ..imageio import Photo
 from ..train.data import list_images
 
 
+class BenchDataError(Exception):
+    """A benchmark's data folder holds no images, or a file it cannot read: one line naming it, no traceback."""
+
+
 def load_clean(folder: Path, limit: int | None = None) -> list[tuple[str, np.ndarray]]:
     """(name, float32 HxWx3 in [0,1]) quantised to 8 bits, as the published protocols use."""
     paths = list_images(folder)[:limit]
     if not paths:
-        raise FileNotFoundError(f"{folder}: no images")
-    return [(p.stem, np.asarray(Image.open(p).convert("RGB"), np.float32) / 255) for p in paths]
+        raise BenchDataError(f"{folder}: no images")
+    return [(p.stem, read_rgb(p)) for p in paths]
+
+
+def read_rgb(path: Path) -> np.ndarray:
+    """A float32 HxWx3 image in [0, 1]; BenchDataError naming the file when it cannot be read."""
+    try:
+        with Image.open(path) as im:
+            return np.asarray(im.convert("RGB"), np.float32) / 255
+    except (OSError, ValueError, Image.DecompressionBombError) as e:  # PIL's UnidentifiedImageError is an OSError
+        raise BenchDataError(f"{path}: not a readable image ({e.__class__.__name__}); a benchmark needs every file") from None
 
 
 def centre_crop(img: np.ndarray, side: int) -> np.ndarray:

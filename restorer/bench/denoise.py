@@ -11,7 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from ..corrupt.functional import quantise
 from ..restorer import Restorer
@@ -20,7 +19,7 @@ from ..noise_estimate import estimate_level
 from ..tasks import TASKS
 from ..tasks.denoise import DenoiseOptions
 
-from .common import Table, centre_crop, load_clean, plain_photo, save_grid, timed
+from .common import BenchDataError, Table, centre_crop, load_clean, plain_photo, read_rgb, save_grid, timed
 
 METHODS = ("ours", "ours-blind", "ours-8views", "cbm3d", "nlm", "noisy")  # ours-8views: opt-in, not in the default set
 PROTOCOLS = ("published", "files")
@@ -146,8 +145,8 @@ def load_pairs(folder: Path, limit: int | None) -> list[tuple[str, np.ndarray, n
     for name, noisy in load_clean(Path(folder) / "noisy", limit):
         clean_path = next((Path(folder) / "clean").glob(f"{name}.*"), None)
         if clean_path is None:
-            raise FileNotFoundError(f"{folder}/clean: no reference for {name}")
-        pairs.append((name, noisy, np.asarray(Image.open(clean_path).convert("RGB"), np.float32) / 255))
+            raise BenchDataError(f"{folder}/clean: no reference for {name}")
+        pairs.append((name, noisy, read_rgb(clean_path)))
     return pairs
 
 

@@ -105,13 +105,13 @@ def bench_blend(data, weights, ae_weights, fit_dir, per_image, figures, device, 
     import json
 
     from ..bench import blend
-    from ..bench.common import Table, emit, machine
+    from ..bench.common import BenchDataError, Table, emit, machine
     from ..weights import WeightsError, default_weights
 
     ae_paths = list(ae_weights) or [default_weights("morph")]
     try:
         paste, ae = blend.run(data, weights, ae_paths, fit_dir, device, limit, per_image, figures)
-    except WeightsError as e:
+    except (WeightsError, BenchDataError) as e:
         raise click.ClickException(str(e)) from None
     if as_json:
         click.echo(json.dumps({"benchmark": f"blend on {data.name}", "machine": machine(), "data": str(data),
@@ -241,12 +241,15 @@ def bench_scan(folders, parts, photos, sweep, seed, device, limit, as_json) -> N
 def _measure(run, *args, **kwargs):
     """run(...), with missing weights for 'ours', a missing OpenCV contrib for 'fsr' or a missing optional
     baseline package answered as a one-line hint."""
+    from ..bench.common import BenchDataError
     from ..bench.denoise import BaselineUnavailable
     from ..bench.fsr import FSRUnavailable
     from ..weights import WeightsError
 
     try:
         return run(*args, **kwargs)
+    except BenchDataError as e:
+        raise click.ClickException(str(e)) from None
     except WeightsError as e:
         raise click.ClickException(f"{e} (or leave 'ours' out of --methods)") from None
     except FSRUnavailable as e:
