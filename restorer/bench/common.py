@@ -15,7 +15,7 @@ import torch
 from PIL import Image
 
 from ..atomic import write_atomically
-from ..imageio import Photo
+from ..imageio import ImageReadError, Photo, read_image, rgb_of
 from ..train.data import list_images
 
 
@@ -32,12 +32,14 @@ def load_clean(folder: Path, limit: int | None = None) -> list[tuple[str, np.nda
 
 
 def read_rgb(path: Path) -> np.ndarray:
-    """A float32 HxWx3 image in [0, 1]; BenchDataError naming the file when it cannot be read."""
+    """A float32 HxWx3 image in [0, 1] on the 8-bit grid, read as every command reads files (read_image);
+    BenchDataError naming the file when it cannot be read."""
     try:
-        with Image.open(path) as im:
-            return np.asarray(im.convert("RGB"), np.float32) / 255
-    except (OSError, ValueError, Image.DecompressionBombError) as e:  # PIL's UnidentifiedImageError is an OSError
-        raise BenchDataError(f"{path}: not a readable image ({e.__class__.__name__}); a benchmark needs every file") from None
+        pixels = rgb_of(read_image(path).pixels)
+    except ImageReadError as e:
+        why = str(e).removeprefix(f"{path}: ")  # read_image's reason, after the file name it starts with
+        raise BenchDataError(f"{path}: not a readable image ({why}); a benchmark needs every file") from None
+    return np.round(pixels * 255).astype(np.float32) / 255
 
 
 def centre_crop(img: np.ndarray, side: int) -> np.ndarray:
