@@ -16,12 +16,13 @@ import numpy as np
 
 from ..imageio import rgb_of
 from ..tasks.base import Predictor
-from ..tasks.segment import predict_labels
+from ..ensemble import averaged_over_views
 
 DAMAGE_CROP = 384  # px: side of the centre crop (0.15 MP: about 0.2 s on one CPU core)
 # scripts/experiments/scan_calibration.py: above 1 % are 5.6 % of clean bsds432 photos and 61 % of the same with
 # random_damage drawn on them; on urban100 + sunhays80, 44 % of clean photos (texture) and 71 % of damaged.
 DAMAGED_FRACTION = 0.01
+DAMAGE_PROBABILITY = 0.5  # the detector's cut for a pixel to count
 
 
 def damage_input(pixels: np.ndarray) -> np.ndarray:
@@ -31,7 +32,12 @@ def damage_input(pixels: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(rgb_of(pixels[y : y + DAMAGE_CROP, x : x + DAMAGE_CROP]), dtype=np.float32)
 
 
+def damage_probability(crop: np.ndarray, predict: Predictor) -> np.ndarray:
+    """HxW: the detector's damage probability for each pixel of the crop (one view)."""
+    logits = averaged_over_views(predict, np.ascontiguousarray(crop.transpose(2, 0, 1)), 1)
+    return 1 / (1 + np.exp(-np.clip(logits[0], -30, 30)))
+
+
 def damage_fraction(crop: np.ndarray, predict: Predictor) -> float:
-    """0-1: the share of the crop's pixels marked as damage (at the detector's own best-IoU cut)."""
-    labels, _ = predict_labels(crop, predict, threshold=0.5, views=1)
-    return float((labels > 0).mean())
+    """0-1: the share of the crop's pixels the detector is sure enough are damage."""
+    return float((damage_probability(crop, predict) > DAMAGE_PROBABILITY).mean())
