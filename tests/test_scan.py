@@ -17,7 +17,7 @@ from restorer.oldphoto import tone
 from restorer.scan import features as F
 from restorer.scan.damage import damage_fraction, damage_input
 from restorer.scan.duplicates import duplicate_groups
-from restorer.scan.measure import Scanner, load_scanner
+from restorer.scan.measure import Measurement, Scanner, load_scanner
 from restorer.scan.outliers import cue_scores, measured_outlier_scores, outlier_scores
 
 from .conftest import EXAMPLES, bench_rows, invoke, save_rgb, smooth_image
@@ -72,8 +72,8 @@ def test_grey_sepia_and_colour_are_told_apart():
 def test_drawn_damage_raises_the_damage_fraction(scanner):
     from restorer.scan.damage import DAMAGED_FRACTION
 
-    # the camera man: the cat's fur reads 1.8 % clean on the shipped detector (docs/scan_results.md, Thresholds)
-    clean = np.asarray(Image.open(EXAMPLES / "clean" / "camera.png").convert("RGB"), np.float32) / 255
+    # the cat (docs/scan_results.md, Thresholds: 0 % clean, 0.46 % damaged at the shipped cut)
+    clean = np.asarray(Image.open(EXAMPLES / "clean" / "chelsea.png").convert("RGB"), np.float32) / 255
     damaged = clean
     for fn in (scratches, dust):
         damaged, _ = fn(damaged, np.random.default_rng(0))
@@ -233,7 +233,8 @@ def test_scan_writes_csv_json_html_and_plan(archive, tmp_path):
     assert float(by_name["grainy.png"]["noise_level"]) > 20 > float(by_name["beach.png"]["noise_level"])
     assert by_name["grainy.png"]["command"] == f"restore denoise {archive / 'grainy.png'}"
     assert by_name["grey print.png"]["command"] == f"restore colorize '{archive / 'grey print.png'}'"  # quoted: a space
-    assert by_name["beach.png"]["command"] == ""  # nothing to restore
+    assert by_name["beach.png"]["command"] == f"restore upscale {archive / 'beach.png'}"  # small, nothing else
+    assert "restore upscale on the result" in by_name["grainy.png"]["notes"]  # small too, but denoised first
     assert by_name["beach.png"]["duplicate_group"] == by_name["beach again.jpg"]["duplicate_group"] != ""
     report = json.loads((out / "report.json").read_text())
     assert [p["file"] for p in report["photos"]] == [row["file"] for row in rows]
@@ -243,6 +244,7 @@ def test_scan_writes_csv_json_html_and_plan(archive, tmp_path):
     assert (out / "plan" / "denoise.txt").read_text() == f"{archive / 'grainy.png'}\n"
     assert (out / "plan" / "colorize.txt").read_text() == f"{archive / 'grey print.png'}\n"
     assert (out / "plan" / "oldphoto.txt").read_text() == ""
+    assert f"{archive / 'beach.png'}\n" in (out / "plan" / "upscale.txt").read_text()
 
 
 def test_a_bad_file_is_one_line_and_the_report_is_still_written(archive, tmp_path):
@@ -299,3 +301,18 @@ def test_bench_scan_finds_rescans_and_times_a_cached_second_run():
     first, second = bench_rows(r.output, "run").values()
     assert (first["measured"], first["from cache"]) == (8, 0) and (second["measured"], second["from cache"]) == (0, 8)
     assert second["seconds"] < first["seconds"]
+
+
+def _measured(width: int, height: int, noise: float = 1.0, tone: str = "colour") -> Measurement:
+    return Measurement(width=width, height=height, noise=noise, damage=0.0, tone=tone, sharpness=1000.0, recon_error=0.0,
+                       upside_down=0.0, flat_border=0.0, one_tone=0.0, thumbnail="", embedding=np.zeros(4),
+                       code_stats=np.zeros(4))
+
+
+def test_a_small_photo_is_sent_to_upscale_and_a_large_clean_one_nowhere():
+    from restorer.scan.needs import command_for, notes_of, task_for
+
+    assert task_for(_measured(1600, 1200)) is None and command_for(_measured(1600, 1200), Path("a.jpg")) == ""
+    assert command_for(_measured(400, 300), Path("a.jpg")) == "restore upscale a.jpg" and notes_of(_measured(400, 300)) == []
+    grey_small = _measured(400, 300, tone="grey")
+    assert task_for(grey_small) == "colorize" and "restore upscale" in notes_of(grey_small)[0]

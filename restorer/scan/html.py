@@ -6,7 +6,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .damage import DAMAGED_FRACTION
+from .damage import DAMAGE_PROBABILITY, DAMAGED_FRACTION
 from .duplicates import DUPLICATE_SIMILARITY
 from .features import BLURRED_SHARPNESS, NOISY_LEVEL, SMALL_MEGAPIXELS
 
@@ -110,7 +110,8 @@ def html_page(report: Report) -> str:
                  "Click a heading to sort; click a thumbnail to open the photo.</p>"
                  f'<table id="photos"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
     parts.append(f"<p><small>noisy: level above {NOISY_LEVEL:g} (0-255); damaged: more than "
-                 f"{100 * DAMAGED_FRACTION:g} % marked by the damage detector; blurred: sharpness below "
+                 f"{100 * DAMAGED_FRACTION:g} % marked by the damage detector at probability "
+                 f"{DAMAGE_PROBABILITY:g}; blurred: sharpness below "
                  f"{BLURRED_SHARPNESS:g}; small: under {SMALL_MEGAPIXELS:g} MP; duplicates: cosine similarity of "
                  f"the autoencoder codes at least {DUPLICATE_SIMILARITY:g}.</small></p>")
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>restore scan</title>'

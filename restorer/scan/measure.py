@@ -17,7 +17,7 @@ from .damage import damage_fraction, damage_input
 from .orientation import OrientationNet, load_orientation, upside_down_scores
 
 # Bump when a measurement changes meaning: cached results of older versions are then measured again.
-MEASURE_VERSION = 2  # 2: the up/down profile gave way to upside_down (orientation.py), flat_border, one_tone
+MEASURE_VERSION = 3  # 2: upside_down (orientation.py), flat_border, one_tone; 3: damage at DAMAGE_PROBABILITY
 
 
 @dataclass

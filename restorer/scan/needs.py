@@ -9,8 +9,9 @@ from .features import BLURRED_SHARPNESS, NOISY_LEVEL, SMALL_MEGAPIXELS
 from .measure import Measurement
 
 # The task suggested for each photo, in the order of the plan files: oldphoto does all three of
-# repair, denoise and colorize, so a photo needing it needs no other.
-PLAN_TASKS = ("oldphoto", "denoise", "colorize")
+# repair, denoise and colorize, so a photo needing it needs no other; upscale comes last because it
+# enlarges whatever is left (noise and damage included), so a small photo needing more gets a note.
+PLAN_TASKS = ("oldphoto", "denoise", "colorize", "upscale")
 
 
 def needs_of(m: Measurement) -> list[str]:
@@ -31,7 +32,7 @@ def needs_of(m: Measurement) -> list[str]:
 
 def task_for(m: Measurement) -> str | None:
     """damaged, or noisy and monochrome: oldphoto (repair, denoise, colorize in one); noisy: denoise;
-    monochrome: colorize; otherwise nothing to run (blurred and small photos have no task yet)."""
+    monochrome: colorize; small: upscale; otherwise nothing to run (blurred photos have no task yet)."""
     damaged, noisy, mono = m.damage > DAMAGED_FRACTION, m.noise > NOISY_LEVEL, m.tone != "colour"
     if damaged or (noisy and mono):
         return "oldphoto"
@@ -39,6 +40,8 @@ def task_for(m: Measurement) -> str | None:
         return "denoise"
     if mono:
         return "colorize"
+    if m.megapixels < SMALL_MEGAPIXELS:
+        return "upscale"
     return None
 
 
@@ -52,6 +55,6 @@ def notes_of(m: Measurement) -> list[str]:
     notes = []
     if m.sharpness < BLURRED_SHARPNESS:
         notes.append("blurred: no deblurring task yet")
-    if m.megapixels < SMALL_MEGAPIXELS:
-        notes.append(f"small ({m.megapixels:.2f} MP): upscaling is coming")
+    if m.megapixels < SMALL_MEGAPIXELS and task_for(m) != "upscale":
+        notes.append(f"small ({m.megapixels:.2f} MP): restore upscale on the result")
     return notes

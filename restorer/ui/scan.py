@@ -17,7 +17,7 @@ from ..tasks import TASKS
 from .state import AppState, Progress, UiError, check_folder
 
 COLUMNS = ["photo", "size", "noise", "damage %", "tone", "sharpness", "anomaly", "duplicate group", "needs", "suggested"]
-SEND_TASKS = ("oldphoto", "denoise", "colorize", "inpaint", "segment")  # tabs a photo can be sent to
+SEND_TASKS = ("oldphoto", "denoise", "colorize", "upscale", "inpaint", "segment")  # tabs a photo can be sent to
 
 
 def _no_progress(*_args, **_kwargs) -> None:
