@@ -107,7 +107,7 @@ def main() -> None:
             for k, (_, img) in enumerate(load_clean(folder)) if k % HELD_OUT_EVERY == 0]
     print(f"{len(held)} held-out photos")
     print("| weights | views | told apart | turned in top 10 | pairs ordered | pairs: above the first row in "
-          f"resamples | ms/photo |\n|---|---|---|---|---|---|---|")
+          "resamples | ms/photo |\n|---|---|---|---|---|---|---|")
     draws = np.random.default_rng(0).integers(0, len(held), (RESAMPLES, len(held)))
     first = None
     got: dict[tuple[str, str], tuple[np.ndarray, float]] = {}
