@@ -115,9 +115,10 @@ def list_weights(folder: Path = WEIGHTS_DIR) -> list[WeightsInfo]:
 
 def chained_training(first: dict, then: dict) -> dict:
     """The training record of weights made from two files (a fine-tune, or a mean of two): the runs in
-    order as one flat list (a record that is itself a chain gives its runs, not itself), steps and
-    minutes summed, the first record's config, whose seed fixes the held-out split (a chain keeps
-    its other top-level notes too, e.g. its history), and the second's calibration, the one folded last."""
+    order as one flat list (a record that is itself a chain gives its runs, not itself; runs both hold,
+    as two fine-tunes of one start do, once), steps and minutes summed, the first record's config, whose
+    seed fixes the held-out split (a chain keeps its other top-level notes too, e.g. its history), and
+    the second's calibration, the one folded last."""
     def runs(record: dict) -> list:
         return list(record["runs"]) if isinstance(record.get("runs"), list) else [record]
 
@@ -128,7 +129,15 @@ def chained_training(first: dict, then: dict) -> dict:
            else {"config": first.get("config", {})})
     if "calibration" in then:
         top["calibration"] = then["calibration"]
-    def total(key: str) -> float:  # a record edited by hand may hold anything: count numbers only
-        return sum(r.get(key) for r in (first, then) if isinstance(r.get(key), (int, float)) and not isinstance(r.get(key), bool))
+    # A mean of two fine-tunes of the same weights (or of a fine-tune and its start) shares their runs: once each.
+    shared = [r for r in runs(then) if r in runs(first)]
 
-    return {**top, "runs": runs(first) + runs(then), "steps": total("steps"), "minutes": round(total("minutes"), 2)}
+    def number(r: dict, key: str) -> float:  # a record edited by hand may hold anything: count numbers only
+        v = r.get(key)
+        return v if isinstance(v, (int, float)) and not isinstance(v, bool) else 0
+
+    def total(key: str) -> float:
+        return number(first, key) + number(then, key) - sum(number(r, key) for r in shared)
+
+    return {**top, "runs": runs(first) + [r for r in runs(then) if r not in shared], "steps": total("steps"),
+            "minutes": round(total("minutes"), 2)}

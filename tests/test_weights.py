@@ -91,6 +91,16 @@ def test_a_chain_names_at_its_top_the_calibration_folded_last():
     assert "calibration" not in again and "recalibrated" not in again
 
 
+def test_a_mean_of_two_fine_tunes_of_one_start_lists_the_start_once():
+    start = {"steps": 100, "minutes": 5.0, "config": {"seed": 0}}
+    a = chained_training(start, {"steps": 30, "minutes": 2.5, "config": {"seed": 1}})
+    b = chained_training(start, {"steps": 20, "minutes": 2.0, "config": {"seed": 2}})
+    record = chained_training(a, b)
+    assert [run["config"]["seed"] for run in record["runs"]] == [0, 1, 2]
+    assert record["steps"] == 150 and record["minutes"] == 9.5
+    assert chained_training(start, a)["runs"] == a["runs"]  # a fine-tune averaged with its own start
+
+
 def test_chaining_counts_only_the_numbers_a_hand_edited_record_holds():
     record = chained_training({"steps": "many", "minutes": 3}, {"steps": 10, "minutes": 1.5})
     assert record["steps"] == 10 and record["minutes"] == 4.5
