@@ -34,6 +34,10 @@ def main() -> None:
     training = {**chained_training(t0, t1),
                 "weight_average": {"mix": args.mix, "of": [start_info.meta.get("sha256"), tuned_info.meta.get("sha256")]},
                 "made_by": "scripts/weights/average_weights.py"}
+    shifts = [t.get("calibration", {}).get("logit_shift") for t in (t0, t1)]
+    if all(isinstance(v, (int, float)) for v in shifts):  # a cut folded into the output bias is averaged with it
+        training["calibration"] = {"logit_shift": round((1 - args.mix) * shifts[0] + args.mix * shifts[1], 4),
+                                   "mixed_from": shifts}
     save_weights(start, start_info.spec, args.out, start_info.task, training=training)
     print(f"wrote {args.out}")
 
