@@ -154,7 +154,7 @@ def _improve(level: _Level, desc: np.ndarray, nnf: np.ndarray, dist: np.ndarray,
 def _vote(level: _Level, nnf: np.ndarray, dist: np.ndarray, radius: int | None = None) -> np.ndarray:
     """The image with each hole pixel the weighted mean of what the matched patches covering it say
     (their central (2 * radius + 1)^2 pixels; default: the whole patch)."""
-    img, hole, w = level.img, level.hole, level.w
+    img, w = level.img, level.w
     r = level.cfg.radius if radius is None else radius
     scale = max(float(np.median(dist)) * level.cfg.sharpness, 1e-8)
     weight = np.exp(-(dist - dist.min()) / scale).astype(np.float64)
