@@ -130,7 +130,8 @@ def chained_training(first: dict, then: dict) -> dict:
     if "calibration" in then:
         top["calibration"] = then["calibration"]
     # A mean of two fine-tunes of the same weights (or of a fine-tune and its start) shares their runs: once each.
-    shared = [r for r in runs(then) if r in runs(first)]
+    first_runs, then_runs = runs(first), runs(then)
+    shared = [r for r in then_runs if r in first_runs]
 
     def number(r: dict, key: str) -> float:  # a record edited by hand may hold anything: count numbers only
         v = r.get(key)
@@ -139,5 +140,5 @@ def chained_training(first: dict, then: dict) -> dict:
     def total(key: str) -> float:
         return number(first, key) + number(then, key) - sum(number(r, key) for r in shared)
 
-    return {**top, "runs": runs(first) + [r for r in runs(then) if r not in shared], "steps": total("steps"),
+    return {**top, "runs": first_runs + [r for r in then_runs if r not in shared], "steps": total("steps"),
             "minutes": round(total("minutes"), 2)}

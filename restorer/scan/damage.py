@@ -18,6 +18,7 @@ import numpy as np
 
 from ..imageio import rgb_of
 from ..tasks.base import Predictor
+from ..tasks.segment import threshold_logit
 
 DAMAGE_CROP = 384  # px: side of the centre crop (0.15 MP: about 0.2 s on one CPU core)
 # Chosen on bsds432 (every 2nd photo) by scripts/experiments/scan_calibration.py: the pair that calls the most
@@ -34,12 +35,11 @@ def damage_input(pixels: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(rgb_of(pixels[y : y + DAMAGE_CROP, x : x + DAMAGE_CROP]), dtype=np.float32)
 
 
-def damage_probability(crop: np.ndarray, predict: Predictor) -> np.ndarray:
-    """HxW: the detector's damage probability for each pixel of the crop (one view)."""
-    logits = np.asarray(predict(np.ascontiguousarray(crop.transpose(2, 0, 1))), dtype=np.float32)
-    return 1 / (1 + np.exp(-np.clip(logits[0], -30, 30)))
+def damage_logits(crop: np.ndarray, predict: Predictor) -> np.ndarray:
+    """HxW: the detector's damage logit for each pixel of the crop (one view); compare with threshold_logit."""
+    return np.asarray(predict(np.ascontiguousarray(crop.transpose(2, 0, 1))), dtype=np.float32)[0]
 
 
 def damage_fraction(crop: np.ndarray, predict: Predictor) -> float:
     """0-1: the share of the crop's pixels the detector is sure enough are damage."""
-    return float((damage_probability(crop, predict) > DAMAGE_PROBABILITY).mean())
+    return float((damage_logits(crop, predict) > threshold_logit(DAMAGE_PROBABILITY)).mean())

@@ -28,8 +28,9 @@ from restorer.bench.common import load_clean  # noqa: E402
 from restorer.corrupt.damage import random_damage  # noqa: E402
 from restorer.corrupt.functional import quantise  # noqa: E402
 from restorer.scan import features as F  # noqa: E402
-from restorer.scan.damage import DAMAGE_PROBABILITY, DAMAGED_FRACTION, damage_input, damage_probability  # noqa: E402
+from restorer.scan.damage import DAMAGED_FRACTION, damage_fraction, damage_input, damage_logits  # noqa: E402
 from restorer.scan.measure import load_scanner  # noqa: E402
+from restorer.tasks.segment import threshold_logit  # noqa: E402
 
 QUANTILES = (0.05, 0.1, 0.5, 0.9, 0.95)
 
@@ -51,7 +52,7 @@ def main() -> None:
     rng = np.random.default_rng(0)
     seg = load_scanner("cpu").segment
     cols = {k: [] for k in ("noise clean", "noise sigma 10", "sharp", "blur 1 px", "damage clean", "damage drawn")}
-    probs: dict[str, list[np.ndarray]] = {"damage clean": [], "damage drawn": []}
+    logits: dict[str, list[np.ndarray]] = {"damage clean": [], "damage drawn": []}  # kept for the --cuts sweep
     for img in images:
         cols["noise clean"].append(F.noise_level(img))
         cols["noise sigma 10"].append(F.noise_level(quantise(img + rng.normal(0, 10 / 255, img.shape).astype(np.float32))))
@@ -59,8 +60,10 @@ def main() -> None:
         cols["blur 1 px"].append(F.sharpness(cv2.GaussianBlur(img, (0, 0), 1.0)))
         damaged, _ = random_damage(img, rng, clean_odds=0.0)
         for k, px in (("damage clean", img), ("damage drawn", quantise(damaged))):
-            probs[k].append(damage_probability(damage_input(px), seg).astype(np.float16))
-            cols[k].append(float((probs[k][-1] > DAMAGE_PROBABILITY).mean()))
+            crop = damage_input(px)
+            cols[k].append(damage_fraction(crop, seg))
+            if args.cuts:
+                logits[k].append(damage_logits(crop, seg).astype(np.float16))
     names = "+".join(f.name for f in args.folders)
     print(f"{len(images)} photos of {names}\n")
     print("| measurement | " + " | ".join(f"q{int(q * 100)}" for q in QUANTILES) + " | called |")
@@ -74,7 +77,7 @@ def main() -> None:
     if args.cuts and args.fractions:
         print("\n| probability cut | damaged above | clean called | drawn called |\n|---|---|---|---|")
         for cut in args.cuts:
-            shares = {k: np.array([(p > cut).mean() for p in v]) for k, v in probs.items()}
+            shares = {k: np.array([(v > threshold_logit(cut)).mean() for v in vs]) for k, vs in logits.items()}
             for f in args.fractions:
                 print(f"| {cut:g} | {100 * f:g} % | {100 * (shares['damage clean'] > f).mean():.1f} % "
                       f"| {100 * (shares['damage drawn'] > f).mean():.1f} % |")
