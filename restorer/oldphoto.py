@@ -1,6 +1,7 @@
 """The whole old-photo restoration: restore a faded colour photo's colour, detect the damage,
-inpaint it, denoise, and colorize a black-and-white photo. A recipe over the task definitions: each stage
-is a Task from TASKS run through its own apply, with its own weights."""
+inpaint it, denoise, and colorize a black-and-white photo (or, left black-and-white, put it back on its
+tone). A recipe over the task definitions: each stage is a Task from TASKS run through its own apply,
+with its own weights."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -31,6 +32,7 @@ GREY_TINT = 0.06  # monochrome photos whose channels differ by less than this fr
 TONES = ("colour", "grey", "sepia", "tinted")
 CAST_CHROMA = 0.02  # median max - min over the channels of a faded print: >= 0.047 on 37 held-out ones, 0 on grey
 INTACT_MARGIN = 3  # px around the damage left out when reading the photo's tone
+LUMA = np.array([0.299, 0.587, 0.114])  # Rec. 601 luminance weights, for reading and keeping a print's tone
 MONOCHROME_SPREAD = 0.03  # channels this close (RMS, relative) to fixed multiples of the luminance: black-and-white
 MASK_TAG = "_1_mask"  # --keep-stages writes the damage as photo_1_mask.png; --mask FOLDER reads it back by that name
 SEE_THROUGH = SeeThrough()  # chosen on held-out crops: scripts/experiments/oldphoto_threshold.py --see-through
@@ -98,10 +100,25 @@ def is_monochrome(pixels: np.ndarray) -> bool:
     if pixels.shape[2] == 1:
         return True
     rgb = pixels.reshape(-1, 3).astype(np.float64)
-    y = rgb @ np.array([0.299, 0.587, 0.114])
-    scale = rgb.T @ y / max(float(y @ y), 1e-12)  # each channel's best fixed multiple of the luminance
-    residual = np.sqrt(((rgb - y[:, None] * scale) ** 2).mean(axis=0))
+    y = rgb @ LUMA
+    residual = np.sqrt(((rgb - y[:, None] * channel_scale(pixels)) ** 2).mean(axis=0))
     return bool(residual.max() < MONOCHROME_SPREAD * max(float(y.mean()), 1e-3))
+
+
+def channel_scale(pixels: np.ndarray) -> np.ndarray:
+    """Each of the 3 channels' best fixed multiple of the luminance (least squares): a monochrome print's tone."""
+    rgb = pixels.reshape(-1, 3).astype(np.float64)
+    y = rgb @ LUMA
+    return rgb.T @ y / max(float(y @ y), 1e-12)
+
+
+def on_tone(pixels: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """A monochrome print's restored pixels put back on its tone, read on `seen` (its intact pixels): each channel
+    that fixed multiple of the pixel's luminance (exactly grey for a grey print). Marks the repair left or missed
+    (a brown stain on a black-and-white print) keep no colour of their own; their lightness stays."""
+    scale = np.ones(3) if tone(seen) == "grey" else channel_scale(seen)
+    y = pixels @ LUMA.astype(pixels.dtype)
+    return np.clip(y[..., None] * scale.astype(pixels.dtype), 0, 1)
 
 
 def tone(pixels: np.ndarray) -> str:
@@ -113,7 +130,7 @@ def tone(pixels: np.ndarray) -> str:
     if pixels.shape[2] == 1:
         return "grey"
     means = pixels.reshape(-1, 3).mean(axis=0).astype(np.float64)
-    tint = means / max(float(means @ np.array([0.299, 0.587, 0.114])), 1e-3)
+    tint = means / max(float(means @ LUMA), 1e-3)
     if tint.max() - tint.min() < GREY_TINT:
         return "grey"
     return "sepia" if tint[0] > tint[2] else "tinted"
@@ -213,6 +230,8 @@ class OldPhoto:
         if "colorize" in s and colorizes(seen, o):
             colorize = s["colorize"]
             result = colorize(denoised, colorize.task.options())
+        elif tone(seen) != "colour" and result.pixels.shape[-1] == 3:  # a print left black-and-white (or toned)
+            result = result.with_pixels(on_tone(result.pixels, seen))
         if o.upscale:
             result = s["upscale"](result, UpscaleOptions(scale=o.upscale, mode="real"))
         stages = dict(zip(STAGE_OUTPUTS, (unfaded, mask, overlay(photo, mask), inpainted, denoised))) if o.keep_stages else {}

@@ -115,6 +115,35 @@ def test_a_brown_stain_does_not_make_a_black_and_white_print_colour():
     assert tone(seen) == "grey" and colorizes(seen, OldPhotoOptions()) and not unfades(seen, OldPhotoOptions())
 
 
+def test_a_print_left_black_and_white_comes_back_without_the_colour_of_stains_it_kept(tmp_path, weights_dir):
+    """A translucent brown stain the detector does not mark (the stand-in marks only bright pixels) stays in
+    place, but a print left black-and-white (--no-colorize) keeps no brown: its pixels are grey again."""
+    grey = smooth_image(96, 128, 0).mean(axis=2, keepdims=True) * 0.5 + 0.25
+    scan = np.repeat(grey, 3, axis=2)
+    scan[10:25, 20:45] = scan[10:25, 20:45] * 0.7 + np.array([0.7, 0.5, 0.3]) * 0.3  # small: the print still reads grey
+    (tmp_path / "in").mkdir()
+    Image.fromarray(np.rint(scan * 255).astype(np.uint8)).save(tmp_path / "in" / "stained.png")
+    r = restore("oldphoto", tmp_path / "in", "-o", tmp_path / "out", "--no-colorize", "--no-unfade", *stage_weights(weights_dir))
+    assert r.exit_code == 0, r.output
+    out = np.asarray(Image.open(tmp_path / "out" / "stained.png"), np.int16)
+    assert out.ndim == 3 and (out.max(axis=2) - out.min(axis=2)).max() <= 1  # grey, the stain's area included
+    assert abs(out[15, 30, 0] / 255 - scan[15, 30] @ np.array([0.299, 0.587, 0.114])) < 2 / 255  # its lightness stays
+
+
+def test_a_toned_print_is_put_back_on_its_own_tone():
+    """Sepia stays sepia (each channel the print's multiple of the luminance), a stain's other hue goes."""
+    from restorer.oldphoto import on_tone
+
+    gray = smooth_image(64, 64).mean(axis=2, keepdims=True) * 0.6 + 0.2
+    sepia = (gray * np.array([1.07, 0.9, 0.7])).astype(np.float32)
+    stained = sepia.copy()
+    stained[10:30, 10:30] = stained[10:30, 10:30] * 0.7 + np.array([0.2, 0.4, 0.6], np.float32) * 0.3  # a blue-grey mark
+    out = on_tone(stained, sepia)
+    ratios = out / out.sum(axis=2, keepdims=True)
+    assert np.allclose(ratios, np.array([1.07, 0.9, 0.7]) / 2.67, atol=1e-3)  # one tone everywhere, the mark's too
+    assert np.allclose(on_tone(sepia, sepia), sepia, atol=2e-3)  # an unmarked print is unchanged
+
+
 def test_only_prints_with_a_cast_everywhere_are_unfaded():
     """A dull grey print whose stains the detector missed is not 'unfaded' (that tints all of it);
     a faded colour print, whose cast is everywhere, is."""
