@@ -56,7 +56,8 @@ class OldPhotoOptions:
                 "mark (by default wide stains keep the photo's detail under them and only get their tone repaired)."})
     sigma: float | None = field(default=None, metadata={
         "help": "Noise level for the denoising stage (0-255 scale); omit to estimate it per photo.", "min": 0.0, "max": 75.0})
-    no_colorize: bool = field(default=False, metadata={"help": "Leave black-and-white photos black-and-white."})
+    no_colorize: bool = field(default=False, metadata={
+        "help": "Leave black-and-white photos black-and-white (on their own tone: marks left in place keep no colour)."})
     no_unfade: bool = field(default=False, metadata={
         "help": "Leave a colour photo's colour as it is (by default a colour photo that looks faded, with "
                 "lifted blacks and dimmed whites, has its cast, contrast and black level restored first)."})
