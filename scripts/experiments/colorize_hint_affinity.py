@@ -35,18 +35,23 @@ def main() -> None:
     ap.add_argument("--prior", type=float, nargs="+", default=[Propagation.prior], help="Levin's pull toward the automatic colour")
     ap.add_argument("--surface-side", type=int, default=None, help="the distributions from a prediction at this long "
                     "side (default: the automatic colour's, 256)")
+    ap.add_argument("--cap", type=float, nargs="+", default=[Propagation.variance_cap],
+                    help="the cap on Levin's local lightness variance (CIE L units squared)")
+    ap.add_argument("--no-levin", action="store_true", help="leave out the row of Levin alone (gamma 0, shipped cap)")
     ap.add_argument("--points", type=int, nargs="+", default=[1, 5, 20])
     ap.add_argument("--limit", type=int, default=None, help="photos per set")
     args = ap.parse_args()
     model, info = load_model(default_weights("colorize"), task="colorize")
     predict = TiledPredictor(model.float().eval(), torch.device("cpu"), tile=0)
     def colour(grey, auto, probs, pins, setting):
-        gamma, prior = setting or (0.0, Propagation.prior)
-        return follow_hints(grey, auto, pins, Propagation(prior=prior, surface_gamma=gamma), probs=probs)
+        gamma, prior, cap = setting or (0.0, Propagation.prior, Propagation.variance_cap)
+        return follow_hints(grey, auto, pins, Propagation(prior=prior, variance_cap=cap, surface_gamma=gamma), probs=probs)
 
-    settings = [None, *((g, p) for g in args.gamma for p in args.prior)]
+    grid = [(g, p, c) for g in args.gamma for p in args.prior for c in args.cap]
+    settings = grid if args.no_levin else [None, *grid]
     hint_sweep(args.data, info.meta["training"]["config"]["seed"], args.limit, predict, args.points, settings,
-               colour, "gamma | prior", lambda s: "Levin alone (shipped before) | -" if s is None else f"{s[0]:g} | {s[1]:g}",
+               colour, "gamma | prior | cap",
+               lambda s: "Levin alone (shipped before) | - | -" if s is None else f"{s[0]:g} | {s[1]:g} | {s[2]:g}",
                args.surface_side)
 
 if __name__ == "__main__":
