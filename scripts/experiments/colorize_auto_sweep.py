@@ -87,7 +87,7 @@ def hint_sweep(data: Path, seed: int, limit: int | None, predict: TiledPredictor
         for n in points:
             per = [np.mean([g for k, g in gain[s, n] if k == set_]) for set_ in sets]
             print(f"| {label(s)} | {n} | " + " | ".join(f"{v:+.2f}" for v in per)
-                  + f" | {np.mean([g for _, g in gain[s, n]]):+.2f} | {np.mean(wrong[s, n]):.1%}"
+                  + f" | {np.mean([g for _, g in gain[s, n]]):+.3f} | {np.mean(wrong[s, n]):.1%}"
                   f" | {np.mean(absolute[s, n]):.2f} |",
                   flush=True)
 
