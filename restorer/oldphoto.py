@@ -102,22 +102,32 @@ def is_monochrome(pixels: np.ndarray) -> bool:
         return True
     rgb = pixels.reshape(-1, 3).astype(np.float64)
     y = rgb @ LUMA
-    residual = np.sqrt(((rgb - y[:, None] * channel_scale(pixels)) ** 2).mean(axis=0))
+    residual = np.sqrt(((rgb - y[:, None] * _luma_multiples(rgb, y)) ** 2).mean(axis=0))
     return bool(residual.max() < MONOCHROME_SPREAD * max(float(y.mean()), 1e-3))
 
 
-def channel_scale(pixels: np.ndarray) -> np.ndarray:
-    """Each of the 3 channels' best fixed multiple of the luminance (least squares): a monochrome print's tone."""
-    rgb = pixels.reshape(-1, 3).astype(np.float64)
-    y = rgb @ LUMA
+def _luma_multiples(rgb: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Each of the N x 3 pixels' channels' best fixed multiple of their luminance y (least squares)."""
     return rgb.T @ y / max(float(y @ y), 1e-12)
+
+
+def channel_scale(pixels: np.ndarray) -> np.ndarray:
+    """A monochrome print's tone: each of the 3 channels' best fixed multiple of the luminance."""
+    rgb = pixels.reshape(-1, 3).astype(np.float64)
+    return _luma_multiples(rgb, rgb @ LUMA)
 
 
 def on_tone(pixels: np.ndarray, seen: np.ndarray) -> np.ndarray:
     """A monochrome print's restored pixels put back on its tone, read on `seen` (its intact pixels): each channel
     that fixed multiple of the pixel's luminance (exactly grey for a grey print). Marks the repair left or missed
-    (a brown stain on a black-and-white print) keep no colour of their own; their lightness stays."""
-    scale = np.ones(3) if tone(seen) == "grey" else channel_scale(seen)
+    (a brown stain on a black-and-white print) keep no colour of their own; their lightness stays. A colour
+    photo's (or a one-channel photo's) pixels are returned as they are."""
+    if pixels.shape[-1] != 3:
+        return pixels
+    print_tone = tone(seen)
+    if print_tone == "colour":
+        return pixels
+    scale = np.ones(3) if print_tone == "grey" else channel_scale(seen)
     y = pixels @ LUMA.astype(pixels.dtype)
     return np.clip(y[..., None] * scale.astype(pixels.dtype), 0, 1)
 
@@ -231,7 +241,7 @@ class OldPhoto:
         if "colorize" in s and colorizes(seen, o):
             colorize = s["colorize"]
             result = colorize(denoised, colorize.task.options())
-        elif tone(seen) != "colour" and result.pixels.shape[-1] == 3:  # a print left black-and-white (or toned)
+        else:  # a print left black-and-white (or toned) goes back on its tone; a colour photo stays as it is
             result = result.with_pixels(on_tone(result.pixels, seen))
         if o.upscale:
             result = s["upscale"](result, UpscaleOptions(scale=o.upscale, mode="real"))

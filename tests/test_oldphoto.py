@@ -142,6 +142,8 @@ def test_a_toned_print_is_put_back_on_its_own_tone():
     ratios = out / out.sum(axis=2, keepdims=True)
     assert np.allclose(ratios, np.array([1.07, 0.9, 0.7]) / 2.67, atol=1e-3)  # one tone everywhere, the mark's too
     assert np.allclose(on_tone(sepia, sepia), sepia, atol=2e-3)  # an unmarked print is unchanged
+    colour = smooth_image(64, 64).astype(np.float32)
+    assert on_tone(colour, colour) is colour  # a colour photo is left as it is
 
 
 def test_only_prints_with_a_cast_everywhere_are_unfaded():
