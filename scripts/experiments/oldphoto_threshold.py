@@ -5,6 +5,9 @@ benchmark sets and the independent generator are not used: they report, they do 
 
     python scripts/experiments/oldphoto_threshold.py --data /work/denoise_data \\
         --weights weights/segment.safetensors --thresholds 0.5 0.65 0.8
+    # a detector round's candidates: all 61 held-out photos (16 crops cannot tell one CPU round from its seed)
+    python scripts/experiments/oldphoto_threshold.py --data /work/denoise_data --photos 61 \\
+        --weights weights/segment.safetensors runs/seg_cost8/segment.safetensors --thresholds 0.35
     # the see-through repair of translucent marks: off, and SeeThrough fields as key=value lists
     python scripts/experiments/oldphoto_threshold.py --data /work/denoise_data \\
         --weights weights/segment.safetensors --see-through off default band=2,min_ratio=0.5
@@ -67,7 +70,7 @@ def main() -> None:
             pipeline.options = dataclasses.replace(pipeline.options, threshold=t, dilate=d, no_see_through=spec == "off")
             oldphoto.SEE_THROUGH = see_through(spec)
             row = measure(images, ["ours"], pipeline, seed=7, generator=args.generator).rows[0]
-            print(f"{w}  threshold {t}  dilate {d}  see-through {spec}: PSNR {row[1]:.2f}  SSIM {row[2]:.4f}  "
+            print(f"{w}  threshold {t}  dilate {d}  see-through {spec}: PSNR {row[1]:.4f}  SSIM {row[2]:.5f}  "
                   f"({len(images)} held-out crops)", flush=True)
     row = measure(images, ["input"], pipeline, seed=7, generator=args.generator).rows[0]
     print(f"input: PSNR {row[1]:.2f}  SSIM {row[2]:.4f}")
