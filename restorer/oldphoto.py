@@ -117,14 +117,14 @@ def channel_scale(pixels: np.ndarray) -> np.ndarray:
     return _luma_multiples(rgb, rgb @ LUMA)
 
 
-def on_tone(pixels: np.ndarray, seen: np.ndarray) -> np.ndarray:
+def on_tone(pixels: np.ndarray, seen: np.ndarray, print_tone: str | None = None) -> np.ndarray:
     """A monochrome print's restored pixels put back on its tone, read on `seen` (its intact pixels): each channel
     that fixed multiple of the pixel's luminance (exactly grey for a grey print). Marks the repair left or missed
     (a brown stain on a black-and-white print) keep no colour of their own; their lightness stays. A colour
-    photo's (or a one-channel photo's) pixels are returned as they are."""
+    photo's (or a one-channel photo's) pixels are returned as they are. print_tone: tone(seen), when already read."""
     if pixels.shape[-1] != 3:
         return pixels
-    print_tone = tone(seen)
+    print_tone = print_tone or tone(seen)
     if print_tone == "colour":
         return pixels
     scale = np.ones(3) if print_tone == "grey" else channel_scale(seen)
@@ -152,20 +152,21 @@ def is_toned(pixels: np.ndarray) -> bool:
     return tone(pixels) in ("sepia", "tinted")
 
 
-def colorizes(pixels: np.ndarray, options: OldPhotoOptions) -> bool:
-    """Whether the colorize stage runs on this photo (when its weights are there)."""
+def colorizes(pixels: np.ndarray, options: OldPhotoOptions, print_tone: str | None = None) -> bool:
+    """Whether the colorize stage runs on this photo (when its weights are there). print_tone: tone(pixels), when
+    already read (a 24 MP photo's takes seconds)."""
     if options.no_colorize:
         return False
-    t = tone(pixels)
+    t = print_tone or tone(pixels)
     return t == "grey" or (t != "colour" and not options.keep_tone)
 
 
-def unfades(pixels: np.ndarray, options: OldPhotoOptions) -> bool:
+def unfades(pixels: np.ndarray, options: OldPhotoOptions, print_tone: str | None = None) -> bool:
     """Whether the unfade stage runs on this photo (when its weights are there): colour photos that look
     faded (unfade.looks_faded; the model also recolours photos that never faded) with colour in most of
     their pixels, as a faded print's cast is everywhere (a grey print with stains the detector missed
-    has its colour in the stains only, and unfading it would tint all of it)."""
-    if options.no_unfade or tone(pixels) != "colour" or not looks_faded(pixels):
+    has its colour in the stains only, and unfading it would tint all of it). print_tone: tone(pixels), when already read."""
+    if options.no_unfade or (print_tone or tone(pixels)) != "colour" or not looks_faded(pixels):
         return False
     rgb = pixels.reshape(-1, pixels.shape[-1])[::4]
     return bool(np.median(rgb.max(axis=1) - rgb.min(axis=1)) >= CAST_CHROMA)
@@ -231,18 +232,19 @@ class OldPhoto:
         mask = detect(photo)
         # The photo's tone is read where it is intact: brown stains do not make a black-and-white print colour.
         seen = intact(photo.pixels, labels_of(mask) > 0)
-        unfaded = s["unfade"](photo, UnfadeOptions()) if "unfade" in s and unfades(seen, o) else None
+        print_tone = tone(seen)  # read once: each reading is a float64 pass over every intact pixel
+        unfaded = s["unfade"](photo, UnfadeOptions()) if "unfade" in s and unfades(seen, o, print_tone) else None
         if unfaded is not None:  # the detector, inpainter and denoiser learnt on photos of normal colour and contrast
             photo, mask = unfaded, detect(unfaded)
         inpainted = s["inpaint"].apply_after(photo, InpaintOptions(auto=True, dilate=o.dilate, fill="smooth"), {"segment": mask})
         if not o.no_see_through:
             inpainted = inpainted.with_pixels(see_through(photo.pixels, inpainted.pixels, labels_of(mask) > 0, SEE_THROUGH))
         result = denoised = s["denoise"](inpainted, DenoiseOptions(sigma=o.sigma))
-        if "colorize" in s and colorizes(seen, o):
+        if "colorize" in s and colorizes(seen, o, print_tone):
             colorize = s["colorize"]
             result = colorize(denoised, colorize.task.options())
         else:  # a print left black-and-white (or toned) goes back on its tone; a colour photo stays as it is
-            result = result.with_pixels(on_tone(result.pixels, seen))
+            result = result.with_pixels(on_tone(result.pixels, seen, print_tone))
         if o.upscale:
             result = s["upscale"](result, UpscaleOptions(scale=o.upscale, mode="real"))
         stages = dict(zip(STAGE_OUTPUTS, (unfaded, mask, overlay(photo, mask), inpainted, denoised))) if o.keep_stages else {}
