@@ -99,18 +99,13 @@ def cue_scores(recon_errors: np.ndarray, code_stats: np.ndarray, upside_down: np
 
 
 def combine(cues: dict[str, np.ndarray], weights: dict[str, float] = WEIGHTS,
-            floors: dict[str, float] = TAIL_FLOORS, norm: float = np.inf) -> OutlierScores:
-    """The largest weighted cue, each scaled by its TAIL quantile over the collection; with a finite norm p,
-    the p-norm of the positive weighted cues instead (several moderate cues add up; the reason is still the
-    largest)."""
+            floors: dict[str, float] = TAIL_FLOORS) -> OutlierScores:
+    """The largest weighted cue, each scaled by its TAIL quantile over the collection."""
     names = list(cues)
     plain = np.stack([cues[k] / max(float(np.quantile(cues[k], TAIL)), floors.get(k, TAIL_FLOOR)) for k in names])
     scaled = plain * np.array([weights[k] for k in names])[:, None]
     best = scaled.argmax(axis=0)
-    score = scaled.max(axis=0)
-    if np.isfinite(norm):
-        score = np.where(score > 0, (np.maximum(scaled, 0) ** norm).sum(axis=0) ** (1 / norm), score)
-    return OutlierScores(score, [names[b] for b in best], plain[best, np.arange(plain.shape[1])])
+    return OutlierScores(scaled.max(axis=0), [names[b] for b in best], plain[best, np.arange(plain.shape[1])])
 
 
 def outlier_scores(recon_errors: np.ndarray, code_stats: np.ndarray, upside_down: np.ndarray,

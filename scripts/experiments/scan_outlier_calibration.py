@@ -72,10 +72,9 @@ def cue_inputs(images: list[np.ndarray], scanner) -> dict[str, np.ndarray]:
     return {k: np.concatenate(v) for k, v in out.items()}
 
 
-def scores(c: dict[str, np.ndarray], idx: list[int], weights: dict[str, float], floors: dict[str, float],
-           norm: float = np.inf) -> np.ndarray:
+def scores(c: dict[str, np.ndarray], idx: list[int], weights: dict[str, float], floors: dict[str, float]) -> np.ndarray:
     cues = O.cue_scores(c["recon"][idx], c["stats"][idx], c["turned"][idx], c["border"][idx], c["tone"][idx])
-    return O.combine(cues, weights, floors, norm).scores
+    return O.combine(cues, weights, floors).scores
 
 
 def rank_of(s: np.ndarray, i: int) -> int:
@@ -91,8 +90,6 @@ def main() -> None:
                     "(the mean of their scores) instead of the shipped one")
     ap.add_argument("--no-mirror", action="store_true", help="... without each square's mirror image")
     ap.add_argument("--shipped-weights", action="store_true", help="only the shipped cue weights and floors")
-    ap.add_argument("--norm", type=float, nargs="+", default=[np.inf], help="combine the weighted cues by these "
-                    "p-norms (inf: the largest cue, as shipped)")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     photos, held = [], []
@@ -132,10 +129,9 @@ def main() -> None:
     grid = {"turned": (1.0, 2.0, 3.0, 4.0), "turned floor": (0.5, 1.5), "border": (1.0,)}
     if args.shipped_weights:
         grid = {"turned": (O.WEIGHTS["turned"],), "turned floor": (O.TAIL_FLOORS["turned"],), "border": (O.WEIGHTS["border"],)}
-    grid["norm"] = tuple(args.norm)
-    print("| turned | turned floor | border | norm | folders | " + " | ".join(plants) + " | upside down | each in turn |")
-    print("|---" * (len(plants) + 7) + "|")
-    for wt, floor, wb, norm in itertools.product(*grid.values()):
+    print("| turned | turned floor | border | folders | " + " | ".join(plants) + " | upside down | each in turn |")
+    print("|---" * (len(plants) + 6) + "|")
+    for wt, floor, wb in itertools.product(*grid.values()):
         weights = {**O.WEIGHTS, "turned": wt, "border": wb}
         floors = {"turned": floor}
         for kind, pool, size in (("held-out", n_held, n_held - 1), ("all", n_ord, 95)):
@@ -146,7 +142,7 @@ def main() -> None:
                 t = int(frng.integers(n_held))
                 base = [b for b in base if b != t][: size - 1]
                 extra = [plant_at[k] + f % 10 for k in plants] + [turned_at + t]
-                s = scores(c, base + extra, weights, floors, norm)
+                s = scores(c, base + extra, weights, floors)
                 for j, k in enumerate([*plants, "upside down"]):
                     hits[k] += rank_of(s, len(base) + j) <= TOP
             # each held-out photo turned in its place, among the other held-out photos and the plants
@@ -154,10 +150,10 @@ def main() -> None:
             for t in range(n_held):
                 base = [b for b in range(n_held) if b != t] if kind == "held-out" else \
                     [b for b in list(np.random.default_rng(t).choice(n_ord, 95, replace=False)) if b != t][:94]
-                s = scores(c, base + [turned_at + t] + [plant_at[k] for k in plants], weights, floors, norm)
+                s = scores(c, base + [turned_at + t] + [plant_at[k] for k in plants], weights, floors)
                 found += rank_of(s, len(base)) <= TOP
             n = args.folders_per_setting
-            print(f"| {wt} | {floor} | {wb} | {norm:g} | {kind} ({size + 5}) | " + " | ".join(f"{hits[k] / n:.0%}" for k in hits)
+            print(f"| {wt} | {floor} | {wb} | {kind} ({size + 5}) | " + " | ".join(f"{hits[k] / n:.0%}" for k in hits)
                   + f" | {found}/{n_held} |", flush=True)
 
 
