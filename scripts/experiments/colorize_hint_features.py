@@ -25,6 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from colorize_auto_sweep import DATA, photos  # noqa: E402
 
 from restorer import color as C  # noqa: E402
+from restorer.color_decoding import colour_distribution  # noqa: E402
+from restorer.color_propagate import surface_roots  # noqa: E402
 from restorer.resize import resize_long_side  # noqa: E402
 from restorer.tasks.colorize import PREDICT_SIDE, model_input  # noqa: E402
 from restorer.weights import default_weights, load_model  # noqa: E402
@@ -69,8 +71,9 @@ def main() -> None:
             lab = C.rgb_to_lab(small)
             h, w = lab.shape[:2]
             logits = model(torch.from_numpy(model_input(C.lightness_of_grey(C.grey_of(small)[..., 0])))[None])[0]
-            probs = torch.softmax(torch.nn.functional.interpolate(logits[None], size=(h, w), mode="bilinear")[0], 0)
-            feats = {"bins (BC)": np.sqrt(probs.reshape(probs.shape[0], -1).T.numpy()),
+            # the distributions and their roots exactly as the shipped surface walls read them
+            roots = surface_roots(colour_distribution(logits.numpy()), (h, w))
+            feats = {"bins (BC)": roots.reshape(roots.shape[0], -1).T,
                      "decoder": unit_rows(inner["decoder"][0], (h, w)), "head": unit_rows(inner["head"][0], (h, w))}
             lightness, ab = lab[..., 0].ravel(), lab[..., 1:].reshape(-1, 2)
             for _ in range(args.anchors):
