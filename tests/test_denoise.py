@@ -110,6 +110,32 @@ def test_gaussian_files_training_samples_hold_known_gaussian_noise_as_files_do()
     assert max(levels) <= GAUSSIAN_FILE_MAX_SIGMA and bits8 >= 12
 
 
+def test_scan_training_samples_are_8_bit_grainy_scans_of_a_sharp_target_told_the_read_level():
+    """`restore train denoise --noise scan` (oldphoto's denoise stage): 8-bit inputs, grey prints grey in
+    every channel, the target the sharp photo itself, some inputs softened or JPEG'd at its edges, the
+    level told as the estimator reads it."""
+    from restorer.noise_estimate import estimate_level
+    from restorer.tasks.denoise import SCAN_GRAIN_MAX, TASK, DenoiseTrainingOptions
+
+    task = DenoiseTrainingOptions(noise="scan").task(TASK)
+    clean = np.full((192, 64, 3), 0.3, np.float32)
+    clean[:, 32:] = (0.7, 0.6, 0.5)  # a sharp vertical edge between columns 31 and 32
+    grey = changed = 0
+    for seed in range(24):
+        sample = task.make_sample(clean, np.random.default_rng(seed))
+        noisy, level = sample["input"][:3].transpose(1, 2, 0), sample["input"][3, 0, 0]
+        target = sample["target"].transpose(1, 2, 0)
+        assert np.allclose(noisy * 255, np.rint(noisy * 255), atol=1e-3)
+        is_grey = np.allclose(noisy[..., 0], noisy[..., 1], atol=2 / 255) and np.allclose(noisy[..., 1], noisy[..., 2], atol=2 / 255)
+        grey += is_grey
+        assert np.allclose(target, np.repeat(clean.mean(axis=2, keepdims=True), 3, axis=2) if is_grey else clean)
+        # averaged down the columns the grain cancels: what is left beside the edge is blur or JPEG ringing
+        changed += np.abs((noisy - target)[:, 29:35].mean(axis=0)).max() > 0.02
+        assert abs(level - estimate_level(noisy[..., :1] if is_grey else noisy)) < 1e-6
+        assert level * 255 <= SCAN_GRAIN_MAX * 1.5
+    assert 6 <= grey <= 22 and 6 <= changed <= 22
+
+
 def test_a_blind_run_goes_again_on_the_gaussian_weights_only_for_light_white_noise():
     """What the first weights removed decides: white noise (no neighbour correlation) picks the
     alternate, demosaic-like correlated noise or a heavy level keeps the first result."""

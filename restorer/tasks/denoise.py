@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+import cv2
 import numpy as np
 
 from ..corrupt import functional as F
@@ -104,7 +105,26 @@ def make_gaussian_file_sample(clean: np.ndarray, rng: np.random.Generator) -> Sa
     return _sample(F.quantise(_gaussian(clean, sigma, gray, rng), bits), sigma, clean)
 
 
-NOISE_SAMPLES = {"mixed": make_sample, "gaussian-files": make_gaussian_file_sample}
+SCAN_GRAIN_MAX = 20.0  # 0-255 scale: film grain as a scan shows it (the oldphoto bench's grain is 10)
+
+
+def make_scan_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
+    """A print as its scan holds it, for oldphoto's denoise stage: mostly black-and-white, softened by the
+    print and the scanner's optics half the time (Gaussian, sigma 0.3-1.0 px, as the damage detector's scans),
+    film grain (white, the same in every channel of a grey print), an 8-bit file, JPEG half the time (quality
+    60-95). The target is the sharp photo; blind, the model is told the level the estimator reads, as oldphoto
+    runs it (`restore train denoise --noise scan`)."""
+    gray = rng.random() < 0.6
+    clean = np.repeat(clean.mean(axis=2, keepdims=True), 3, axis=2) if gray else clean
+    soft = cv2.GaussianBlur(clean, (0, 0), rng.uniform(0.3, 1.0)) if rng.random() < 0.5 else clean
+    noisy = F.quantise(_gaussian(soft, rng.uniform(0, SCAN_GRAIN_MAX) / 255, gray, rng))
+    if rng.random() < 0.5:
+        noisy = F.jpeg_artifacts(noisy, int(rng.integers(60, 96)))
+    # a grey print's channels are equal: reading one costs a third and reads the same level
+    return _sample(noisy, estimate_level(noisy[..., :1] if gray else noisy), clean)
+
+
+NOISE_SAMPLES = {"mixed": make_sample, "gaussian-files": make_gaussian_file_sample, "scan": make_scan_sample}
 
 
 @dataclass
@@ -114,7 +134,8 @@ class DenoiseTrainingOptions:
     noise: str = field(default="mixed", metadata={
         "help": "[denoise] mixed: Gaussian (float and as files hold it) and camera noise, the blind weights' "
                 "diet; gaussian-files: Gaussian noise of a known level up to sigma 35, clipped and rounded as "
-                "8/16-bit files hold it, for the weights a given sigma runs.",
+                "8/16-bit files hold it, for the weights a given sigma runs; scan: film grain on soft, "
+                "JPEG'd scans of prints, sharp targets, for oldphoto's denoise stage.",
         "choices": tuple(NOISE_SAMPLES)})
     refine_blocks: int = field(default=0, metadata={
         "help": "[denoise] Add a refinement stage of this many residual blocks (behind a 2x pixel unshuffle) after "
