@@ -8,6 +8,9 @@ benchmark sets and the independent generator are not used: they report, they do 
     # a detector round's candidates: all 61 held-out photos (16 crops cannot tell one CPU round from its seed)
     python scripts/experiments/oldphoto_threshold.py --data /work/denoise_data --photos 61 \\
         --weights weights/segment.safetensors runs/seg_cost8/segment.safetensors --thresholds 0.35
+    # the denoise stage's weights (the shipped stage's, and a candidate's)
+    python scripts/experiments/oldphoto_threshold.py --data /work/denoise_data --photos 61 --thresholds 0.35 \\
+        --weights weights/segment.safetensors --denoise-weights weights/denoise.safetensors runs/dscan1/denoise.safetensors
     # the see-through repair of translucent marks: off, and SeeThrough fields as key=value lists
     python scripts/experiments/oldphoto_threshold.py --data /work/denoise_data \\
         --weights weights/segment.safetensors --see-through off default band=2,min_ratio=0.5
@@ -61,16 +64,19 @@ def main() -> None:
     ap.add_argument("--photos", type=int, default=16)
     ap.add_argument("--see-through", nargs="+", default=["default"], help="off, default, or SeeThrough key=value,...")
     ap.add_argument("--generator", default="ours", help="ours or independent (the latter only to look, never to choose)")
+    ap.add_argument("--denoise-weights", type=Path, nargs="+", default=[None],
+                    help="denoise stage weights to compare (default: the shipped stage's)")
     args = ap.parse_args()
     images = crops(args.data, args.photos)
     pipeline = None
-    for w in args.weights:
-        pipeline = OldPhoto.load(OldPhotoOptions(no_colorize=True), StageWeights(segment_weights=w), "cpu")
+    for w, dw in itertools.product(args.weights, args.denoise_weights):
+        pipeline = OldPhoto.load(OldPhotoOptions(no_colorize=True), StageWeights(segment_weights=w, denoise_weights=dw), "cpu")
+        name = f"{w}" + (f" + denoise {dw}" if dw else "")
         for t, d, spec in itertools.product(args.thresholds, args.dilate, args.see_through):
             pipeline.options = dataclasses.replace(pipeline.options, threshold=t, dilate=d, no_see_through=spec == "off")
             oldphoto.SEE_THROUGH = see_through(spec)
             row = measure(images, ["ours"], pipeline, seed=7, generator=args.generator).rows[0]
-            print(f"{w}  threshold {t}  dilate {d}  see-through {spec}: PSNR {row[1]:.4f}  SSIM {row[2]:.5f}  "
+            print(f"{name}  threshold {t}  dilate {d}  see-through {spec}: PSNR {row[1]:.4f}  SSIM {row[2]:.5f}  "
                   f"({len(images)} held-out crops)", flush=True)
     row = measure(images, ["input"], pipeline, seed=7, generator=args.generator).rows[0]
     print(f"input: PSNR {row[1]:.2f}  SSIM {row[2]:.4f}")
