@@ -3,6 +3,7 @@ serves every strength, and the level can be given or estimated."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import cv2
 import numpy as np
@@ -108,16 +109,16 @@ def make_gaussian_file_sample(clean: np.ndarray, rng: np.random.Generator) -> Sa
 SCAN_GRAIN_MAX = 20.0  # 0-255 scale: film grain as a scan shows it (the oldphoto bench's grain is 10)
 
 
-def make_scan_sample(clean: np.ndarray, rng: np.random.Generator) -> Sample:
+def make_scan_sample(clean: np.ndarray, rng: np.random.Generator, soft: float = 0.5) -> Sample:
     """A print as its scan holds it, for oldphoto's denoise stage: mostly black-and-white, softened by the
-    print and the scanner's optics half the time (Gaussian, sigma 0.3-1.0 px, as the damage detector's scans),
+    print and the scanner's optics a `soft` share of the time (Gaussian, sigma 0.3-1.0 px, as the detector's scans),
     film grain (white, the same in every channel of a grey print), an 8-bit file, JPEG half the time (quality
     60-95). The target is the sharp photo; blind, the model is told the level the estimator reads, as oldphoto
     runs it (`restore train denoise --noise scan`)."""
     gray = rng.random() < 0.6
     clean = np.repeat(clean.mean(axis=2, keepdims=True), 3, axis=2) if gray else clean
-    soft = cv2.GaussianBlur(clean, (0, 0), rng.uniform(0.3, 1.0)) if rng.random() < 0.5 else clean
-    noisy = F.quantise(_gaussian(soft, rng.uniform(0, SCAN_GRAIN_MAX) / 255, gray, rng))
+    shown = cv2.GaussianBlur(clean, (0, 0), rng.uniform(0.3, 1.0)) if rng.random() < soft else clean
+    noisy = F.quantise(_gaussian(shown, rng.uniform(0, SCAN_GRAIN_MAX) / 255, gray, rng))
     if rng.random() < 0.5:
         noisy = F.jpeg_artifacts(noisy, int(rng.integers(60, 96)))
     # a grey print's channels are equal: reading one costs a third and reads the same level
@@ -137,6 +138,9 @@ class DenoiseTrainingOptions:
                 "8/16-bit files hold it, for the weights a given sigma runs; scan: film grain on soft, "
                 "JPEG'd scans of prints, sharp targets, for oldphoto's denoise stage.",
         "choices": tuple(NOISE_SAMPLES)})
+    scan_soft: float = field(default=0.5, metadata={
+        "help": "[denoise] With --noise scan: the share of samples softened before the grain (0: sharp scans only).",
+        "min": 0.0, "max": 1.0})
     refine_blocks: int = field(default=0, metadata={
         "help": "[denoise] Add a refinement stage of this many residual blocks (behind a 2x pixel unshuffle) after "
                 "the U-Net, reading its answer and the input: capacity at full detail. With --from weights that lack "
@@ -148,7 +152,11 @@ class DenoiseTrainingOptions:
     def task(self, task: Task) -> Task:
         refine = {"refine_blocks": self.refine_blocks, "refine_channels": self.refine_channels}
         model = replace(task.model, args={**task.model.args, **refine}) if self.refine_blocks else task.model
-        return replace(task, make_sample=NOISE_SAMPLES[self.noise], model=model)
+        sample = NOISE_SAMPLES[self.noise]
+        if sample is make_scan_sample:
+            sample = partial(sample, soft=self.scan_soft)
+            sample.__name__ = f"make_scan_sample(soft={self.scan_soft:g})"  # the run's record names its diet
+        return replace(task, make_sample=sample, model=model)
 
 
 def apply(photo: Photo, options: DenoiseOptions, predict: Predictor, alternates: dict[str, Predictor] | None = None) -> Photo:
