@@ -83,7 +83,12 @@ def _bits_and_grey(clean: np.ndarray, rng: np.random.Generator) -> tuple[int, bo
     """The file's bit depth (16 for a share of samples), and whether the photo is grey (then made so)."""
     bits = 16 if rng.random() < 0.15 else 8
     gray = rng.random() < 0.1  # grayscale photos: the same noise in all three channels
-    return bits, gray, np.repeat(clean.mean(axis=2, keepdims=True), 3, axis=2) if gray else clean
+    return bits, gray, _grey(clean) if gray else clean
+
+
+def _grey(rgb: np.ndarray) -> np.ndarray:
+    """A grey print of the photo: the channels' mean in all three."""
+    return np.repeat(rgb.mean(axis=2, keepdims=True), 3, axis=2)
 
 
 def _gaussian(clean: np.ndarray, sigma: float, gray: bool, rng: np.random.Generator) -> np.ndarray:
@@ -116,7 +121,7 @@ def make_scan_sample(clean: np.ndarray, rng: np.random.Generator, soft: float = 
     60-95). The target is the sharp photo; blind, the model is told the level the estimator reads, as oldphoto
     runs it (`restore train denoise --noise scan`)."""
     gray = rng.random() < 0.6
-    clean = np.repeat(clean.mean(axis=2, keepdims=True), 3, axis=2) if gray else clean
+    clean = _grey(clean) if gray else clean
     shown = cv2.GaussianBlur(clean, (0, 0), rng.uniform(0.3, 1.0)) if rng.random() < soft else clean
     noisy = F.quantise(_gaussian(shown, rng.uniform(0, SCAN_GRAIN_MAX) / 255, gray, rng))
     if rng.random() < 0.5:
