@@ -15,7 +15,6 @@ from .companion import find_companion
 from .imageio import Photo
 from .restorer import Restorer
 from .tasks import TASKS
-from .tasks.base import Task
 from .tasks.denoise import DenoiseOptions
 from .tasks.inpaint import InpaintOptions, load_mask
 from .see_through import SeeThrough, see_through
@@ -56,6 +55,9 @@ class OldPhotoOptions:
                 "mark (by default wide stains keep the photo's detail under them and only get their tone repaired)."})
     sigma: float | None = field(default=None, metadata={
         "help": "Noise level for the denoising stage (0-255 scale); omit to estimate it per photo.", "min": 0.0, "max": 75.0})
+    no_sharpen: bool = field(default=False, metadata={
+        "help": "Leave a soft scan soft: the denoising stage only removes grain (by default a scan whose edges read "
+                "soft is also sharpened, as `restore denoise --scan` does)."})
     no_colorize: bool = field(default=False, metadata={
         "help": "Leave black-and-white photos black-and-white (on their own tone: marks left in place keep no colour)."})
     no_unfade: bool = field(default=False, metadata={
@@ -187,12 +189,16 @@ class OldPhoto:
     notes: list[str] = field(default_factory=list)  # stages skipped, and why
 
     @classmethod
-    def build(cls, options: OldPhotoOptions, load_stage: Callable[[Task], Restorer],
+    def build(cls, options: OldPhotoOptions, load_stage: Callable[..., Restorer],
               optional_errors: tuple[type[Exception], ...] = (WeightsError,)) -> OldPhoto:
-        """The pipeline with every stage loaded by `load_stage(task)`, the one place stages are loaded.
+        """The pipeline with every stage loaded by `load_stage(task)` (the denoise stage's with `options=` its
+        options, which name the alternates it may pick: Task.alternates), the one place stages are loaded.
         An error from a required stage propagates; unfade and colorize are optional: one of `optional_errors`
         while loading one (no weights) skips it with a note."""
-        stages = {name: load_stage(TASKS[name]) for name in REQUIRED_STAGES}
+        stages = {}
+        for name in REQUIRED_STAGES:  # a sharpening denoise stage's options name the soft-scan weights it may blend in
+            sharpens = name == "denoise" and not options.no_sharpen
+            stages[name] = load_stage(TASKS[name], options=denoise_options(options)) if sharpens else load_stage(TASKS[name])
         notes = []
         if not options.no_unfade:
             try:
@@ -217,7 +223,7 @@ class OldPhoto:
     def load(cls, options: OldPhotoOptions, weights: StageWeights, device: str = "auto", tile: int | None = None) -> OldPhoto:
         """Each stage from the weights `weights` names for it (default: the shipped ones); WeightsError
         when a required stage has none."""
-        return cls.build(options, lambda task: Restorer.load(task, weights.for_stage(task.name), device, tile))
+        return cls.build(options, lambda task, **kw: Restorer.load(task, weights.for_stage(task.name), device, tile, **kw))
 
     @property
     def device(self) -> str:
@@ -239,7 +245,7 @@ class OldPhoto:
         inpainted = s["inpaint"].apply_after(photo, InpaintOptions(auto=True, dilate=o.dilate, fill="smooth"), {"segment": mask})
         if not o.no_see_through:
             inpainted = inpainted.with_pixels(see_through(photo.pixels, inpainted.pixels, labels_of(mask) > 0, SEE_THROUGH))
-        result = denoised = s["denoise"](inpainted, DenoiseOptions(sigma=o.sigma))
+        result = denoised = s["denoise"](inpainted, denoise_options(o))
         if "colorize" in s and colorizes(seen, o, print_tone):
             colorize = s["colorize"]
             result = colorize(denoised, colorize.task.options())
@@ -249,6 +255,11 @@ class OldPhoto:
             result = s["upscale"](result, UpscaleOptions(scale=o.upscale, mode="real"))
         stages = dict(zip(STAGE_OUTPUTS, (unfaded, mask, overlay(photo, mask), inpainted, denoised))) if o.keep_stages else {}
         return {"": result, **{tag: stage for tag, stage in stages.items() if stage is not None}}
+
+
+def denoise_options(options: OldPhotoOptions) -> DenoiseOptions:
+    """The denoise stage's options: a scan's grain, sharpened where the scan reads soft unless --no-sharpen."""
+    return DenoiseOptions(sigma=options.sigma, scan=not options.no_sharpen)
 
 
 def read_damage(photo: Photo, where: Path) -> np.ndarray:

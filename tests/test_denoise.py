@@ -1,4 +1,5 @@
 """The shipped denoiser, as the CLI uses it (loaded from weights/)."""
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -162,6 +163,42 @@ def test_a_blind_run_goes_again_on_the_gaussian_weights_only_for_light_white_noi
     given = apply(plain_photo(np.clip(clean + white, 0, 1).astype(np.float32)), DenoiseOptions(sigma=15), first,
                   alternates={"white": second})
     assert not np.allclose(given.pixels, 0.5)  # a given sigma never switches
+
+
+def test_a_scan_takes_the_soft_scan_weights_answer_as_far_as_it_reads_soft():
+    """--scan (oldphoto's stage): none of it on a scan whose edges read sharp, all of it on a soft one, and the
+    soft-scan weights are not even run on a sharp scan or without --scan."""
+    blocks = np.random.default_rng(0).random((32, 32)) > 0.5  # hard-edged 3 px blocks: spread 0.4 px sharp
+    sharp = np.repeat(np.kron(blocks, np.ones((3, 3)))[..., None], 3, axis=2).astype(np.float32) * 0.6 + 0.2
+    runs = []
+
+    def first(x):
+        return np.zeros((3, *x.shape[1:]), np.float32)
+
+    def soft(x):
+        runs.append(1)
+        return np.full((3, *x.shape[1:]), 0.5, np.float32)
+
+    for blur, share in ((0, 0.0), (2.0, 1.0)):
+        photo = plain_photo(cv2.GaussianBlur(sharp, (0, 0), blur) if blur else sharp)
+        runs.clear()
+        out = apply(photo, DenoiseOptions(sigma=5, scan=True), first, alternates={"soft": soft})
+        assert np.allclose(out.pixels, 0.5 * share) and len(runs) == (share > 0), blur
+        assert f"sharpened {share:.0%}" in out.notes[-1]
+        assert np.allclose(apply(photo, DenoiseOptions(sigma=5), first, alternates={"soft": soft}).pixels, 0)
+
+
+def test_a_soft_grainy_scan_comes_out_closer_to_the_sharp_print_with_scan(astronaut):
+    """The shipped weights as `restore denoise --scan` (and oldphoto) load them: a print the scan softened (1 px)
+    under film grain, as an 8-bit file, is sharpened by the soft-scan weights beyond what removing the grain gives."""
+    clean = astronaut[0]
+    grain = np.random.default_rng(0).normal(0, 10 / 255, clean.shape[:2]).astype(np.float32)[..., None]
+    photo = plain_photo(np.round(np.clip(cv2.GaussianBlur(clean, (0, 0), 1.0) + grain, 0, 1) * 255) / 255)
+    scan = DenoiseOptions(scan=True)
+    sharpened = Restorer.load(TASKS["denoise"], options=scan)(photo, scan)
+    grain_only = Restorer.load(TASKS["denoise"])(photo, DenoiseOptions())  # the same weights, no soft-scan alternate
+    assert "sharpened" in sharpened.notes[-1] and "sharpened" not in grain_only.notes[-1]
+    assert psnr(sharpened.pixels, clean) > psnr(grain_only.pixels, clean) + 0.3
 
 
 def test_unclipped_float_pixels_run_the_float_weights_given_or_blind():

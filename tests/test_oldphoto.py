@@ -216,19 +216,23 @@ def test_every_stage_is_loaded_through_the_one_callable_and_colorize_may_be_miss
 
     asked = []
 
-    def load_stage(task):
+    def load_stage(task, **kw):
         asked.append(task.name)
+        given[task.name] = kw.get("options")
         if task.name == "colorize":
             raise WeightsError("no colorize weights here")
-        return Restorer.load(task, weights_dir / f"{task.name}.safetensors", "cpu")
+        return Restorer.load(task, weights_dir / f"{task.name}.safetensors", "cpu", **kw)
 
+    given = {}
     pipeline = OldPhoto.build(OldPhotoOptions(), load_stage)
     assert asked == ["segment", "inpaint", "denoise", "unfade", "colorize"]
+    # only the denoise stage is told its options: they name the soft-scan weights it may blend in
+    assert given["denoise"].scan and not any(given[name] for name in asked if name != "denoise")
     assert set(pipeline.stages) == {"segment", "inpaint", "denoise"}  # no unfade weights in weights_dir either
     assert pipeline.notes[1] == "colorize skipped: no colorize weights here" and pipeline.notes[0].startswith("unfade skipped")
     asked.clear()
-    OldPhoto.build(OldPhotoOptions(no_colorize=True, no_unfade=True), load_stage)
-    assert asked == ["segment", "inpaint", "denoise"]
+    OldPhoto.build(OldPhotoOptions(no_colorize=True, no_unfade=True, no_sharpen=True), load_stage)
+    assert asked == ["segment", "inpaint", "denoise"] and given["denoise"] is None
 
 
 def test_keep_tone_leaves_sepia_prints_toned_and_still_colourises_grey():

@@ -14,9 +14,11 @@ from ..ensemble import averaged_over_views, views_field
 from ..imageio import Photo, rgb_of
 from ..models import cpu_unet
 from ..noise_estimate import NoiseReading, estimate_level, neighbour_correlation
+from ..softness import edge_spread
 from .base import Predictor, Sample, Task, TrainingHooks, mse_loss, psnr_loss
 
 MAX_SIGMA = 75.0  # 0-255 scale; the range the model is trained on
+SOFT_FROM, SOFT_FULL = 0.6, 1.2  # px of edge spread: a scan's sharpening ramp (SCAN_WEIGHTS, below)
 
 
 @dataclass
@@ -44,6 +46,10 @@ class DenoiseOptions:
     )
     views: int = views_field(1, "Average the denoiser over this many mirrored/turned views (1-8): each costs one "
                              "more pass; 8 gains about 0.17 dB on the benchmarks for eight times the time.")
+    scan: bool = field(default=False, metadata={
+        "help": "The photo is a scan of a print (oldphoto's denoise stage): it runs on the weights for a given level, "
+                f"and where its strongest edges read soft (spread over {SOFT_FROM:g} px) it is also sharpened, up to "
+                f"fully from {SOFT_FULL:g} px, by the weights trained on soft scans (weights/denoise_scan.safetensors)."})
 
 
 def _model_input(rgb: np.ndarray, sigma: float) -> np.ndarray:
@@ -167,6 +173,7 @@ class DenoiseTrainingOptions:
 def apply(photo: Photo, options: DenoiseOptions, predict: Predictor, alternates: dict[str, Predictor] | None = None) -> Photo:
     """alternates (Task.alternates): {"white": the Gaussian-files weights} for a blind run: the photo runs
     on them instead when what `predict` removes from its centre looks like light white noise (is_white);
+    {"soft": the soft-scan weights} for a scan: their answer blended in as far as it reads soft (sharpening);
     {"float": the AWGN weights}: pixels outside [0, 1] run on them, given or blind (is_unclipped)."""
     pixels = photo.pixels
     rgb = rgb_of(pixels)
@@ -194,12 +201,17 @@ def apply(photo: Photo, options: DenoiseOptions, predict: Predictor, alternates:
             out = probe  # the probe was the whole photo
     if out is None:
         out = averaged_over_views(white if picked else predict, x, options.views).transpose(1, 2, 0)
+    soft = (alternates or {}).get("soft") if options.scan and unclipped is None else None
+    spread, share = sharpening(rgb, sigma) if soft is not None else (float("nan"), 0.0)
+    if share > 0:
+        out = out + share * (averaged_over_views(soft, x, options.views).transpose(1, 2, 0) - out)
     if pixels.shape[2] == 1:
         out = out.mean(axis=2, keepdims=True)
     how = ("given" if options.sigma is not None else "estimated") + (", white" if picked else "") + \
         (", unclipped float" if unclipped is not None else "")
     strength = f", strength {options.strength:g}" if options.strength != 1 else ""
-    note = f"noise level {sigma * 255:.1f} ({how}{strength})"
+    scan = f"; scan edges {spread:.2f} px, sharpened {share:.0%}" if soft is not None else ""
+    note = f"noise level {sigma * 255:.1f} ({how}{strength}){scan}"
     return replace(photo.with_pixels(np.clip(out, 0, 1)), notes=(*photo.notes, note))
 
 
@@ -250,13 +262,36 @@ def is_unclipped(pixels: np.ndarray) -> bool:
 
 
 def weights_variant(options: DenoiseOptions) -> str | None:
+    if options.scan:  # film grain is white: the Gaussian-files weights, as oldphoto has always run them
+        return None
     return BLIND_WEIGHTS if options.sigma is None or options.sigma >= CAMERA_FROM_SIGMA else None
 
 
 def alternates(options: DenoiseOptions) -> dict[str, str]:
-    """A blind run may go again on the task's own (Gaussian-files) weights (apply, is_white); any run on
-    unclipped float pixels goes on the AWGN weights (is_unclipped). Loaded when first used."""
+    """A blind run may go again on the task's own (Gaussian-files) weights (apply, is_white); a scan may
+    be sharpened by the soft-scan weights (apply, sharpening); any run on unclipped float pixels goes on
+    the AWGN weights (is_unclipped). Loaded when first used."""
+    if options.scan:
+        return {"float": FLOAT_WEIGHTS, "soft": SCAN_WEIGHTS}
     return {"float": FLOAT_WEIGHTS} | ({"white": TASK_WEIGHTS} if options.sigma is None else {})
+
+
+# A scan (--scan, oldphoto) whose strongest edges read soft also runs on weights fine-tuned on soft, grainy,
+# JPEG'd scans of prints (--noise scan --scan-soft 0.5), which undo the softness and lose 0.3 dB on sharp scans.
+# Their answer is blended in by the edge spread (restorer/softness.py): none up to SOFT_FROM px, all from
+# SOFT_FULL. On 61 held-out photos, each scanned sharp and soft: +0.30 dB, the sharp half unchanged; the ramp
+# was chosen on them and on oldphoto's held-out score, which a steeper one lowered by 0.02 dB (docs/history/oldphoto.md).
+SCAN_WEIGHTS = "denoise_scan"
+SPREAD_CHECK_SIDE = 768  # px: the spread is read on a centre crop at most this size (a 24 MP scan reads no slower)
+
+
+def sharpening(rgb: np.ndarray, level: float) -> tuple[float, float]:
+    """(edge spread in px, the share of the soft-scan weights' answer blended in) for a scan whose grain
+    has this level (0-1 scale)."""
+    crop = _centre(rgb.shape, SPREAD_CHECK_SIDE)
+    spread = edge_spread(rgb[crop], noise=level)
+    share = 0.0 if np.isnan(spread) else float(np.clip((spread - SOFT_FROM) / (SOFT_FULL - SOFT_FROM), 0, 1))
+    return spread, share
 
 
 TASK = Task(

@@ -11,6 +11,9 @@ benchmark sets and the independent generator are not used: they report, they do 
     # the denoise stage's weights (the shipped stage's, and a candidate's)
     python scripts/experiments/oldphoto_threshold.py --data /work/denoise_data --photos 61 --thresholds 0.35 \\
         --weights weights/segment.safetensors --denoise-weights weights/denoise.safetensors runs/dscan1/denoise.safetensors
+    # the denoise stage's sharpening of soft scans: off, or the edge spreads (px) its ramp runs between
+    python scripts/experiments/oldphoto_threshold.py --data /work/denoise_data --photos 61 --thresholds 0.35 \\
+        --weights weights/segment.safetensors --sharpen-ramp off 0.5,1.0 0.6,1.2
     # the see-through repair of translucent marks: off, and SeeThrough fields as key=value lists
     python scripts/experiments/oldphoto_threshold.py --data /work/denoise_data \\
         --weights weights/segment.safetensors --see-through off default band=2,min_ratio=0.5
@@ -31,6 +34,7 @@ from restorer.bench.oldphoto import measure
 from restorer import oldphoto
 from restorer.oldphoto import OldPhoto, OldPhotoOptions, StageWeights
 from restorer.see_through import SeeThrough
+from restorer.tasks import denoise
 from restorer.train.data import held_out_split, load_rgb
 
 SIDE = 384
@@ -64,14 +68,20 @@ def main() -> None:
     ap.add_argument("--photos", type=int, default=16)
     ap.add_argument("--see-through", nargs="+", default=["default"], help="off, default, or SeeThrough key=value,...")
     ap.add_argument("--generator", default="ours", help="ours or independent (the latter only to look, never to choose)")
+    ap.add_argument("--sharpen-ramp", nargs="+", default=["default"],
+                    help="off, default, or FROM,FULL: the edge spreads between which soft scans are sharpened")
     ap.add_argument("--denoise-weights", type=Path, nargs="+", default=[None],
                     help="denoise stage weights to compare (default: the shipped stage's)")
     args = ap.parse_args()
     images = crops(args.data, args.photos)
     pipeline = None
-    for w, dw in itertools.product(args.weights, args.denoise_weights):
-        pipeline = OldPhoto.load(OldPhotoOptions(no_colorize=True), StageWeights(segment_weights=w, denoise_weights=dw), "cpu")
-        name = f"{w}" + (f" + denoise {dw}" if dw else "")
+    shipped_ramp = denoise.SOFT_FROM, denoise.SOFT_FULL
+    for w, dw, ramp in itertools.product(args.weights, args.denoise_weights, args.sharpen_ramp):
+        options = OldPhotoOptions(no_colorize=True, no_sharpen=ramp == "off")
+        pipeline = OldPhoto.load(options, StageWeights(segment_weights=w, denoise_weights=dw), "cpu")
+        # the ramp is read from the module when each photo runs
+        denoise.SOFT_FROM, denoise.SOFT_FULL = shipped_ramp if ramp in ("off", "default") else map(float, ramp.split(","))
+        name = f"{w}" + (f" + denoise {dw}" if dw else "") + (f"  sharpen {ramp}" if ramp != "default" else "")
         for t, d, spec in itertools.product(args.thresholds, args.dilate, args.see_through):
             pipeline.options = dataclasses.replace(pipeline.options, threshold=t, dilate=d, no_see_through=spec == "off")
             oldphoto.SEE_THROUGH = see_through(spec)
