@@ -40,10 +40,11 @@ def exif_with(make: str = "Acme", orientation: int | None = None) -> bytes:
 
 
 def test_controls_follow_the_options_dataclass():
-    sigma, strength, views = controls_for(DenoiseOptions)
+    sigma, strength, views, scan = controls_for(DenoiseOptions)
     assert (sigma.kind, sigma.optional, sigma.minimum, sigma.maximum) == ("slider", True, 0.0, 75.0)
     assert (strength.kind, strength.optional, strength.minimum, strength.maximum) == ("slider", False, 0.0, 2.0)
     assert (views.kind, views.minimum, views.maximum, initial_value(views)) == ("slider", 1, 8, 1)
+    assert scan.kind == "checkbox" and scan.default is False  # a scanned print: also sharpened where it reads soft
     mask, auto, dilate, fill = controls_for(InpaintOptions)
     assert mask.kind == "mask" and mask.is_file  # a brush, never a server path textbox
     assert auto.kind == "checkbox" and auto.default is False  # "auto": the damage detector instead of a brush
@@ -99,7 +100,7 @@ def test_several_inputs_download_as_a_zip_and_bad_files_are_reported(state, tmp_
     progress_calls = []
     result = H.restore_images(state, "denoise", [str(a), str(a2), str(bad)], {"sigma": 10}, {"sigma": True},
                               progress=lambda f, desc=None: progress_calls.append(f))
-    assert "(sigma automatic, strength 1.0, views 1)" in result.message
+    assert "(sigma automatic, strength 1.0, views 1, scan off)" in result.message
     assert "a.png: noise level" in result.message and "(estimated)" in result.message  # the level used, per image
     assert str(tmp_path) not in result.message  # files named as uploaded, not by the server's path
     assert result.download.suffix == ".zip"

@@ -47,9 +47,10 @@ class DenoiseOptions:
     views: int = views_field(1, "Average the denoiser over this many mirrored/turned views (1-8): each costs one "
                              "more pass; 8 gains about 0.17 dB on the benchmarks for eight times the time.")
     scan: bool = field(default=False, metadata={
-        "help": "The photo is a scan of a print (oldphoto's denoise stage): it runs on the weights for a given level, "
-                f"and where its strongest edges read soft (spread over {SOFT_FROM:g} px) it is also sharpened, up to "
-                f"fully from {SOFT_FULL:g} px, by the weights trained on soft scans (weights/denoise_scan.safetensors)."})
+        "help": "The photo is a scan of a print (oldphoto's denoise stage): its film grain is white, so it runs on the "
+                f"weights for Gaussian noise in files, and where its strongest edges read soft (spread over {SOFT_FROM:g} "
+                f"px) it is also sharpened, up to fully from {SOFT_FULL:g} px, by the weights trained on soft scans "
+                "(weights/denoise_scan.safetensors)."})
 
 
 def _model_input(rgb: np.ndarray, sigma: float) -> np.ndarray:
