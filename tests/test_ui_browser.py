@@ -154,7 +154,8 @@ def test_denoise_and_paint_inpaint_in_a_real_browser(app_url):
         page.press("#denoise-sigma input[type=number]", "Enter")
         page.click("#denoise-run")
         page.locator("#denoise-result img").first.wait_for()
-        page.locator("#denoise-status").get_by_text("(sigma 25.0, strength 1.0, views 1, scan off): 1 image(s) restored").wait_for()
+        summary = "(sigma 25.0, strength 1.0, views 1, scan off): 1 image(s) restored"
+        page.locator("#denoise-status").get_by_text(summary).wait_for()
         result = download_result(page, "denoise")
         assert result.format == "PNG" and result.size == Image.open(noisy).size
 
