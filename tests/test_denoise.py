@@ -10,6 +10,7 @@ from restorer.metrics import psnr
 from restorer.tasks import TASKS
 from restorer.tasks.denoise import DenoiseOptions, apply, is_unclipped, is_white
 from restorer.bench.common import plain_photo
+from restorer.corrupt.functional import quantise
 
 from .conftest import EXAMPLES, smooth_image
 
@@ -193,7 +194,7 @@ def test_a_soft_grainy_scan_comes_out_closer_to_the_sharp_print_with_scan(astron
     under film grain, as an 8-bit file, is sharpened by the soft-scan weights beyond what removing the grain gives."""
     clean = astronaut[0]
     grain = np.random.default_rng(0).normal(0, 10 / 255, clean.shape[:2]).astype(np.float32)[..., None]
-    photo = plain_photo(np.round(np.clip(cv2.GaussianBlur(clean, (0, 0), 1.0) + grain, 0, 1) * 255) / 255)
+    photo = plain_photo(quantise(cv2.GaussianBlur(clean, (0, 0), 1.0) + grain))
     scan = DenoiseOptions(scan=True)
     sharpened = Restorer.load(TASKS["denoise"], options=scan)(photo, scan)
     grain_only = Restorer.load(TASKS["denoise"])(photo, DenoiseOptions())  # the same weights, no soft-scan alternate

@@ -2,6 +2,7 @@
 import cv2
 import numpy as np
 
+from restorer.corrupt.functional import quantise
 from restorer.softness import edge_spread
 
 
@@ -17,7 +18,7 @@ def shapes(side: int = 192) -> np.ndarray:
 def scanned(img: np.ndarray, blur: float, grain: float, seed: int = 0) -> np.ndarray:
     soft = cv2.GaussianBlur(img, (0, 0), blur) if blur else img
     noisy = soft + np.random.default_rng(seed).normal(0, grain / 255, img.shape).astype(np.float32)
-    return np.round(np.clip(noisy, 0, 1) * 255) / 255  # as an 8-bit file holds it
+    return quantise(noisy)  # as an 8-bit file holds it
 
 
 def test_the_spread_grows_with_the_blur_and_holds_under_grain():
